@@ -1,0 +1,77 @@
+"""The two objects every metric takes: what slice to look at, and how to count.
+
+Kept separate from the SQL so pages, the report command and tests all describe a
+view the same way; both are frozen (hashable) so the UI can cache on them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+MOTIONS = ("sales_led", "product_led")
+DEFAULT_REQUIRED_ROLES = (
+    "economic_buyer",
+    "champion",
+    "decision_maker",
+    "technical_evaluator",
+    "user",
+    "procurement",
+)
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A period plus optional dimension filters; empty tuples mean 'all'."""
+
+    start: date
+    end: date  # inclusive; also the "as of" date of every metric
+    regions: tuple[str, ...] = ()
+    segments: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    motions: tuple[str, ...] = ()  # values of MOTIONS
+
+    def __post_init__(self):
+        if self.end < self.start:
+            raise ValueError(f"period end {self.end} is before its start {self.start}")
+        bad = set(self.motions) - set(MOTIONS)
+        if bad:
+            raise ValueError(f"unknown motion {sorted(bad)}; expected one of {MOTIONS}")
+
+    def params(self) -> dict:
+        """Bound parameters for the filtered CTEs (lists are NULL when 'all')."""
+        return {
+            "start": self.start,
+            "end": self.end,
+            "regions": list(self.regions) or None,
+            "segments": list(self.segments) or None,
+            "channels": list(self.channels) or None,
+            "motions": list(self.motions) or None,
+        }
+
+    def previous(self) -> "Filter":
+        """The period of the same length just before this one (for deltas)."""
+        from datetime import timedelta
+
+        days = (self.end - self.start).days + 1
+        end = self.start - timedelta(days=1)
+        return Filter(end - timedelta(days=days - 1), end, self.regions, self.segments,
+                      self.channels, self.motions)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings metrics.md names, with its defaults."""
+
+    qualified_stage: str = "auto"  # 'auto' or a stage name
+    qualified_threshold: float = 0.25  # auto: earliest stage with >= this win rate
+    gross_margin: float = 0.80
+    lookback_days: int = 90  # engaged-people window before the period end
+    required_roles: tuple[str, ...] = field(default=DEFAULT_REQUIRED_ROLES)
+    group_size: int = 7
+    activation_days: int = 30
+    stale_days: int = 90
+    icp_threshold: float = 70.0  # fit_score at or above this makes a target account
+
+    def as_dict(self) -> dict:
+        return asdict(self)
