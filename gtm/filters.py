@@ -49,7 +49,7 @@ class Filter:
             "motions": list(self.motions) or None,
         }
 
-    def previous(self) -> "Filter":
+    def previous(self) -> Filter:
         """The period of the same length just before this one (for deltas)."""
         from datetime import timedelta
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -36,7 +36,7 @@ def history_path(db_path: Path) -> Path:
 
 def new_version_path(db_path: Path) -> Path:
     """A fresh, unique file name for the next version (never reused)."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     folder = versions_dir(db_path)
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"v{stamp}-{os.getpid()}.duckdb"

@@ -1,0 +1,292 @@
+"""The one place where a Filter becomes SQL, shared by every metric.
+
+Each metric query is `FILTERED + ", <its own ctes> select ..."`: the filtered CTEs
+below narrow people, opportunities, touches, signups and spend the same way for
+every number (metrics.md: "a filter narrows every metric the same way"). Values are
+always bound parameters; `query()` binds exactly the parameters a statement uses,
+because DuckDB refuses unused ones.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from gtm.filters import Filter, Settings
+
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def query(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> pd.DataFrame:
+    """Run sql on a fresh cursor with only the parameters it names; read it all."""
+    used = set(_PARAM.findall(sql))
+    bound = {k: v for k, v in (params or {}).items() if k in used}
+    cur = con.cursor()
+    try:
+        return cur.execute(sql, bound).df()
+    finally:
+        cur.close()
+
+
+def scalar(con, sql: str, params: dict | None = None):
+    """The single value of a one-row, one-column query (None for SQL NULL)."""
+    df = query(con, sql, params)
+    value = df.iat[0, 0] if len(df) else None
+    return None if pd.isna(value) else (value.item() if hasattr(value, "item") else value)
+
+
+
+# Stage order: the `stages` file when given, else derived from stage history
+# (average position of each stage in an opportunity's history, closed stages last).
+STAGES = """
+with
+stage_stats as (
+    select stage, bool_and(is_closed) as is_closed, bool_and(is_won) as is_won
+    from opportunities
+    group by stage
+),
+
+history_pos as (
+    select stage, avg(pos) as avg_pos
+    from (
+        select stage, row_number() over (partition by opportunity_id order by entered_date) as pos
+        from opportunity_stages
+    )
+    group by stage
+),
+
+derived_stages as (
+    select
+        coalesce(h.stage, s.stage) as stage,
+        coalesce(s.is_closed, false) as is_closed,
+        coalesce(s.is_won, false) as is_won,
+        row_number() over (
+            order by coalesce(s.is_closed, false), coalesce(h.avg_pos, 1e9), coalesce(h.stage, s.stage)
+        ) as sort_order
+    from history_pos as h
+    full join stage_stats as s on s.stage = h.stage
+),
+
+resolved_stages as (
+    select
+        st.stage,
+        st.sort_order,
+        coalesce(st.is_closed, ss.is_closed, false) as is_closed,
+        coalesce(st.is_won, ss.is_won, false) as is_won
+    from stages as st
+    left join stage_stats as ss on ss.stage = st.stage
+    union all
+    select stage, sort_order, is_closed, is_won
+    from derived_stages
+    where not exists (select 1 from stages)
+)
+"""
+
+# Motion of an account: product-led when any signup belongs to it (DECISIONS.md).
+# A target account: `is_target` where given, else fit_score >= the ICP threshold.
+# Account dimension filters drop records without a known account only when active.
+FILTERED = STAGES + """,
+accounts_m as (
+    select
+        a.*,
+        case when a.account_id in (select account_id from signups where account_id is not null)
+            then 'product_led' else 'sales_led' end as motion,
+        coalesce(a.is_target, a.fit_score >= $icp_threshold, false) as is_target_account
+    from accounts as a
+),
+
+f_accounts as (
+    select * from accounts_m
+    where ($regions is null or list_contains($regions, region))
+      and ($segments is null or list_contains($segments, segment))
+      and ($motions is null or list_contains($motions, motion))
+),
+
+people_m as (
+    select
+        p.*,
+        a.region,
+        a.segment,
+        coalesce(a.is_target_account, false) as is_target_account,
+        coalesce(a.motion, case when p.person_id in
+            (select person_id from signups where person_id is not null)
+            then 'product_led' else 'sales_led' end) as motion
+    from people as p
+    left join accounts_m as a on a.account_id = p.account_id
+),
+
+f_people as (
+    select * from people_m
+    where ($regions is null or list_contains($regions, region))
+      and ($segments is null or list_contains($segments, segment))
+      and ($motions is null or list_contains($motions, motion))
+      and ($channels is null or list_contains($channels, channel))
+),
+
+opps_q as (
+    select o.*, coalesce(o.qualified_date, h.first_qualified_date) as qualified_on
+    from opportunities as o
+    left join (
+        select h.opportunity_id, min(h.entered_date) as first_qualified_date
+        from opportunity_stages as h
+        join resolved_stages as s on s.stage = h.stage
+        where s.sort_order >= $qualified_order and not (s.is_closed and not s.is_won)
+        group by h.opportunity_id
+    ) as h on h.opportunity_id = o.opportunity_id
+),
+
+f_opps as (
+    select
+        o.* exclude (qualified_date),
+        o.qualified_on as qualified_date,
+        a.region,
+        a.segment,
+        coalesce(a.is_target_account, false) as is_target_account,
+        coalesce(a.motion, 'sales_led') as motion
+    from opps_q as o
+    left join accounts_m as a on a.account_id = o.account_id
+    where ($regions is null or list_contains($regions, a.region))
+      and ($segments is null or list_contains($segments, a.segment))
+      and ($motions is null or list_contains($motions, coalesce(a.motion, 'sales_led')))
+      and ($channels is null or list_contains($channels, o.channel))
+),
+
+f_touches as (
+    select t.*, p.account_id, p.buying_role, p.is_target_account
+    from touches as t
+    join people_m as p on p.person_id = t.person_id
+    where ($regions is null or list_contains($regions, p.region))
+      and ($segments is null or list_contains($segments, p.segment))
+      and ($motions is null or list_contains($motions, p.motion))
+      and ($channels is null or list_contains($channels, t.channel))
+),
+
+f_signups as (
+    select s.*, a.region, a.segment
+    from signups as s
+    left join accounts_m as a on a.account_id = s.account_id
+    where ($regions is null or list_contains($regions, a.region))
+      and ($segments is null or list_contains($segments, a.segment))
+      and ($motions is null or list_contains($motions, 'product_led'))
+      and ($channels is null or list_contains($channels, s.channel))
+),
+
+f_spend as (
+    select * from spend
+    where $channels is null or list_contains($channels, channel)
+)
+"""
+
+
+@dataclass(frozen=True)
+class QualifiedStage:
+    """The stage that makes an opportunity qualified, and how it was chosen."""
+
+    stage: str | None
+    sort_order: int | None
+    how: str  # sentence for the UI, e.g. "auto: earliest stage with >= 25 % win rate"
+    win_rates: pd.DataFrame  # stage, sort_order, reached_closed, reached_won, win_rate
+
+
+def params(flt: Filter, settings: Settings, qualified: QualifiedStage) -> dict:
+    """Every parameter FILTERED and the metric queries may use."""
+    order = qualified.sort_order if qualified.sort_order is not None else 10**9
+    return {
+        **flt.params(),
+        "icp_threshold": settings.icp_threshold,
+        "qualified_order": order,
+        "lookback_days": settings.lookback_days,
+        "activation_days": settings.activation_days,
+        "stale_days": settings.stale_days,
+        "gross_margin": settings.gross_margin,
+        "group_size": settings.group_size,
+        "required_roles": list(settings.required_roles),
+    }
+
+
+def dataset_info(con) -> dict:
+    """What the filters and headers need: as-of date, date span, dimension values."""
+    meta = dict(query(con, "select key, value from dataset_meta").itertuples(index=False))
+    tables = dict(query(con, "select \"table\", rows from dataset_tables where provided")
+                  .itertuples(index=False))
+    as_of = date.fromisoformat(meta["as_of"]) if meta.get("as_of") else None
+    first = scalar(con, "select min(created_date) from people")
+    return {
+        "as_of": as_of,
+        "first_date": first,
+        "regions": _values(con, "accounts", "region"),
+        "segments": _values(con, "accounts", "segment"),
+        "channels": _values(con, "people", "channel"),
+        "tables": tables,
+        "meta": meta,
+    }
+
+
+_VALUES_SQL = {
+    ("accounts", "region"): "select distinct region from accounts where region is not null",
+    ("accounts", "segment"): "select distinct segment from accounts where segment is not null",
+    ("people", "channel"): "select distinct channel from people where channel is not null",
+}
+
+
+def _values(con, table: str, column: str) -> list[str]:
+    return sorted(query(con, _VALUES_SQL[(table, column)]).iloc[:, 0].tolist())
+
+
+# Highest open stage each opportunity reached (a skipped stage counts as reached;
+# a won deal reached every open stage), then the win rate from each open stage.
+STAGE_WIN_RATES = STAGES + """,
+open_stages as (
+    select stage, sort_order from resolved_stages where not is_closed
+),
+
+reached as (
+    select o.opportunity_id, o.is_closed, o.is_won,
+        case when o.is_won then (select max(sort_order) from open_stages)
+             else max(s.sort_order) end as max_order
+    from opportunities as o
+    left join (
+        select opportunity_id, stage from opportunity_stages
+        union all
+        select opportunity_id, stage from opportunities
+    ) as h on h.opportunity_id = o.opportunity_id
+    left join open_stages as s on s.stage = h.stage
+    group by o.opportunity_id, o.is_closed, o.is_won
+)
+
+select
+    s.stage,
+    s.sort_order,
+    count(r.opportunity_id) filter (where r.is_closed) as reached_closed,
+    count(r.opportunity_id) filter (where r.is_won) as reached_won,
+    count(r.opportunity_id) filter (where r.is_won)
+        / nullif(count(r.opportunity_id) filter (where r.is_closed), 0) as win_rate
+from open_stages as s
+left join reached as r on r.max_order >= s.sort_order
+group by s.stage, s.sort_order
+order by s.sort_order
+"""
+
+
+def resolve_qualified_stage(con, settings: Settings) -> QualifiedStage:
+    """The qualified stage for the whole dataset (a setting, not filter-dependent)."""
+    rates = query(con, STAGE_WIN_RATES)
+    if settings.qualified_stage != "auto":
+        match = rates[rates["stage"] == settings.qualified_stage]
+        if match.empty:
+            known = ", ".join(rates["stage"]) or "none"
+            raise ValueError(f"unknown qualified stage {settings.qualified_stage!r}; open stages: {known}")
+        row = match.iloc[0]
+        return QualifiedStage(row.stage, int(row.sort_order), "named in settings", rates)
+    pct = f"{settings.qualified_threshold:.0%}"
+    hits = rates[rates["win_rate"].fillna(-1) >= settings.qualified_threshold]
+    if hits.empty:
+        how = f"auto: no stage reaches a {pct} win rate; only supplied qualified dates count"
+        return QualifiedStage(None, None, how, rates)
+    row = hits.iloc[0]
+    how = f"auto: earliest stage from which at least {pct} of closed opportunities were won"
+    return QualifiedStage(row.stage, int(row.sort_order), how, rates)
