@@ -95,6 +95,34 @@ _METRICS = (
       "ARR now of accounts that had ARR 12 months ago / their ARR then."),
     M("grr_12m", "GRR (12 months)", "ratio", ARR,
       "Same as NRR, each account's ARR now capped at its ARR then."),
+    # Beyond the spec (extension=True): see DECISIONS.md.
+    M("reactivation_arr", "Reactivation ARR", "usd", ARR,
+      "Per account and month: previous 0, now > 0, had ARR before.", True, True),
+    M("quick_ratio", "Quick ratio", "multiple", ARR,
+      "(New + expansion ARR) / (contraction + churned ARR) in period.", True, True),
+    M("magic_number", "Magic number", "multiple", COST,
+      "Net new ARR in period / sales and marketing spend of the previous period of equal "
+      "length (the previous quarter for a quarter).", True, True),
+    M("ltv_to_cac", "LTV:CAC", "multiple", COST,
+      "Lifetime value (average new-customer first-deal amount x gross margin / annual churn, "
+      "where annual churn = 1 - GRR 12 months) / CAC.", True, True),
+    M("stage0_days_p75", "Stage-0 clock (p75)", "days", VELOCITY,
+      "Days from `created_date` to `qualified_date` (75th percentile).", False, True),
+    M("time_to_no_people_days_median", "Time to no, people (median)", "days", VELOCITY,
+      "Median days from person `created_date` to `disqualified_date`; shorter is better.",
+      False, True),
+    M("stale_pipeline_count", "Stale opportunities", "count", VELOCITY,
+      "Open opportunities with no stage change for more than 90 days (setting): count.",
+      False, True),
+    M("avg_role_coverage", "Role coverage (target accounts)", "ratio", GROUPS,
+      "Average over target accounts of roles covered among the required roles / number of "
+      "required roles.", True, True),
+    M("avg_group_coverage", "Group coverage (target accounts)", "ratio", GROUPS,
+      "Average over target accounts of engaged people / target group size, capped at 100 %.",
+      True, True),
+    M("cost_per_target_account_reached", "Cost per target account reached", "usd", MARKET,
+      "Marketing spend / distinct target accounts touched in period (per channel: channel spend "
+      "/ target accounts that channel touched).", False, True),
 )
 
 METRICS: dict[str, Metric] = {m.id: m for m in _METRICS}
