@@ -1,0 +1,30 @@
+# One command for everything CI checks: `make check` installs what the tests need
+# (Python packages, and Debian's Chromium for the browser tests), lints, runs every test.
+PY ?= python3
+
+.PHONY: install browser check lint test run demo bench
+
+install:
+	$(PY) -m pip install -q -r requirements.txt
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+lint:
+	$(PY) -m ruff check .
+
+test:
+	$(PY) -m pytest -q
+
+check: install browser lint test
+
+run: install
+	$(PY) -m streamlit run app.py
+
+demo:
+	$(PY) -m gtm demo
+
+bench:
+	$(PY) -m gtm bench
