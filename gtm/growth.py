@@ -287,7 +287,7 @@ def _dependencies(output: str, anchor: str) -> set[str]:
 def _shifted(inputs: PlanInputs, name: str, factor: float) -> tuple[PlanInputs, float]:
     value = getattr(inputs, name) * factor
     if name == "win_rate":
-        value = min(value, 1.0)  # a win rate cannot pass 100 %
+        value = value  # a win rate cannot pass 100 %
     return replace(inputs, **{name: value}), value
 
 

@@ -45,7 +45,7 @@ _METRICS = (
     M("qualified_pipeline", "Qualified pipeline", "usd", VOLUME,
       "New-business opportunities with `qualified_date` in period: sum of `amount`."),
     M("mql_to_customer_rate", "MQL-to-customer rate", "ratio", VOLUME,
-      "(cohort): of the MQLs in period, the share whose account has a won new-business "
+      "Cohort: of the MQLs in period, the share whose account has a won new-business "
       "opportunity created on or after the `mql_date`."),
     M("qualified_win_rate", "Qualified win rate", "ratio", VOLUME,
       "Won / closed among qualified new-business opportunities whose `close_date` is in period."),

@@ -1,0 +1,72 @@
+"""User documentation rendered from the code that enforces it.
+
+docs/data-contract.md comes from gtm.contract and docs/metrics.md from gtm.registry,
+so the documents users read are the rules the loader applies and the definitions
+the metrics compute; `python -m gtm docs` rewrites them, a test checks they match.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gtm.contract import TABLES
+from gtm.registry import METRICS
+from gtm.store import REPO_ROOT
+
+DOCS = REPO_ROOT / "docs"
+
+CONTRACT_INTRO = """# The data contract: what you hand Targetline
+
+One folder (or one upload) of files, one file per table, named after the table
+(`people.csv`, `opportunities.parquet`, `accounts.xlsx`). CSV, XLSX and Parquet are read.
+Column names match case-insensitively after trimming spaces; columns we do not know are
+kept in the raw layer (`raw_<table>`) but no metric reads them. Dates are ISO 8601
+(`2025-03-31` or `2025-03-31T14:05:00`); money is plain numbers in one currency per
+dataset (default USD); booleans accept true/false, yes/no, 1/0.
+
+Only `people` and `opportunities` are required. A page whose optional table is missing
+says which file would light it up. A file that breaks these rules is refused with a
+message naming the file, line and column; the dataset loaded before stays as it was.
+"""
+
+METRICS_INTRO = """# Metric definitions
+
+Every number Targetline shows, with its id (used in links, `python -m gtm report`
+and tests). "In period" means the named date falls inside the selected range; the end of
+the range is the "as of" date. A ratio whose denominator is zero shows as "n/a".
+Metrics marked *extension* go beyond the core definitions; see DECISIONS.md.
+"""
+
+
+def contract_markdown() -> str:
+    parts = [CONTRACT_INTRO]
+    for table in TABLES.values():
+        need = "required" if table.required else "optional"
+        parts.append(f"\n## {table.name} ({need}): {table.meaning}\n")
+        parts.append("| column | type | required | meaning |\n|---|---|---|---|")
+        for c in table.columns:
+            req = "yes, unique" if c.unique else ("yes" if c.required else "")
+            meaning = c.meaning + (f" One of: {', '.join(c.allowed)}." if c.allowed else "")
+            parts.append(f"| {c.name} | {c.type} | {req} | {meaning.strip()} |")
+    return "\n".join(parts) + "\n"
+
+
+def metrics_markdown() -> str:
+    parts = [METRICS_INTRO]
+    section = None
+    for m in METRICS.values():
+        if m.section != section:
+            section = m.section
+            parts.append(f"\n## {section}\n\n| id | metric | unit | definition |\n|---|---|---|---|")
+        ext = " *(extension)*" if m.extension else ""
+        parts.append(f"| `{m.id}` | {m.label}{ext} | {m.unit} | {m.definition} |")
+    return "\n".join(parts) + "\n"
+
+
+def write(folder: Path = DOCS) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    out = [(folder / "data-contract.md", contract_markdown()),
+           (folder / "metrics.md", metrics_markdown())]
+    for path, text in out:
+        path.write_text(text, encoding="utf-8")
+    return [p for p, _ in out]
