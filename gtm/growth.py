@@ -197,11 +197,14 @@ def _is_nan(value) -> bool:
 
 def _step(value: float | None, rate: float | None, operation: str) -> float | None:
     """One conversion; None when the value or rate is missing or a divisor is zero."""
-    if value is None or rate is None:
+    if value is None or rate is None or (operation == "div" and rate == 0):
         return None
-    if operation == "mul":
-        return value * rate
-    return None if rate == 0 else value / rate
+    return _finite(value * rate if operation == "mul" else value / rate)
+
+
+def _finite(value: float | None) -> float | None:
+    """None for a result that overflowed (inf), so the page shows n/a rather than infinity."""
+    return value if value is None or math.isfinite(value) else None
 
 
 def _propagate(values: dict, anchor: str) -> tuple[dict[str, float | None], list[str]]:
@@ -216,7 +219,7 @@ def _propagate(values: dict, anchor: str) -> tuple[dict[str, float | None], list
             quantities[target] = _step(quantities[source], values[rate], operation)
             frontier.append(target)
             if quantities[source] is not None and quantities[target] is None:
-                why = "missing" if values[rate] is None else "zero"
+                why = {None: "missing", 0: "zero"}.get(values[rate], "out of range")
                 notes.append(f"{label(rate)} is {why}, so {_lower(label(target))} is n/a.")
     return quantities, notes
 
@@ -224,8 +227,9 @@ def _propagate(values: dict, anchor: str) -> tuple[dict[str, float | None], list
 def _feasibility(people: float | None, market: float | None) -> dict:
     if people is None or market is None:
         return {"feasible": None, "excess_people": None, "excess_ratio": None}
-    ratio = None if market == 0 else people / market
-    return {"feasible": people <= market, "excess_people": people - market, "excess_ratio": ratio}
+    ratio = None if market == 0 else _finite(people / market)
+    return {"feasible": people <= market, "excess_people": _finite(people - market),
+            "excess_ratio": ratio}
 
 
 def _feasibility_note(people, targets, market, check: dict, group_size: int) -> str:
@@ -261,7 +265,7 @@ def solve(inputs: PlanInputs, solve_for: str = DEFAULT_SOLVE_FOR) -> Plan:
         quantities, notes = _propagate(values, anchor)
         notes.insert(0, f"{label(solve_for)} solved from the {_lower(label(anchor))}.")
     targets = quantities["engaged_targets"]
-    people = None if targets is None else targets * values["group_size"]
+    people = None if targets is None else _finite(targets * values["group_size"])
     market = values["addressable_people"]
     check = _feasibility(people, market)
     notes.append(_feasibility_note(people, targets, market, check, values["group_size"]))
@@ -287,7 +291,7 @@ def _dependencies(output: str, anchor: str) -> set[str]:
 def _shifted(inputs: PlanInputs, name: str, factor: float) -> tuple[PlanInputs, float]:
     value = getattr(inputs, name) * factor
     if name == "win_rate":
-        value = value  # a win rate cannot pass 100 %
+        value = min(value, 1.0)  # a win rate cannot pass 100 %
     return replace(inputs, **{name: value}), value
 
 

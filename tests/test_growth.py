@@ -141,6 +141,26 @@ def test_zero_market_is_infeasible_without_a_ratio():
 def test_nan_input_is_missing():
     plan = solve(replace(BASE, sale_price=float("nan")))
     assert plan.customers is None and plan.revenue_goal == 1_200_000
+    assert "Average sale price is missing, so customers needed is n/a." in plan.notes
+    # a NaN budget is no anchor: revenue is then solved from the customers given
+    plan = solve(replace(BASE, budget=float("nan"), customers=10), "revenue_goal")
+    assert plan.solved_from == "customers" and plan.revenue_goal == 400_000  # 10 x 40,000
+
+
+def test_budget_is_the_first_anchor_after_the_revenue_goal():
+    # budget 600,000 -> N = 30 (not the 10 customers also given) -> R = 1,200,000
+    plan = solve(replace(BASE, budget=600_000, customers=10), "revenue_goal")
+    assert plan.solved_from == "budget" and plan.revenue_goal == pytest.approx(1_200_000)
+    # solving for the budget, the revenue goal wins over the customers given: B = 600,000
+    plan = solve(replace(BASE, customers=10), "budget")
+    assert plan.solved_from == "revenue_goal" and plan.budget == pytest.approx(600_000)
+
+
+def test_overflow_gives_none_not_infinity():
+    # 1,680 people / 2e-313 addressable and 1e300 / 1e-300 customers overflow a float
+    assert solve(replace(BASE, addressable_people=2e-313)).excess_ratio is None
+    plan = solve(replace(BASE, revenue_goal=1e300, sale_price=1e-300))
+    assert plan.customers is None and plan.revenue_goal == 1e300
 
 
 @pytest.mark.parametrize("field", ["revenue_goal", "sale_price", "win_rate",
@@ -219,7 +239,8 @@ def test_funnel_identities_and_feasibility(inputs):
     assert close(plan.excess_ratio, plan.people_needed / inputs.addressable_people)
 
 
-optional = st.one_of(st.none(), st.just(0.0), st.floats(min_value=0, max_value=1e9))
+optional = st.one_of(st.none(), st.just(0.0), st.floats(min_value=0, max_value=1e9),
+                     st.floats(min_value=0, allow_infinity=False))  # up to 1.8e308, subnormals
 
 
 @settings(max_examples=300, deadline=None)
@@ -365,6 +386,8 @@ def test_too_little_history_gives_no_band_and_a_reason():
     band = forecast_band(constant_history(2))
     assert band["p10"] is None and band["p50"] is None and band["p90"] is None
     assert "at least 3 months" in band["reason"] and band["basis_months"] == 2
+    planned = forecast_band(constant_history(2), qualified_per_month=10)  # volume is no excuse
+    assert planned["p50"] is None and "2 with a win rate" in planned["reason"]
     assert forecast_band([])["reason"]
 
 

@@ -83,28 +83,23 @@ def default_period(first: date, as_of: date) -> str:
 def period_range(label: str, as_of: date) -> tuple[date, date]:
     """Dates of a non-custom period, clipped to the as-of date."""
     if label == LAST_12:
-        start = _add_months(as_of, -11) if as_of == _month_end(as_of) else \
-            as_of.replace(year=as_of.year - 1) + timedelta(days=1)
-        return start, as_of
+        return _shift_year(as_of) + timedelta(days=1), as_of
     if label == YTD:
         return date(as_of.year, 1, 1), as_of
     start, end = quarter_range(label) if "Q" in label else month_range(label)
     return start, min(end, as_of)
 
 
-def _month_end(d: date) -> date:
-    return _add_months(d, 1) - timedelta(days=1)
-
-
 def previous_range(label: str, start: date, end: date) -> tuple[date, date]:
     """The comparison period: previous calendar quarter/month, year, or same length."""
-    if label in (YTD,) or label == LAST_12:
+    if label in (YTD, LAST_12):
         return _shift_year(start), _shift_year(end)
     if label != CUSTOM and ("Q" in label or "-" in label):
         months = 3 if "Q" in label else 1
         p_start = _add_months(start, -months)
-        return p_start, min(_add_months(p_start, months) - timedelta(days=1),
-                            p_start + (end - start))
+        p_full_end = _add_months(p_start, months) - timedelta(days=1)
+        complete = end == _add_months(start, months) - timedelta(days=1)
+        return p_start, p_full_end if complete else min(p_full_end, p_start + (end - start))
     days = (end - start).days + 1
     p_end = start - timedelta(days=1)
     return p_end - timedelta(days=days - 1), p_end

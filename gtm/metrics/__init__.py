@@ -13,3 +13,4 @@ from gtm.metrics.base import (  # noqa: F401
     resolve_qualified_stage,
     scalar,
 )
+from gtm.metrics.compute import compute  # noqa: F401, E402

@@ -1,0 +1,277 @@
+"""Net ARR: where recurring revenue came from and where it went, month by month.
+
+metrics.md ("Net ARR") compares each account's `arr` snapshot with the previous
+month. A month without a row counts as 0, so the comparison runs on a dense
+account x month grid from each account's first snapshot to the ARR as-of month;
+that is what turns a gap into churn and its end into reactivation. Amounts are
+summed as DECIMAL cents so the bridge (starting + movements = ending) closes
+exactly. Filters (DECISIONS.md "Net ARR"): region, segment and motion through the
+account; channel through the account's source channel, the channel of its first
+won new-business opportunity. The ARR as-of month is the latest snapshot month in
+the dataset on or before the period end (a partial current month without
+snapshots would otherwise read as everyone churning).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from gtm.metrics.base import FILTERED, query, scalar
+from gtm.metrics.funnel import NEW_CUSTOMERS
+
+FLOWS = ("new", "reactivation", "expansion", "contraction", "churn")
+
+# Dense grid and per-account monthly movements; `in_period` marks months whose
+# first day lies in [start, end]. first_wins (gtm.metrics.funnel) gives the source channel.
+MOVEMENTS = FILTERED + NEW_CUSTOMERS + """,
+source_channel as (
+    select fw.account_id, o.channel
+    from first_wins as fw
+    join opportunities as o on o.opportunity_id = fw.opportunity_id
+),
+
+arr_as_of as (
+    select max(date_trunc('month', month))::date as month
+    from arr
+    where month <= $end
+),
+
+f_arr as (
+    select r.account_id, date_trunc('month', r.month)::date as month,
+        sum(r.arr::decimal(38, 2)) as arr
+    from arr as r
+    left join accounts_m as a on a.account_id = r.account_id
+    left join source_channel as sc on sc.account_id = r.account_id
+    where r.month <= (select month from arr_as_of) + interval 1 month - interval 1 day
+      and ($regions is null or list_contains($regions, a.region))
+      and ($segments is null or list_contains($segments, a.segment))
+      and ($motions is null or list_contains($motions, a.motion))
+      and ($channels is null or list_contains($channels, sc.channel))
+    group by 1, 2
+),
+
+grid as (
+    select account_id, g.month::date as month
+    from (select account_id, min(month) as first_month from f_arr group by 1) as s,
+        unnest(generate_series(s.first_month::timestamp,
+            (select month from arr_as_of)::timestamp, interval 1 month)) as g(month)
+),
+
+monthly as (
+    select g.account_id, g.month, coalesce(f.arr, 0)::decimal(38, 2) as arr
+    from grid as g
+    left join f_arr as f on f.account_id = g.account_id and f.month = g.month
+),
+
+compared as (
+    select account_id, month, arr,
+        coalesce(lag(arr) over w, 0) as prev,
+        coalesce(max(arr) over (w rows between unbounded preceding and 1 preceding), 0) > 0
+            as had_before
+    from monthly
+    window w as (partition by account_id order by month)
+),
+
+movements as (
+    select c.account_id, c.month, c.arr, c.prev,
+        coalesce(a.segment, 'unknown') as segment,
+        case when c.prev = 0 and c.arr > 0 and not c.had_before then c.arr else 0 end as new,
+        case when c.prev = 0 and c.arr > 0 and c.had_before then c.arr else 0 end as reactivation,
+        case when c.arr > c.prev and c.prev > 0 then c.arr - c.prev else 0 end as expansion,
+        case when c.arr > 0 and c.arr < c.prev then c.prev - c.arr else 0 end as contraction,
+        case when c.prev > 0 and c.arr = 0 then c.prev else 0 end as churn,
+        c.month >= $start and c.month <= $end as in_period
+    from compared as c
+    left join accounts_m as a on a.account_id = c.account_id
+),
+
+retention as (
+    select account_id, segment,
+        max(arr) filter (where month = (select month from arr_as_of) - interval 12 month) as arr_then,
+        max(arr) filter (where month = (select month from arr_as_of)) as arr_now
+    from movements
+    group by account_id, segment
+    having arr_then > 0
+)
+"""
+
+_SUMS = ", ".join(f"sum({f})::double as {f}" for f in FLOWS)
+
+HEADLINE_SQL = MOVEMENTS + f"""
+select {_SUMS}
+from movements
+where in_period
+"""
+
+RETENTION_SQL = MOVEMENTS + """
+select
+    sum(coalesce(arr_now, 0))::double / nullif(sum(arr_then), 0)::double as nrr_12m,
+    sum(least(coalesce(arr_now, 0), arr_then))::double / nullif(sum(arr_then), 0)::double
+        as grr_12m
+from retention
+"""
+
+
+def has_arr(con) -> bool:
+    """False when the dataset has no ARR snapshots at all (then every ARR metric is n/a)."""
+    return bool(scalar(con, "select count(*) from arr"))
+
+
+def _float(value):
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def flows(con, p: dict) -> dict:
+    """new, reactivation, expansion, contraction, churn ARR over the period's months."""
+    row = query(con, HEADLINE_SQL, p).iloc[0]
+    return {f: _float(row[f]) or 0.0 for f in FLOWS}
+
+
+def retention(con, p: dict) -> dict:
+    """NRR and GRR over 12 months to the ARR as-of month (None without a base)."""
+    row = query(con, RETENTION_SQL, p).iloc[0]
+    return {"nrr_12m": _float(row["nrr_12m"]), "grr_12m": _float(row["grr_12m"])}
+
+
+def quick_ratio(f: dict) -> float | None:
+    """(new + reactivation + expansion) / (contraction + churn); None without losses."""
+    lost = f["contraction"] + f["churn"]
+    return None if lost == 0 else (f["new"] + f["reactivation"] + f["expansion"]) / lost
+
+
+def headline(con, p: dict) -> dict:
+    """The Net ARR headline metrics (ids of gtm.registry)."""
+    ids = ("new_arr", "expansion_arr", "contraction_arr", "churned_arr", "reactivation_arr",
+           "net_new_arr", "nrr_12m", "grr_12m", "quick_ratio")
+    if not has_arr(con):
+        return dict.fromkeys(ids)
+    f = flows(con, p)
+    net = f["new"] + f["reactivation"] + f["expansion"] - f["contraction"] - f["churn"]
+    return {
+        "new_arr": f["new"],
+        "expansion_arr": f["expansion"],
+        "contraction_arr": f["contraction"],
+        "churned_arr": f["churn"],
+        "reactivation_arr": f["reactivation"],
+        "net_new_arr": net,
+        **retention(con, p),
+        "quick_ratio": quick_ratio(f),
+    }
+
+
+BY_MONTH = MOVEMENTS + """,
+period_months as (
+    select g.month::date as month
+    from unnest(generate_series(
+        (case when day($start) = 1 then $start
+              else date_trunc('month', $start) + interval 1 month end)::timestamp,
+        least(date_trunc('month', $end), (select month from arr_as_of))::timestamp,
+        interval 1 month)) as g(month)
+),
+
+by_month as (
+    select pm.month,
+        coalesce(sum(m.prev), 0) as starting_arr,
+        coalesce(sum(m.new), 0) as new,
+        coalesce(sum(m.reactivation), 0) as reactivation,
+        coalesce(sum(m.expansion), 0) as expansion,
+        coalesce(sum(m.contraction), 0) as contraction,
+        coalesce(sum(m.churn), 0) as churn,
+        coalesce(sum(m.arr), 0) as ending_arr,
+        count(*) filter (where m.arr > 0) as customers
+    from period_months as pm
+    left join movements as m on m.month = pm.month
+    group by pm.month
+)
+"""
+
+BRIDGE_SQL = BY_MONTH + """,
+bridge as (
+    select date_trunc($grain, month)::date as period,
+        arg_min(starting_arr, month) as starting_arr,
+        sum(new) as new, sum(reactivation) as reactivation, sum(expansion) as expansion,
+        sum(contraction) as contraction, sum(churn) as churn,
+        arg_max(ending_arr, month) as ending_arr
+    from by_month
+    group by 1
+)
+
+select period,
+    starting_arr::double as starting_arr, new::double as new,
+    reactivation::double as reactivation, expansion::double as expansion,
+    contraction::double as contraction, churn::double as churn,
+    ending_arr::double as ending_arr
+from bridge
+order by period
+"""
+
+
+def bridge(con, p: dict, grain: str = "month") -> pd.DataFrame:
+    """The ARR bridge per month or quarter of the period (ending = starting + movements)."""
+    if grain not in ("month", "quarter"):
+        raise ValueError(f"grain must be 'month' or 'quarter', not {grain!r}")
+    if not has_arr(con):
+        return _empty(["period", "starting_arr", *FLOWS, "ending_arr"])
+    df = query(con, BRIDGE_SQL, {**p, "grain": grain})
+    df["label"] = [_label(d, grain) for d in df["period"]]
+    return df
+
+
+def _label(d, grain: str) -> str:
+    return f"{d.year}-Q{(d.month - 1) // 3 + 1}" if grain == "quarter" else f"{d:%Y-%m}"
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
+
+
+TOTAL_SQL = BY_MONTH + """
+select month, ending_arr::double as arr, customers
+from by_month
+order by month
+"""
+
+
+def total_by_month(con, p: dict) -> pd.DataFrame:
+    """Total ARR and paying customers at each month of the period."""
+    if not has_arr(con):
+        return _empty(["month", "arr", "customers"])
+    return query(con, TOTAL_SQL, p)
+
+
+BY_SEGMENT_SQL = MOVEMENTS + f""",
+seg_flows as (
+    select segment, {_SUMS}
+    from movements
+    where in_period
+    group by segment
+),
+
+seg_retention as (
+    select segment,
+        sum(coalesce(arr_now, 0))::double / nullif(sum(arr_then), 0)::double as nrr_12m,
+        sum(least(coalesce(arr_now, 0), arr_then))::double / nullif(sum(arr_then), 0)::double
+            as grr_12m
+    from retention
+    group by segment
+)
+
+select coalesce(f.segment, r.segment) as segment,
+    coalesce(f.new, 0) as new, coalesce(f.reactivation, 0) as reactivation,
+    coalesce(f.expansion, 0) as expansion, coalesce(f.contraction, 0) as contraction,
+    coalesce(f.churn, 0) as churn,
+    coalesce(f.new + f.reactivation + f.expansion - f.contraction - f.churn, 0) as net_new_arr,
+    r.nrr_12m, r.grr_12m
+from seg_flows as f
+full join seg_retention as r on r.segment = f.segment
+order by segment
+"""
+
+
+def by_segment(con, p: dict) -> pd.DataFrame:
+    """Net ARR movements of the period and 12-month NRR/GRR per account segment."""
+    cols = ["segment", *FLOWS, "net_new_arr", "nrr_12m", "grr_12m"]
+    if not has_arr(con):
+        return _empty(cols)
+    df = query(con, BY_SEGMENT_SQL, p)
+    return df.astype({c: "float64" for c in cols[1:]})

@@ -1,0 +1,192 @@
+"""Cost: what a lead, an MQL, a qualified opportunity and a new customer cost.
+
+Spend rows carry only a month, a function and a channel (no region or segment), so
+spend is narrowed by the channel filter alone (DECISIONS.md); a spend month counts
+when the month overlaps the period. With a channel filter, sales spend (which has no
+channel) drops out, so CAC becomes channel marketing spend / channel new customers.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from gtm.metrics.base import FILTERED, query
+from gtm.metrics.funnel import MONTHS, NEW_CUSTOMERS, QUALIFIED, row
+
+# Spend whose month overlaps the period (spend.month is the first day of a month).
+PERIOD_SPEND = """,
+period_spend as (
+    select date_trunc('month', month)::date as month, function, channel, amount
+    from f_spend
+    where date_trunc('month', month) between date_trunc('month', $start::date) and $end
+)"""
+
+SPEND_SQL = FILTERED + PERIOD_SPEND + """
+select
+    coalesce(sum(amount) filter (where function = 'marketing'), 0)::double as marketing_spend,
+    coalesce(sum(amount) filter (where function = 'sales'), 0)::double as sales_spend
+from period_spend
+"""
+
+
+def spend(con, p: dict) -> dict:
+    """marketing_spend, sales_spend of the period (0 when there is no spend row)."""
+    return row(con, SPEND_SQL, p)
+
+
+COST_SQL = FILTERED + PERIOD_SPEND + QUALIFIED + NEW_CUSTOMERS + """,
+totals as (
+    select
+        (select coalesce(sum(amount) filter (where function = 'marketing'), 0)
+            from period_spend)::double as mkt,
+        (select coalesce(sum(amount), 0) from period_spend)::double as total_spend,
+        (select count(*) from f_people where created_date between $start and $end) as leads,
+        (select count(*) from f_people where mql_date between $start and $end) as mqls,
+        (select count(*) from qualified) as qualified_opportunities,
+        (select count(*) from new_customers) as new_customers,
+        (select avg(amount) from new_customers) as avg_first_deal
+)
+
+select
+    mkt / nullif(leads, 0) as cpl,
+    mkt / nullif(mqls, 0) as cost_per_mql,
+    mkt / nullif(qualified_opportunities, 0) as cost_per_qualified_opportunity,
+    new_customers,
+    total_spend / nullif(new_customers, 0) as cac,
+    (total_spend / nullif(new_customers, 0))
+        / nullif(avg_first_deal / 12 * $gross_margin, 0) as cac_payback_months,
+    avg_first_deal
+from totals
+"""
+
+
+def unit_costs(con, p: dict) -> dict:
+    """cpl, cost_per_mql, cost_per_qualified_opportunity, new_customers, cac,
+    cac_payback_months, and avg_first_deal (average first-deal amount of the new
+    customers; used by LTV, not a registry id)."""
+    return row(con, COST_SQL, p)
+
+
+def headline(con, p: dict) -> dict:
+    """Every metric id of 'Cost' (plus avg_first_deal, dropped by compute)."""
+    return {**spend(con, p), **unit_costs(con, p)}
+
+
+BY_CHANNEL_SQL = FILTERED + PERIOD_SPEND + QUALIFIED + NEW_CUSTOMERS + """,
+spend_ch as (
+    select coalesce(channel, 'unallocated') as channel, sum(amount) as marketing_spend
+    from period_spend where function = 'marketing' group by 1
+),
+
+people_ch as (
+    select channel,
+        count(*) filter (where created_date between $start and $end) as leads,
+        count(*) filter (where mql_date between $start and $end) as mqls
+    from f_people group by 1
+),
+
+opps_ch as (
+    select channel_key as channel, count(*) as qualified_opportunities from qualified group by 1
+),
+
+cust_ch as (
+    select channel, count(*) as new_customers from new_customers group by 1
+),
+
+channels as (
+    select channel from spend_ch
+    union select channel from people_ch where leads > 0 or mqls > 0
+    union select channel from opps_ch
+    union select channel from cust_ch
+),
+
+per_channel as (
+    select
+        c.channel,
+        coalesce(s.marketing_spend, 0)::double as marketing_spend,
+        coalesce(pc.leads, 0) as leads,
+        coalesce(pc.mqls, 0) as mqls,
+        coalesce(oc.qualified_opportunities, 0) as qualified_opportunities,
+        coalesce(cc.new_customers, 0) as new_customers,
+        0 as is_total
+    from channels as c
+    left join spend_ch as s on s.channel = c.channel
+    left join people_ch as pc on pc.channel = c.channel
+    left join opps_ch as oc on oc.channel = c.channel
+    left join cust_ch as cc on cc.channel = c.channel
+),
+
+with_total as (
+    select * from per_channel
+    union all
+    select 'Blended', sum(marketing_spend), sum(leads), sum(mqls),
+        sum(qualified_opportunities), sum(new_customers), 1
+    from per_channel
+)
+
+select
+    channel,
+    marketing_spend,
+    leads,
+    marketing_spend / nullif(leads, 0) as cpl,
+    mqls,
+    marketing_spend / nullif(mqls, 0) as cost_per_mql,
+    qualified_opportunities,
+    marketing_spend / nullif(qualified_opportunities, 0) as cost_per_qualified_opportunity,
+    new_customers,
+    marketing_spend / nullif(new_customers, 0) as marketing_cac
+from with_total
+order by is_total, marketing_spend desc, channel
+"""
+
+
+def by_channel(con, p: dict) -> pd.DataFrame:
+    """Columns: channel, marketing_spend, leads, cpl, mqls, cost_per_mql,
+    qualified_opportunities, cost_per_qualified_opportunity, new_customers,
+    marketing_cac. Leads and MQLs by the person's channel, qualified opportunities by
+    the deal's channel, new customers by their first won deal's channel; marketing
+    spend without a channel is the 'unallocated' row. The last row, 'Blended', sums
+    every row (marketing spend only: blended CAC with sales spend is `cac`). Ratios
+    are NaN where the denominator is 0."""
+    return query(con, BY_CHANNEL_SQL, p)
+
+
+BY_MONTH_SQL = FILTERED + MONTHS + PERIOD_SPEND + NEW_CUSTOMERS + """,
+spend_m as (
+    select month,
+        sum(amount) filter (where function = 'marketing') as marketing_spend,
+        sum(amount) filter (where function = 'sales') as sales_spend
+    from period_spend group by 1
+),
+
+leads_m as (
+    select date_trunc('month', created_date)::date as month, count(*) as leads
+    from f_people where created_date between $start and $end group by 1
+),
+
+cust_m as (
+    select date_trunc('month', close_date)::date as month, count(*) as new_customers
+    from new_customers group by 1
+)
+
+select
+    m.month,
+    coalesce(s.marketing_spend, 0)::double as marketing_spend,
+    coalesce(s.sales_spend, 0)::double as sales_spend,
+    coalesce(l.leads, 0) as leads,
+    coalesce(c.new_customers, 0) as new_customers,
+    coalesce(s.marketing_spend, 0) / nullif(l.leads, 0) as cpl,
+    (coalesce(s.marketing_spend, 0) + coalesce(s.sales_spend, 0)) / nullif(c.new_customers, 0)
+        as cac
+from months as m
+left join spend_m as s on s.month = m.month
+left join leads_m as l on l.month = m.month
+left join cust_m as c on c.month = m.month
+order by m.month
+"""
+
+
+def by_month(con, p: dict) -> pd.DataFrame:
+    """Columns: month, marketing_spend, sales_spend, leads, new_customers, cpl, cac
+    (cpl and cac are NaN in a month without leads / new customers)."""
+    return query(con, BY_MONTH_SQL, p)

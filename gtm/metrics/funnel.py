@@ -1,0 +1,380 @@
+"""Volume versus quality: the MQL lens beside the qualified-pipeline lens.
+
+metrics.md puts leads and MQLs next to qualified pipeline, cohort conversion and
+the qualified win rate so a CMO can see which channels the MQL count flatters.
+This module also holds the CTE fragments the cost and velocity modules share
+(new-business opportunities, new customers, the months of a period), so "a new
+customer" or "a qualified opportunity" is written once.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+import pandas as pd
+
+from gtm.metrics.base import FILTERED, query, resolve_qualified_stage
+
+# --- shared fragments (append after FILTERED) ---------------------------------
+
+# New-business opportunities of the filter; `type` defaults to new_business (contract).
+NB_OPPS = """,
+nb_opps as (
+    select * from f_opps where coalesce(type, 'new_business') = 'new_business'
+)"""
+
+# New customers: the account's FIRST won new-business opportunity (earliest
+# close_date, ties by opportunity_id) over ALL opportunities of any period and any
+# filter; the account is a new customer of the view when that first deal passes the
+# filter (region, segment, motion, its channel) and closed in period.
+NEW_CUSTOMERS = """,
+first_wins as (
+    select account_id, opportunity_id, close_date
+    from opportunities
+    where is_won and close_date is not null
+      and coalesce(type, 'new_business') = 'new_business'
+    qualify row_number() over (partition by account_id order by close_date, opportunity_id) = 1
+),
+
+new_customers as (
+    select
+        fw.account_id,
+        fw.opportunity_id,
+        fw.close_date,
+        o.amount,
+        coalesce(o.channel, 'unknown') as channel,
+        coalesce(o.segment, 'unknown') as segment
+    from first_wins as fw
+    join f_opps as o on o.opportunity_id = fw.opportunity_id
+    where fw.close_date between $start and $end
+)"""
+
+# The calendar months a period touches (first day of each month).
+MONTHS = """,
+months as (
+    select unnest(range(date_trunc('month', $start::date), $end::date + 1, interval 1 month))::date
+        as month
+)"""
+
+# Qualified new-business opportunities in period (the pipeline lens).
+QUALIFIED = NB_OPPS + """,
+qualified as (
+    select *, coalesce(channel, 'unknown') as channel_key
+    from nb_opps
+    where qualified_date between $start and $end
+)"""
+
+
+# --- value helpers --------------------------------------------------------------
+
+
+def clean(value):
+    """A plain Python value: None for NULL/NaN/inf, int or float for numbers."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, Decimal):
+        value = float(value)
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    return value
+
+
+def row(con, sql: str, p: dict) -> dict:
+    """The first (only) row of a query as {column: clean value}."""
+    df = query(con, sql, p)
+    return {c: clean(df[c].iat[0]) if len(df) else None for c in df.columns}
+
+
+# --- headline metrics -------------------------------------------------------------
+
+VOLUME_SQL = FILTERED + QUALIFIED + """
+select
+    (select count(*) from f_people where created_date between $start and $end) as leads,
+    (select count(*) from f_people where mql_date between $start and $end) as mqls,
+    (select count(*) from f_people
+        where created_date between $start and $end and is_target_account) as target_leads,
+    (select count(*) from qualified) as qualified_opportunities,
+    (select coalesce(sum(amount), 0) from qualified)::double as qualified_pipeline
+"""
+
+
+def volume(con, p: dict) -> dict:
+    """leads, mqls, target_leads, qualified_opportunities, qualified_pipeline."""
+    return row(con, VOLUME_SQL, p)
+
+
+# Outcome looked up over ALL opportunities of the MQL's account (not narrowed by the
+# deal's channel): a won new-business deal created on/after the mql_date and won by
+# the as-of date $end.
+MQL_TO_CUSTOMER_SQL = FILTERED + """,
+mql_cohort as (
+    select person_id, account_id, mql_date
+    from f_people
+    where mql_date between $start and $end
+),
+
+converted as (
+    select distinct m.person_id
+    from mql_cohort as m
+    join opportunities as o on o.account_id = m.account_id
+    where o.is_won
+      and coalesce(o.type, 'new_business') = 'new_business'
+      and o.created_date >= m.mql_date
+      and o.close_date <= $end
+)
+
+select (select count(*) from converted) / nullif((select count(*) from mql_cohort), 0)
+    as mql_to_customer_rate
+"""
+
+
+def mql_to_customer_rate(con, p: dict) -> dict:
+    return row(con, MQL_TO_CUSTOMER_SQL, p)
+
+
+WIN_RATE_SQL = FILTERED + NB_OPPS + """,
+closed_qualified as (
+    select is_won
+    from nb_opps
+    where is_closed and qualified_date <= $end and close_date between $start and $end
+)
+
+select count(*) filter (where is_won) / nullif(count(*), 0) as qualified_win_rate
+from closed_qualified
+"""
+
+
+def qualified_win_rate(con, p: dict) -> dict:
+    return row(con, WIN_RATE_SQL, p)
+
+
+# Activation is judged as of $end: an activation after the period end is not known yet.
+SIGNUPS_SQL = FILTERED + """,
+period_signups as (
+    select
+        signup_id,
+        activated_date is not null
+            and activated_date >= signup_date
+            and activated_date - signup_date <= $activation_days
+            and activated_date <= $end as activated
+    from f_signups
+    where signup_date between $start and $end
+)
+
+select
+    count(*) as signups,
+    count(*) filter (where activated) as activated_signups,
+    count(*) filter (where activated) / nullif(count(*), 0) as activation_rate
+from period_signups
+"""
+
+
+def signups(con, p: dict) -> dict:
+    """signups, activated_signups, activation_rate (product-led motion)."""
+    return row(con, SIGNUPS_SQL, p)
+
+
+def headline(con, p: dict) -> dict:
+    """Every metric id of 'Volume versus quality'."""
+    return {
+        **volume(con, p),
+        **mql_to_customer_rate(con, p),
+        **qualified_win_rate(con, p),
+        **signups(con, p),
+    }
+
+
+# --- breakdowns ---------------------------------------------------------------------
+
+BY_MONTH_SQL = FILTERED + MONTHS + QUALIFIED + """,
+period_people as (
+    select date_trunc('month', created_date)::date as month,
+        count(*) as leads,
+        count(*) filter (where is_target_account) as target_leads
+    from f_people where created_date between $start and $end group by 1
+),
+
+period_mqls as (
+    select date_trunc('month', mql_date)::date as month, count(*) as mqls
+    from f_people where mql_date between $start and $end group by 1
+),
+
+period_qualified as (
+    select date_trunc('month', qualified_date)::date as month,
+        count(*) as qualified_opportunities,
+        coalesce(sum(amount), 0) as qualified_pipeline
+    from qualified group by 1
+),
+
+period_signups as (
+    select date_trunc('month', signup_date)::date as month,
+        count(*) as signups,
+        count(*) filter (where activated_date between signup_date
+            and least(signup_date + $activation_days::integer, $end)) as activated_signups
+    from f_signups where signup_date between $start and $end group by 1
+)
+
+select
+    m.month,
+    coalesce(pp.leads, 0) as leads,
+    coalesce(pm.mqls, 0) as mqls,
+    coalesce(pp.target_leads, 0) as target_leads,
+    coalesce(pq.qualified_opportunities, 0) as qualified_opportunities,
+    coalesce(pq.qualified_pipeline, 0)::double as qualified_pipeline,
+    coalesce(ps.signups, 0) as signups,
+    coalesce(ps.activated_signups, 0) as activated_signups
+from months as m
+left join period_people as pp on pp.month = m.month
+left join period_mqls as pm on pm.month = m.month
+left join period_qualified as pq on pq.month = m.month
+left join period_signups as ps on ps.month = m.month
+order by m.month
+"""
+
+
+def by_month(con, p: dict) -> pd.DataFrame:
+    """Columns: month, leads, mqls, target_leads, qualified_opportunities,
+    qualified_pipeline, signups, activated_signups (one row per month in [start, end])."""
+    return query(con, BY_MONTH_SQL, p)
+
+
+BY_CHANNEL_SQL = FILTERED + QUALIFIED + NEW_CUSTOMERS + """,
+lead_counts as (
+    select channel,
+        count(*) filter (where created_date between $start and $end) as leads,
+        count(*) filter (where mql_date between $start and $end) as mqls
+    from f_people group by channel
+),
+
+pipeline as (
+    select channel_key as channel, count(*) as qualified_opportunities,
+        coalesce(sum(amount), 0) as qualified_pipeline
+    from qualified group by 1
+),
+
+customers as (
+    select channel, count(*) as won_customers from new_customers group by channel
+),
+
+channels as (
+    select channel from lead_counts where leads > 0 or mqls > 0
+    union select channel from pipeline
+    union select channel from customers
+),
+
+joined as (
+    select
+        c.channel,
+        coalesce(l.leads, 0) as leads,
+        coalesce(l.mqls, 0) as mqls,
+        coalesce(q.qualified_opportunities, 0) as qualified_opportunities,
+        coalesce(q.qualified_pipeline, 0)::double as qualified_pipeline,
+        coalesce(w.won_customers, 0) as won_customers
+    from channels as c
+    left join lead_counts as l on l.channel = c.channel
+    left join pipeline as q on q.channel = c.channel
+    left join customers as w on w.channel = c.channel
+)
+
+select
+    *,
+    mqls / nullif(sum(mqls) over (), 0) as mql_share,
+    qualified_pipeline / nullif(sum(qualified_pipeline) over (), 0) as pipeline_share
+from joined
+order by qualified_pipeline desc, mqls desc, channel
+"""
+
+
+def by_channel(con, p: dict) -> pd.DataFrame:
+    """Columns: channel, leads, mqls, qualified_opportunities, qualified_pipeline,
+    won_customers (new customers whose first won deal came from the channel),
+    mql_share, pipeline_share (shares of the period's totals; NaN when the total is 0).
+    People are counted by their channel, opportunities by the deal's channel."""
+    return query(con, BY_CHANNEL_SQL, p)
+
+
+def channel_ranking(con, p: dict) -> pd.DataFrame:
+    """The channel ranking under each lens, showing which channels the MQL lens flatters.
+
+    Columns: channel, mqls, qualified_pipeline, marketing_cac, rank_by_mqls (1 = most
+    MQLs), rank_by_pipeline (1 = most qualified pipeline), rank_by_cac (1 = lowest
+    marketing CAC; channels without a defined CAC rank last), flattered (True when the
+    channel ranks at least `max(2, ceil(n / 4))` places better by MQLs than by pipeline
+    or by CAC, among n channels with MQLs or pipeline).
+    """
+    from gtm.metrics import cost  # cost imports this module's fragments
+
+    lens = by_channel(con, p)
+    cac = cost.by_channel(con, p)[["channel", "marketing_cac"]]
+    df = lens.merge(cac, on="channel", how="left")[
+        ["channel", "mqls", "qualified_pipeline", "marketing_cac"]]
+    df = df[(df["mqls"] > 0) | (df["qualified_pipeline"] > 0)].reset_index(drop=True)
+    df["rank_by_mqls"] = df["mqls"].rank(ascending=False, method="min").astype(int)
+    df["rank_by_pipeline"] = df["qualified_pipeline"].rank(ascending=False, method="min").astype(int)
+    df["rank_by_cac"] = (df["marketing_cac"].rank(method="min", na_option="bottom")
+                         .astype(int))
+    gap = max(2, math.ceil(len(df) / 4))
+    worse = df[["rank_by_pipeline", "rank_by_cac"]].max(axis=1)
+    df["flattered"] = (worse - df["rank_by_mqls"]) >= gap
+    return df.sort_values(["rank_by_mqls", "channel"]).reset_index(drop=True)
+
+
+BY_SEGMENT_SQL = FILTERED + QUALIFIED + NEW_CUSTOMERS + """,
+people_seg as (
+    select coalesce(segment, 'unknown') as segment,
+        count(*) filter (where created_date between $start and $end) as leads,
+        count(*) filter (where mql_date between $start and $end) as mqls
+    from f_people group by 1
+),
+
+opps_seg as (
+    select coalesce(segment, 'unknown') as segment,
+        count(*) filter (where qualified_date between $start and $end) as qualified_opportunities,
+        coalesce(sum(amount) filter (where qualified_date between $start and $end), 0)
+            as qualified_pipeline,
+        count(*) filter (where is_won and is_closed and qualified_date <= $end
+            and close_date between $start and $end)
+        / nullif(count(*) filter (where is_closed and qualified_date <= $end
+            and close_date between $start and $end), 0) as qualified_win_rate
+    from nb_opps group by 1
+),
+
+cust_seg as (
+    select segment, count(*) as new_customers from new_customers group by 1
+),
+
+segments as (
+    select segment from people_seg where leads > 0 or mqls > 0
+    union select segment from opps_seg where qualified_opportunities > 0
+        or qualified_win_rate is not null
+    union select segment from cust_seg
+)
+
+select
+    s.segment,
+    coalesce(ps.leads, 0) as leads,
+    coalesce(ps.mqls, 0) as mqls,
+    coalesce(os.qualified_opportunities, 0) as qualified_opportunities,
+    coalesce(os.qualified_pipeline, 0)::double as qualified_pipeline,
+    os.qualified_win_rate,
+    coalesce(cs.new_customers, 0) as new_customers
+from segments as s
+left join people_seg as ps on ps.segment = s.segment
+left join opps_seg as os on os.segment = s.segment
+left join cust_seg as cs on cs.segment = s.segment
+order by qualified_pipeline desc, s.segment
+"""
+
+
+def by_segment(con, p: dict) -> pd.DataFrame:
+    """Columns: segment ('unknown' for people without an account), leads, mqls,
+    qualified_opportunities, qualified_pipeline, qualified_win_rate, new_customers."""
+    return query(con, BY_SEGMENT_SQL, p)
+
+
+def stage_table(con, settings) -> pd.DataFrame:
+    """Win rate by stage: stage, sort_order, reached_closed, reached_won, win_rate."""
+    return resolve_qualified_stage(con, settings).win_rates

@@ -1,0 +1,206 @@
+"""Buying groups: how many people, in which roles, each account has engaged.
+
+B2B deals are bought by a group (7 to 11 people), so metrics.md measures coverage
+of that group rather than lead counts. Engaged people of an account, as of the
+period end: people of the account with a touch in the look-back window
+(touch_date in (end - lookback_days, end]) or listed in `opportunity_contacts` on
+one of its opportunities created on or before the period end. A person's roles are
+their `people.buying_role` plus the `role` they hold on the account's deals
+(DECISIONS.md "Buying groups"). Also here: win rate by threading and the open deals
+that hang on a single contact.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from gtm.metrics import market
+from gtm.metrics.base import FILTERED, query
+
+# One row per (account, engaged person, role); role may be NULL.
+ENGAGED = FILTERED + """,
+lookback_people as (
+    select t.account_id, t.person_id, t.buying_role as role
+    from f_touches as t
+    where t.account_id is not null
+      and cast(t.touch_date as date) > $end - $lookback_days
+      and cast(t.touch_date as date) <= $end
+),
+
+deal_people as (
+    select o.account_id, c.person_id, c.role as deal_role, p.buying_role
+    from opportunity_contacts as c
+    join f_opps as o on o.opportunity_id = c.opportunity_id
+    left join people as p on p.person_id = c.person_id
+    where o.created_date <= $end
+),
+
+engaged_roles as (
+    select account_id, person_id, role from lookback_people
+    union all
+    select account_id, person_id, buying_role from deal_people
+    union all
+    select account_id, person_id, deal_role from deal_people
+),
+
+coverage as (
+    select a.account_id, a.name, a.is_target_account as is_target,
+        count(distinct e.person_id) as engaged_people,
+        least(count(distinct e.person_id) / nullif($group_size, 0), 1.0) as group_coverage,
+        count(distinct e.role) filter (where list_contains($required_roles, e.role))
+            / nullif(len($required_roles), 0) as role_coverage
+    from f_accounts as a
+    left join engaged_roles as e on e.account_id = a.account_id
+    group by a.account_id, a.name, a.is_target_account
+)
+"""
+
+HEADLINE_SQL = ENGAGED + """
+select avg(role_coverage) as avg_role_coverage, avg(group_coverage) as avg_group_coverage
+from coverage
+where is_target
+"""
+
+
+def _none(value):
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def coverage_headline(con, p: dict) -> dict:
+    """Average role and group coverage over the target accounts (None without any)."""
+    row = query(con, HEADLINE_SQL, p).iloc[0]
+    return {k: _none(row[k]) for k in ("avg_role_coverage", "avg_group_coverage")}
+
+
+def headline(con, p: dict) -> dict:
+    """Buying-group and target-market headline metrics (ids of gtm.registry)."""
+    return {
+        "target_account_penetration": market.penetration(con, p),
+        **coverage_headline(con, p),
+        "cost_per_target_account_reached": market.cost_per_target_account_reached_total(con, p),
+    }
+
+
+ROLES_SQL = ENGAGED + """
+select account_id, role, count(distinct person_id) as people
+from engaged_roles
+where list_contains($required_roles, role)
+group by account_id, role
+"""
+
+
+def _role_matrix(con, p: dict) -> pd.DataFrame:
+    """account_id x required role: number of engaged people holding the role."""
+    long = query(con, ROLES_SQL, p)
+    wide = long.pivot_table(index="account_id", columns="role", values="people",
+                            aggfunc="sum", fill_value=0)
+    return wide.reindex(columns=list(p["required_roles"]), fill_value=0).astype("int64")
+
+
+COVERAGE_SQL = ENGAGED + """
+select account_id, name, is_target, engaged_people, group_coverage, role_coverage
+from coverage
+order by is_target desc, role_coverage, engaged_people, account_id
+"""
+
+
+def account_coverage(con, p: dict) -> pd.DataFrame:
+    """Per account: engaged people, group and role coverage, one bool column per role."""
+    df = query(con, COVERAGE_SQL, p)
+    roles = _role_matrix(con, p).reindex(df["account_id"], fill_value=0) > 0
+    return pd.concat([df.reset_index(drop=True), roles.reset_index(drop=True)], axis=1)
+
+
+OPEN_TARGETS_SQL = ENGAGED + """,
+open_pipeline as (
+    select account_id, sum(coalesce(amount, 0)) as open_pipeline
+    from f_opps
+    where not is_closed and coalesce(type, 'new_business') = 'new_business'
+      and created_date <= $end
+    group by account_id
+)
+
+select c.account_id, coalesce(c.name, c.account_id) as account, o.open_pipeline,
+    c.role_coverage
+from coverage as c
+join open_pipeline as o on o.account_id = c.account_id
+where c.is_target
+order by c.role_coverage, o.open_pipeline desc, c.account_id
+limit $limit
+"""
+
+
+def role_heatmap(con, p: dict, limit: int = 40) -> pd.DataFrame:
+    """Target accounts with open new-business deals x required roles, worst covered first."""
+    df = query(con, OPEN_TARGETS_SQL, {**p, "limit": limit})
+    roles = _role_matrix(con, p).reindex(df["account_id"], fill_value=0)
+    out = pd.concat([df.reset_index(drop=True), roles.reset_index(drop=True)], axis=1)
+    return out.drop(columns=["account_id"])
+
+
+BUCKETS = ("0", "1", "2-3", "4-6", "7+")
+
+THREADING_SQL = FILTERED + """,
+deal_contacts as (
+    select o.opportunity_id, o.is_won, o.qualified_date, o.close_date,
+        count(distinct c.person_id) as contacts
+    from f_opps as o
+    left join opportunity_contacts as c on c.opportunity_id = o.opportunity_id
+    where o.is_closed and coalesce(o.type, 'new_business') = 'new_business'
+      and o.close_date between $start and $end
+    group by all
+),
+
+bucketed as (
+    select *,
+        case when contacts = 0 then '0' when contacts = 1 then '1'
+             when contacts <= 3 then '2-3' when contacts <= 6 then '4-6' else '7+' end as bucket
+    from deal_contacts
+)
+
+select bucket, count(*) as closed, count(*) filter (where is_won) as won,
+    median(close_date - qualified_date) filter (where is_won) as median_cycle_days
+from bucketed
+group by bucket
+"""
+
+
+def threading(con, p: dict) -> pd.DataFrame:
+    """Closed new-business deals by number of contacts: closed, won, win rate, cycle."""
+    df = query(con, THREADING_SQL, p).set_index("bucket").reindex(list(BUCKETS))
+    df[["closed", "won"]] = df[["closed", "won"]].fillna(0).astype("int64")
+    df["win_rate"] = (df["won"] / df["closed"].where(df["closed"] > 0)).astype("float64")
+    df["median_cycle_days"] = df["median_cycle_days"].astype("float64")
+    return df.reset_index()[["bucket", "closed", "won", "win_rate", "median_cycle_days"]]
+
+
+SINGLE_THREADED_SQL = FILTERED + """,
+open_deals as (
+    select o.opportunity_id, o.account_id, o.stage, o.amount, o.close_date,
+        count(distinct c.person_id) as contacts
+    from f_opps as o
+    left join opportunity_contacts as c on c.opportunity_id = o.opportunity_id
+    where not o.is_closed and coalesce(o.type, 'new_business') = 'new_business'
+      and o.created_date <= $end
+    group by all
+)
+
+select d.opportunity_id, d.account_id, coalesce(a.name, d.account_id) as account, d.stage,
+    d.amount, d.contacts, d.close_date
+from open_deals as d
+left join accounts as a on a.account_id = d.account_id
+where d.contacts <= 1
+order by d.amount desc nulls last, d.opportunity_id
+"""
+
+
+def single_threaded_open(con, p: dict) -> pd.DataFrame:
+    """Open new-business deals with at most one contact: the pipeline at risk."""
+    return query(con, SINGLE_THREADED_SQL, p)
+
+
+def single_threaded_total(con, p: dict) -> dict:
+    """Count and amount of the single-threaded open pipeline."""
+    df = single_threaded_open(con, p)
+    return {"single_threaded_open_count": len(df),
+            "single_threaded_open_amount": float(df["amount"].fillna(0).sum())}

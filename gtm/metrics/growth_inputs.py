@@ -1,0 +1,112 @@
+"""The historical values the growth equation starts from, in the current filter.
+
+metrics.md ("The growth equation"): every input of the planner starts from what
+the data says for the selected period and filters; gtm.growth (pure arithmetic)
+does the rest. Also the month-by-month history of qualified volume, win rate and
+deal size that gtm.growth.forecast_band resamples.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from gtm.metrics import market
+from gtm.metrics.base import FILTERED, query
+from gtm.metrics.cost import PERIOD_SPEND
+from gtm.metrics.funnel import NEW_CUSTOMERS
+
+# New customers and period spend come from the cost section's fragments, so the CAC
+# here is the CAC of the dashboard (tests check equality with compute()).
+HISTORICAL_SQL = FILTERED + PERIOD_SPEND + NEW_CUSTOMERS + """,
+nb as (
+    select * from f_opps where coalesce(type, 'new_business') = 'new_business'
+),
+
+won_in_period as (
+    select * from nb where is_won and close_date between $start and $end
+),
+
+qualified_closed as (
+    select * from nb
+    where qualified_date is not null and is_closed and close_date between $start and $end
+)
+
+select
+    (select sum(coalesce(amount, 0)) from won_in_period) as revenue_goal,
+    (select avg(amount) from won_in_period) as sale_price,
+    (select count(*) filter (where is_won) / nullif(count(*), 0) from qualified_closed)
+        as win_rate,
+    (select count(*) from nb where qualified_date between $start and $end)
+        as qualified_opportunities,
+    (select count(*) from new_customers) as new_customers,
+    (select sum(amount) from period_spend) as spend,
+    (select count(*) from f_accounts where is_target_account) as target_accounts
+"""
+
+ENGAGED_TARGETS_SQL = market.ENGAGED_IN_PERIOD + """
+select count(*) from targets where account_id in (select account_id from period_engaged)
+"""
+
+
+def _num(value):
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _ratio(num, den):
+    return None if num is None or not den else num / den
+
+
+def historical(con, p: dict) -> dict:
+    """revenue_goal, sale_price, win_rate, qualification_rate, cac, target_accounts,
+    addressable_people, group_size: the planner's starting values (None when undefined)."""
+    row = {k: _num(v) for k, v in query(con, HISTORICAL_SQL, p).iloc[0].items()}
+    engaged = _num(query(con, ENGAGED_TARGETS_SQL, p).iat[0, 0])
+    targets = int(row["target_accounts"] or 0)
+    return {
+        "revenue_goal": row["revenue_goal"] or 0.0,
+        "sale_price": row["sale_price"],
+        "win_rate": row["win_rate"],
+        "qualification_rate": _ratio(row["qualified_opportunities"], engaged),
+        "cac": _ratio(row["spend"] or 0.0, row["new_customers"]),
+        "target_accounts": targets,
+        "addressable_people": targets * int(p["group_size"]),
+        "group_size": int(p["group_size"]),
+    }
+
+
+MONTHLY_SQL = FILTERED + """,
+months as (
+    select g.month::date as month
+    from unnest(generate_series(
+        (date_trunc('month', $end) - to_months($months - 1))::timestamp,
+        date_trunc('month', $end)::timestamp, interval 1 month)) as g(month)
+),
+
+closed as (
+    select date_trunc('month', close_date)::date as month, is_won, amount
+    from f_opps
+    where coalesce(type, 'new_business') = 'new_business'
+      and qualified_date is not null and is_closed
+      and close_date <= $end
+)
+
+select m.month,
+    count(c.month) as qualified_opportunities,
+    count(c.month) filter (where c.is_won) as won,
+    count(c.month) filter (where c.is_won) / nullif(count(c.month), 0) as win_rate,
+    coalesce(sum(coalesce(c.amount, 0)) filter (where c.is_won), 0) as won_amount,
+    avg(c.amount) filter (where c.is_won) as avg_deal
+from months as m
+left join closed as c on c.month = m.month
+group by m.month
+order by m.month
+"""
+
+
+def monthly_history(con, p: dict, months: int = 24) -> pd.DataFrame:
+    """Per month of the `months` months to the period end: qualified new-business deals
+    closed, won, win rate and average won amount (the forecast band's history)."""
+    if months < 1:
+        raise ValueError("months must be at least 1")
+    df = query(con, MONTHLY_SQL, {**p, "months": months})
+    return df.astype({"win_rate": "float64", "avg_deal": "float64", "won_amount": "float64"})

@@ -1,0 +1,250 @@
+"""Target market: how much of the agreed target-account list marketing reaches, at what cost,
+and whether spend creates new demand or harvests existing demand.
+
+metrics.md ("Target market"). An account is *engaged in period* when one of its
+people has a touch dated in [start, end], or someone is listed in
+`opportunity_contacts` on one of its opportunities open during the period (created
+on or before the end and not closed before the start). This differs from the
+buying-group look-back window on purpose: penetration counts reach within the
+selected period (DECISIONS.md "Target market").
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from gtm.metrics.base import FILTERED, query, scalar
+from gtm.metrics.cost import PERIOD_SPEND
+from gtm.metrics.funnel import NEW_CUSTOMERS
+
+# The spend-month rule of gtm.metrics.cost.PERIOD_SPEND (a month counts when it
+# overlaps the period), for spend queries that need the campaign_id it drops.
+SPEND_IN_PERIOD = ("date_trunc('month', s.month) between date_trunc('month', $start::date) "
+                   "and $end")
+
+# Default demand type of a channel when a campaign does not say (DECISIONS.md).
+DEMAND_DEFAULTS = {
+    "events": "create",
+    "content": "create",
+    "outbound": "create",
+    "webinar": "create",
+    "partner": "create",
+    "paid_social": "create",
+    "social": "create",
+    "display": "create",
+    "video": "create",
+    "podcast": "create",
+    "pr": "create",
+    "community": "create",
+    "paid_search": "harvest",
+    "email": "harvest",
+    "organic": "harvest",
+    "organic_search": "harvest",
+    "seo": "harvest",
+    "referral": "harvest",
+    "direct": "harvest",
+    "review_sites": "harvest",
+    "retargeting": "harvest",
+}
+DEMAND_TYPES = ("create", "harvest", "unassigned")
+
+
+def demand_params(p: dict) -> dict:
+    """p plus the default channel mapping as two bound lists."""
+    by_type = {t: sorted(c for c, v in DEMAND_DEFAULTS.items() if v == t) for t in DEMAND_TYPES[:2]}
+    return {**p, "create_channels": by_type["create"], "harvest_channels": by_type["harvest"]}
+
+
+def _default_type(column: str) -> str:
+    """SQL for the default demand type of a channel column (an identifier, never a value)."""
+    return (f"case when list_contains($create_channels, lower(trim({column}))) then 'create' "
+            f"when list_contains($harvest_channels, lower(trim({column}))) then 'harvest' end")
+
+
+ENGAGED_IN_PERIOD = FILTERED + """,
+period_engaged as (
+    select account_id, cast(touch_date as date) as engaged_on, cast(touch_date as date) as until
+    from f_touches
+    where account_id is not null
+      and cast(touch_date as date) between $start and $end
+    union all
+    select o.account_id, greatest(o.created_date, $start),
+        least(coalesce(case when o.is_closed then o.close_date end, $end), $end)
+    from opportunity_contacts as c
+    join f_opps as o on o.opportunity_id = c.opportunity_id
+    where o.created_date <= $end
+      and (not o.is_closed or o.close_date >= $start)
+),
+
+targets as (
+    select account_id from f_accounts where is_target_account
+)
+"""
+
+PENETRATION_SQL = ENGAGED_IN_PERIOD + """
+select count(*) filter (where account_id in (select account_id from period_engaged))
+    / nullif(count(*), 0)
+from targets
+"""
+
+
+def penetration(con, p: dict) -> float | None:
+    """Target accounts with an engaged person in period / all target accounts."""
+    value = scalar(con, PENETRATION_SQL, p)
+    return None if value is None else float(value)
+
+
+PENETRATION_BY_MONTH_SQL = ENGAGED_IN_PERIOD + """,
+months as (
+    select g.month::date as month,
+        greatest(g.month::date, $start) as m_start,
+        least((g.month + interval 1 month - interval 1 day)::date, $end) as m_end
+    from unnest(generate_series(date_trunc('month', $start)::timestamp,
+        date_trunc('month', $end)::timestamp, interval 1 month)) as g(month)
+),
+
+reached as (
+    select m.month, count(distinct e.account_id) as engaged_targets
+    from months as m
+    join period_engaged as e on e.engaged_on <= m.m_end and e.until >= m.m_start
+    where e.account_id in (select account_id from targets)
+    group by m.month
+)
+
+select m.month, (select count(*) from targets) as target_accounts,
+    coalesce(r.engaged_targets, 0) as engaged_targets,
+    coalesce(r.engaged_targets, 0) / nullif((select count(*) from targets), 0) as penetration
+from months as m
+left join reached as r on r.month = m.month
+order by m.month
+"""
+
+
+def penetration_by_month(con, p: dict) -> pd.DataFrame:
+    """Per calendar month of the period (clipped to it): target accounts engaged / all."""
+    df = query(con, PENETRATION_BY_MONTH_SQL, p)
+    return df.astype({"penetration": "float64"})
+
+
+REACH_SQL = FILTERED + PERIOD_SPEND + """,
+channel_spend as (
+    select coalesce(channel, 'unallocated') as channel, sum(amount) as marketing_spend
+    from period_spend
+    where function = 'marketing'
+    group by 1
+),
+
+channel_reach as (
+    select channel, count(distinct account_id) as target_accounts_reached
+    from f_touches
+    where is_target_account and account_id is not null
+      and cast(touch_date as date) between $start and $end
+    group by 1
+)
+
+select coalesce(s.channel, r.channel) as channel,
+    coalesce(s.marketing_spend, 0) as marketing_spend,
+    coalesce(r.target_accounts_reached, 0) as target_accounts_reached,
+    coalesce(s.marketing_spend, 0) / nullif(r.target_accounts_reached, 0)
+        as cost_per_target_account_reached
+from channel_spend as s
+full join channel_reach as r on r.channel = s.channel
+order by marketing_spend desc, channel
+"""
+
+
+def cost_per_target_account_reached(con, p: dict) -> pd.DataFrame:
+    """Per channel: marketing spend / distinct target accounts that channel touched."""
+    return query(con, REACH_SQL, p).astype({"cost_per_target_account_reached": "float64"})
+
+
+REACH_TOTAL_SQL = FILTERED + PERIOD_SPEND + """
+select
+    (select sum(amount) from period_spend where function = 'marketing')
+    / nullif((select count(distinct account_id) from f_touches
+              where is_target_account and account_id is not null
+                and cast(touch_date as date) between $start and $end), 0)
+"""
+
+
+def cost_per_target_account_reached_total(con, p: dict) -> float | None:
+    """Marketing spend / distinct target accounts touched in period (any channel)."""
+    value = scalar(con, REACH_TOTAL_SQL, p)
+    return None if value is None else float(value)
+
+
+DEMAND_SQL = FILTERED + NEW_CUSTOMERS + f""",
+campaign_types as (
+    select campaign_id,
+        coalesce(lower(trim(demand_type)), {_default_type('channel')}) as demand_type
+    from campaigns
+),
+
+spend_typed as (
+    select coalesce(ct.demand_type, {_default_type('s.channel')}, 'unassigned') as demand_type,
+        sum(s.amount) as spend
+    from f_spend as s
+    left join campaign_types as ct on ct.campaign_id = s.campaign_id
+    where s.function = 'marketing' and {SPEND_IN_PERIOD}
+    group by 1
+),
+
+first_touch as (
+    select person_id, first(campaign_id order by touch_date, campaign_id) as campaign_id
+    from touches
+    group by person_id
+),
+
+leads_typed as (
+    select coalesce(ct.demand_type, {_default_type('p.channel')}, 'unassigned') as demand_type,
+        count(*) as leads
+    from f_people as p
+    left join first_touch as ft on ft.person_id = p.person_id
+    left join campaign_types as ct on ct.campaign_id = ft.campaign_id
+    where p.created_date between $start and $end
+    group by 1
+),
+
+opps_typed as (
+    select o.*, coalesce({_default_type('o.channel')}, 'unassigned') as demand_type
+    from f_opps as o
+    where coalesce(o.type, 'new_business') = 'new_business'
+),
+
+pipeline_typed as (
+    select demand_type, sum(coalesce(amount, 0)) as qualified_pipeline,
+        count(*) as qualified_opportunities
+    from opps_typed
+    where qualified_date between $start and $end
+    group by 1
+),
+
+customers_typed as (
+    select coalesce({_default_type('nc.channel')}, 'unassigned') as demand_type,
+        count(*) as new_customers
+    from new_customers as nc
+    group by 1
+),
+
+demand_types as (
+    select unnest(['create', 'harvest', 'unassigned']) as demand_type
+)
+
+select d.demand_type,
+    coalesce(s.spend, 0) as spend,
+    coalesce(l.leads, 0) as leads,
+    coalesce(q.qualified_pipeline, 0) as qualified_pipeline,
+    coalesce(q.qualified_opportunities, 0) as qualified_opportunities,
+    coalesce(c.new_customers, 0) as new_customers
+from demand_types as d
+left join spend_typed as s on s.demand_type = d.demand_type
+left join leads_typed as l on l.demand_type = d.demand_type
+left join pipeline_typed as q on q.demand_type = d.demand_type
+left join customers_typed as c on c.demand_type = d.demand_type
+order by d.demand_type
+"""
+
+
+def demand_split(con, p: dict) -> pd.DataFrame:
+    """Spend, leads, qualified pipeline and new customers by demand type."""
+    return query(con, DEMAND_SQL, demand_params(p))

@@ -1,0 +1,280 @@
+"""Velocity and fail-fast: how fast pipeline qualifies, closes, and says no.
+
+Every opportunity metric here reads new-business opportunities of the filter
+(DECISIONS.md: the pipeline of this dashboard is new business). Medians and the 75th
+percentile are DuckDB `quantile_cont` (linear interpolation: the median of 44 and 47
+days is 45.5). "Open" is judged as of the period end $end: not closed, or closed
+after $end.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from gtm.metrics.base import FILTERED, query
+from gtm.metrics.funnel import MONTHS, NB_OPPS, row
+
+# Open as of $end; last stage change = latest history entry on or before $end,
+# else created_date; stage as of $end = that entry's stage, else the current stage.
+OPEN_AT_END = NB_OPPS + """,
+open_at_end as (
+    select * from nb_opps
+    where created_date <= $end and (not is_closed or close_date > $end)
+),
+
+last_change as (
+    select o.opportunity_id, max(h.entered_date) as changed_on,
+        arg_max(h.stage, h.entered_date) as stage_then
+    from open_at_end as o
+    join opportunity_stages as h
+        on h.opportunity_id = o.opportunity_id and h.entered_date <= $end
+    group by o.opportunity_id
+),
+
+open_age as (
+    select o.*,
+        coalesce(lc.stage_then, o.stage) as stage_at_end,
+        $end::date - coalesce(greatest(lc.changed_on, o.created_date), o.created_date)
+            as days_since_change
+    from open_at_end as o
+    left join last_change as lc on lc.opportunity_id = o.opportunity_id
+)"""
+
+# Won / lost new-business deals closed in period, with their day counts.
+CLOSED_IN_PERIOD = """,
+won as (
+    select *, close_date - qualified_date as cycle_days
+    from nb_opps
+    where is_won and close_date between $start and $end
+),
+
+lost as (
+    select *, close_date - created_date as days_to_no
+    from nb_opps
+    where is_closed and not is_won and close_date between $start and $end
+)"""
+
+CLOCKS_SQL = FILTERED + OPEN_AT_END + CLOSED_IN_PERIOD + """,
+stage0 as (
+    select qualified_date - created_date as days
+    from nb_opps where qualified_date between $start and $end
+),
+
+people_no as (
+    select disqualified_date - created_date as days
+    from f_people where disqualified_date between $start and $end
+)
+
+select
+    (select quantile_cont(days, 0.5) from stage0) as stage0_days_median,
+    (select quantile_cont(days, 0.75) from stage0) as stage0_days_p75,
+    (select quantile_cont(cycle_days, 0.5) from won) as sales_cycle_days_median,
+    (select quantile_cont(days_to_no, 0.5) from lost) as time_to_no_days_median,
+    (select quantile_cont(days, 0.5) from people_no) as time_to_no_people_days_median,
+    (select count(*) from open_age where days_since_change > $stale_days)
+        as stale_pipeline_count,
+    (select coalesce(sum(amount), 0) from open_age where days_since_change > $stale_days)::double
+        as stale_pipeline_amount
+"""
+
+
+def clocks(con, p: dict) -> dict:
+    """stage0_days_median/p75, sales_cycle_days_median, time_to_no_days_median,
+    time_to_no_people_days_median, stale_pipeline_count, stale_pipeline_amount."""
+    return row(con, CLOCKS_SQL, p)
+
+
+# Open qualified opportunities x qualified win rate x average won amount / average
+# sales cycle days; the win rate is funnel.qualified_win_rate's definition.
+VELOCITY_SQL = FILTERED + OPEN_AT_END + CLOSED_IN_PERIOD + """,
+parts as (
+    select
+        (select count(*) from open_at_end where qualified_date <= $end) as open_qualified,
+        (select count(*) filter (where is_won) / nullif(count(*), 0) from nb_opps
+            where is_closed and qualified_date <= $end and close_date between $start and $end)
+            as win_rate,
+        (select avg(amount) from won) as avg_won_amount,
+        (select avg(cycle_days) from won where cycle_days is not null) as avg_cycle_days
+)
+
+select open_qualified * win_rate * avg_won_amount / nullif(avg_cycle_days, 0)
+    as sales_velocity_per_day
+from parts
+"""
+
+
+def sales_velocity(con, p: dict) -> dict:
+    return row(con, VELOCITY_SQL, p)
+
+
+def headline(con, p: dict) -> dict:
+    """Every metric id of 'Velocity and fail-fast' (spec and extensions)."""
+    return {**clocks(con, p), **sales_velocity(con, p)}
+
+
+# --- breakdowns ---------------------------------------------------------------------
+
+# An opportunity is in the pipeline from its entry date (created, or qualified when
+# qualified_only) until it closes; closing is never before entry, so the bridge
+# opening + created - won - lost = closing holds for every opportunity.
+# Closed deals without a close_date never enter it.
+WATERFALL_SQL = FILTERED + NB_OPPS + """,
+spans as (
+    select
+        opportunity_id,
+        coalesce(amount, 0) as amount,
+        is_won,
+        close_date,
+        case when $qualified_only then qualified_date else created_date end as entered,
+        case when is_closed then greatest(close_date,
+            case when $qualified_only then qualified_date else created_date end) end as left_on
+    from nb_opps
+    where not (is_closed and close_date is null)
+),
+
+flags as (
+    select *,
+        entered <= $start::date - 1 and (left_on is null or left_on > $start::date - 1)
+            as open_before,
+        entered <= $end and (left_on is null or left_on > $end) as open_after,
+        entered between $start and $end as entered_in,
+        left_on between $start and $end as left_in
+    from spans
+    where entered is not null
+),
+
+steps as (
+    select 1 as pos, 'opening' as step, 'total' as kind, open_before as hit, amount from flags
+    union all select 2, 'created', 'increase', entered_in, amount from flags
+    union all select 3, 'won', 'decrease', left_in and is_won, amount from flags
+    union all select 4, 'lost', 'decrease', left_in and not is_won, amount from flags
+    union all select 5, 'closing', 'total', open_after, amount from flags
+    union all select 6, 'pushed_out', 'note',
+        open_after and close_date between $start and $end, amount from flags
+)
+
+select step, kind,
+    coalesce(sum(amount) filter (where hit), 0)::double as amount,
+    count(*) filter (where hit) as count
+from steps
+group by pos, step, kind
+order by pos
+"""
+
+
+def pipeline_waterfall(con, p: dict, qualified_only: bool = False) -> pd.DataFrame:
+    """Columns: step, kind, amount, count. Steps: opening (open on the day before
+    start), created (entered in period; 'qualified' entry when qualified_only),
+    won, lost (closed in period), closing (open at end), pushed_out (kind 'note': part
+    of closing, open deals whose expected close_date fell in the period; not a
+    subtraction). opening + created - won - lost = closing, in amount and count."""
+    df = query(con, WATERFALL_SQL, {**p, "qualified_only": qualified_only})
+    if qualified_only:
+        df.loc[df["step"] == "created", "step"] = "qualified"
+    return df
+
+
+STAGE0_BY_MONTH_SQL = FILTERED + MONTHS + NB_OPPS + """,
+stage0 as (
+    select date_trunc('month', qualified_date)::date as month,
+        qualified_date - created_date as days
+    from nb_opps where qualified_date between $start and $end
+)
+
+select m.month,
+    count(s.days) as qualified_opportunities,
+    quantile_cont(s.days, 0.5) as stage0_days_median,
+    quantile_cont(s.days, 0.75) as stage0_days_p75
+from months as m
+left join stage0 as s on s.month = m.month
+group by m.month
+order by m.month
+"""
+
+
+def stage0_by_month(con, p: dict) -> pd.DataFrame:
+    """Columns: month, qualified_opportunities, stage0_days_median, stage0_days_p75
+    (by month of qualified_date; NaN when nothing qualified that month)."""
+    return query(con, STAGE0_BY_MONTH_SQL, p)
+
+
+CYCLE_BY_MONTH_SQL = FILTERED + MONTHS + NB_OPPS + CLOSED_IN_PERIOD + """,
+won_m as (
+    select date_trunc('month', close_date)::date as month, cycle_days, amount from won
+)
+
+select m.month,
+    count(w.month) as won,
+    coalesce(sum(w.amount), 0)::double as won_amount,
+    quantile_cont(w.cycle_days, 0.5) as sales_cycle_days_median,
+    avg(w.cycle_days) as sales_cycle_days_mean
+from months as m
+left join won_m as w on w.month = m.month
+group by m.month
+order by m.month
+"""
+
+
+def cycle_by_month(con, p: dict) -> pd.DataFrame:
+    """Columns: month, won, won_amount, sales_cycle_days_median, sales_cycle_days_mean
+    (won new-business deals by month of close_date; cycle from qualified_date)."""
+    return query(con, CYCLE_BY_MONTH_SQL, p)
+
+
+STALE_LIST_SQL = FILTERED + OPEN_AT_END + """
+select
+    o.opportunity_id,
+    a.name as account_name,
+    o.stage_at_end as stage,
+    o.amount,
+    o.days_since_change,
+    o.channel,
+    o.close_date
+from open_age as o
+left join accounts as a on a.account_id = o.account_id
+where o.days_since_change > $stale_days
+order by o.amount desc nulls last, o.days_since_change desc, o.opportunity_id
+limit $limit
+"""
+
+
+def stale_list(con, p: dict, limit: int = 50) -> pd.DataFrame:
+    """Columns: opportunity_id, account_name, stage (as of the period end), amount,
+    days_since_change, channel, close_date; largest amount first."""
+    return query(con, STALE_LIST_SQL, {**p, "limit": limit})
+
+
+DISQUALIFIED_SQL = FILTERED + """
+select channel, coalesce(disqualified_reason, 'unspecified') as disqualified_reason,
+    count(*) as people
+from f_people
+where disqualified_date between $start and $end
+group by 1, 2
+order by people desc, channel, disqualified_reason
+"""
+
+
+def disqualification_reasons(con, p: dict) -> pd.DataFrame:
+    """Columns: channel, disqualified_reason ('unspecified' when empty), people
+    (people disqualified in period)."""
+    return query(con, DISQUALIFIED_SQL, p)
+
+
+TIME_TO_NO_SQL = FILTERED + NB_OPPS + CLOSED_IN_PERIOD + """
+select 'opportunity' as kind, opportunity_id as id, coalesce(channel, 'unknown') as channel,
+    coalesce(lost_reason, 'unspecified') as reason, days_to_no as days
+from lost
+union all
+select 'person', person_id, channel, coalesce(disqualified_reason, 'unspecified'),
+    disqualified_date - created_date
+from f_people
+where disqualified_date between $start and $end
+order by kind, days, id
+"""
+
+
+def time_to_no(con, p: dict) -> pd.DataFrame:
+    """The distributions behind both time-to-no medians, one row per lost deal or
+    disqualified person. Columns: kind ('opportunity' | 'person'), id, channel,
+    reason (lost or disqualified reason), days."""
+    return query(con, TIME_TO_NO_SQL, p)

@@ -1,0 +1,8 @@
+"""Target market: placeholder page (its author replaces this file)."""
+
+import streamlit as st
+
+import ui
+
+ui.header("Target market", "This page is being built.", ui.dataset_info())
+st.info("This page is being built.", icon=":material/construction:")

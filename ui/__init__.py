@@ -1,0 +1,39 @@
+"""Streamlit helpers shared by every page: the view, data access, header, KPIs, charts.
+
+Pages import only `ui` (and gtm for the numbers); this package is the only place
+that knows how the sidebar, caching and the house chart style work.
+
+    import ui
+    info = ui.dataset_info()
+    ui.header("Net ARR", "Growth from customers, not from leads.", info)
+    if ui.need_tables(info, ["arr"], "Net ARR"):
+        values = ui.cached(gtm.metrics.compute, ui.current_filter(), ui.current_settings())
+"""
+
+from ui.charts import ACCENT, CHART_CONFIG, MQL_GREY, PIPELINE_BLUE, money_axis, show, style
+from ui.data_access import (
+    cached,
+    clear_caches,
+    connection,
+    dataset_info,
+    stage_names,
+    version,
+)
+from ui.download import neutralise, safe_csv, table
+from ui.filters import (
+    current_filter,
+    current_period,
+    current_settings,
+    previous_filter,
+    share_link,
+)
+from ui.kpi import kpi, kpi_row
+from ui.layout import esc, filter_summary, header, need_tables
+
+__all__ = [
+    "ACCENT", "CHART_CONFIG", "MQL_GREY", "PIPELINE_BLUE", "cached", "clear_caches",
+    "connection", "current_filter", "current_period", "current_settings", "dataset_info",
+    "esc", "filter_summary", "header", "kpi", "kpi_row", "money_axis", "need_tables",
+    "neutralise", "previous_filter", "safe_csv", "share_link", "show", "stage_names", "style",
+    "table", "version",
+]

@@ -1,0 +1,97 @@
+"""One look for every chart: the MQL lens muted, the pipeline lens strong.
+
+Charts get pasted into board decks, so each one carries its own finding as the
+title, an "as of" date and money axes that read $1.2M; the PNG export in the mode
+bar is on. Pages build Plotly figures freely and pass them through style()/show().
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from numbers import Real as numbers_Real
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from gtm import fmt
+
+MQL_GREY = "#9AA5B1"  # the legacy MQL lens: present but quiet
+PIPELINE_BLUE = "#1F4E79"  # the pipeline lens: what we manage to
+ACCENT = "#F28C28"  # one highlight per chart
+GRID = "#E5E8EC"
+TEXT = "#1F2933"
+SEQUENCE = (PIPELINE_BLUE, ACCENT, "#5B8DB8", "#7A9E3B", "#B5497A", MQL_GREY, "#3E6B48")
+FONT = "Inter, 'Source Sans Pro', 'Helvetica Neue', Arial, sans-serif"
+
+CHART_CONFIG = {
+    "displaylogo": False,
+    "toImageButtonOptions": {"format": "png", "scale": 2},
+    "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+}
+
+
+def _layout() -> dict:
+    return {
+        "font": {"family": FONT, "color": TEXT, "size": 13},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "colorway": list(SEQUENCE),
+        "margin": {"l": 10, "r": 10, "t": 60, "b": 50},
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0},
+        "hoverlabel": {"font": {"family": FONT}},
+    }
+
+
+def _axis_style(fig: go.Figure) -> None:
+    fig.update_xaxes(showgrid=False, linecolor=GRID, ticks="", automargin=True)
+    fig.update_yaxes(gridcolor=GRID, zerolinecolor=GRID, automargin=True)
+
+
+def money_axis(fig: go.Figure, axis: str = "y") -> None:
+    """Ticks as $1.2M on the given axis ('x' or 'y'); billions read B, never G."""
+    update = fig.update_yaxes if axis == "y" else fig.update_xaxes
+    update(tickprefix="$", tickformat="~s")
+    top = _max_abs(fig, axis)
+    if top >= 1e9:  # d3's SI format would say G: name the ticks ourselves
+        values = _nice_ticks(top)
+        update(tickvals=values, ticktext=[fmt.money(v) for v in values], tickprefix="")
+
+
+def _max_abs(fig: go.Figure, axis: str) -> float:
+    """Largest absolute value on an axis (stacked bars add up)."""
+    tops = []
+    for trace in fig.data:
+        values = getattr(trace, axis, None)
+        values = [] if values is None else list(values)
+        numbers = [abs(float(v)) for v in values
+                   if isinstance(v, numbers_Real) and not fmt.is_missing(float(v))]
+        tops.append(max(numbers, default=0.0))
+    return sum(tops) if fig.layout.barmode in ("stack", "relative") else max(tops, default=0.0)
+
+
+def _nice_ticks(top: float, count: int = 5) -> list[float]:
+    raw = top / count
+    magnitude = 10 ** (len(str(int(raw))) - 1)
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    return [step * i for i in range(int(top // step) + 2)]
+
+
+def style(fig: go.Figure, title: str, as_of: date | str | None, *,
+          money: str | tuple[str, ...] = (), height: int = 380) -> go.Figure:
+    """Apply the house theme: finding as title, 'as of' note, money axes."""
+    fig.update_layout(**_layout(), height=height,
+                      title={"text": title, "x": 0, "xanchor": "left",
+                             "font": {"size": 16, "color": TEXT}})
+    _axis_style(fig)
+    for axis in (money,) if isinstance(money, str) else money:
+        money_axis(fig, axis)
+    if as_of is not None:
+        fig.add_annotation(text=f"as of {as_of}", xref="paper", yref="paper", x=1, y=-0.02,
+                           xanchor="right", yanchor="top", yshift=-28, showarrow=False,
+                           font={"size": 11, "color": MQL_GREY})
+    return fig
+
+
+def show(fig: go.Figure, key: str | None = None) -> None:
+    """st.plotly_chart with the house config (PNG export at 2x, no Plotly logo)."""
+    st.plotly_chart(fig, key=key, theme=None, config=CHART_CONFIG)

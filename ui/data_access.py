@@ -1,0 +1,90 @@
+"""Cached, read-only access to the loaded dataset for every page.
+
+Reruns happen on every click, so results are cached per dataset version: the
+version file is immutable (gtm/store.py), which makes (version, function, filter,
+settings) a complete cache key and a new load an automatic cache miss. One DuckDB
+connection per version is shared, but each query takes its own cursor because
+Streamlit runs every session in its own thread.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import streamlit as st
+
+from gtm import metrics, store
+from gtm.filters import Settings
+
+
+def db_path() -> Path:
+    return store.default_db_path()
+
+
+def version() -> str | None:
+    """The immutable version file currently published, as a string cache key."""
+    current = store.current_version(db_path())
+    return str(current) if current is not None and current.exists() else None
+
+
+@st.cache_resource(max_entries=3, show_spinner=False)
+def _connection(version_file: str) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(version_file, read_only=True)
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    """The shared read-only connection of the current version (take .cursor() per query)."""
+    current = version()
+    if current is None:
+        raise FileNotFoundError(f"no dataset loaded at {db_path()}")
+    return _connection(current)
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def _cached_call(version_file: str, name: str, _fn, args: tuple, kwargs: dict):
+    cur = _connection(version_file).cursor()
+    try:
+        return _fn(cur, *args, **kwargs)
+    finally:
+        cur.close()
+
+
+def cached(fn, *args, **kwargs):
+    """fn(cursor, *args, **kwargs) cached on (version, fn, args); args must be hashable.
+
+    Pass Filter and Settings objects as arguments: they are frozen dataclasses.
+    """
+    current = version()
+    if current is None:
+        raise FileNotFoundError(f"no dataset loaded at {db_path()}")
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    return _cached_call(current, name, fn, args, kwargs)
+
+
+def dataset_info() -> dict | None:
+    """gtm.metrics.dataset_info of the current version, or None before any load."""
+    if version() is None:
+        return None
+    return cached(metrics.dataset_info)
+
+
+def _open_stages(cur) -> list[str]:
+    rates = metrics.resolve_qualified_stage(cur, Settings()).win_rates
+    return [str(stage) for stage in rates["stage"]]
+
+
+def stage_names() -> list[str]:
+    """Open pipeline stages in order: the choices for the qualified-stage setting."""
+    if version() is None:
+        return []
+    try:
+        return cached(_open_stages)
+    except duckdb.Error:
+        return []
+
+
+def clear_caches() -> None:
+    """Forget every cached result and connection (after a new load)."""
+    _cached_call.clear()
+    _connection.clear()

@@ -1,0 +1,204 @@
+"""The global filters and settings in the sidebar, bound to the URL.
+
+Every page reads the same Filter and Settings, and every widget here is bound to a
+short query parameter, so a copied link reopens exactly the same view. The widgets
+live in the entrypoint (app.py), which keeps them (and their URL parameters) alive
+while the user moves between pages.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import urlencode, urlsplit
+
+import streamlit as st
+
+from gtm.filters import Filter, Settings
+from ui import periods
+from ui.links import Param, link_query, notices
+
+BIND = "query-params"
+MOTION_CHOICES = {"All": (), "Sales-led": ("sales_led",), "Product-led": ("product_led",)}
+DEFAULT_SETTINGS = Settings()
+
+# Query-parameter keys: part of every shared link, so never rename them.
+KEYS = ("period", "start", "end", "region", "segment", "channel", "motion",
+        "stage", "threshold", "margin", "group", "lookback", "activation", "stale")
+
+# key, label, kind, low, high, step, Settings field
+NUMBER_SETTINGS = (
+    ("threshold", "Auto stage: minimum win rate", "float", 0.05, 0.95, 0.05,
+     "qualified_threshold"),
+    ("margin", "Gross margin", "float", 0.05, 1.0, 0.05, "gross_margin"),
+    ("group", "Buying group size", "int", 1, 50, 1, "group_size"),
+    ("lookback", "Engagement look-back (days)", "int", 7, 730, 1, "lookback_days"),
+    ("activation", "Activation window (days)", "int", 1, 365, 1, "activation_days"),
+    ("stale", "Stale after (days without stage change)", "int", 7, 730, 1, "stale_days"),
+)
+_VIEW = "_targetline_view"
+_CHECKED = "_targetline_link_checked"
+
+
+def _param_specs(info: dict, stages: list[str]) -> list[Param]:
+    first, as_of = periods.as_date(info["first_date"]) or info["as_of"], info["as_of"]
+    specs = [
+        Param("period", "choice", tuple(periods.options(first, as_of))),
+        Param("start", "date", low=first, high=as_of),
+        Param("end", "date", low=first, high=as_of),
+        Param("region", "multi", tuple(info["regions"])),
+        Param("segment", "multi", tuple(info["segments"])),
+        Param("channel", "multi", tuple(info["channels"])),
+        Param("motion", "choice", tuple(MOTION_CHOICES)),
+        Param("stage", "choice", ("auto", *stages)),
+    ]
+    specs += [Param(k, kind, low=lo, high=hi) for k, _, kind, lo, hi, _, _ in NUMBER_SETTINGS]
+    return specs
+
+
+def _raw_params() -> dict[str, list[str]]:
+    return {key: st.query_params.get_all(key) for key in KEYS if key in st.query_params}
+
+
+def _link_notices(info: dict, stages: list[str]) -> list[str]:
+    """Sentences about link parameters that will be ignored (checked before the widgets)."""
+    raw = _raw_params()
+    found = notices(raw, _param_specs(info, stages))
+    period = (raw.get("period") or [None])[-1]
+    for key in ("start", "end"):
+        if raw.get(key) and period != periods.CUSTOM:
+            found.append(f"Ignored {key}={raw[key][-1]} from the link: it only applies "
+                         "with period=Custom.")
+            try:
+                del st.query_params[key]
+            except Exception:  # already bound to a date widget: Streamlit owns it
+                pass
+    return found
+
+
+def _period_widgets(info: dict) -> tuple[str, date, date]:
+    first, as_of = periods.as_date(info["first_date"]) or info["as_of"], info["as_of"]
+    options = periods.options(first, as_of)
+    default = periods.default_period(first, as_of)
+    period = st.selectbox("Period", options, index=options.index(default), key="period",
+                          bind=BIND, help="Calendar quarters and months with data, "
+                          f"up to the as-of date {as_of}.")
+    if period != periods.CUSTOM:
+        start, end = periods.period_range(period, as_of)
+        return period, start, end
+    d_start, d_end = periods.period_range(default, as_of)
+    left, right = st.columns(2)
+    start = left.date_input("Start", d_start, min_value=first, max_value=as_of,
+                            key="start", bind=BIND)
+    end = right.date_input("End", d_end, min_value=first, max_value=as_of,
+                           key="end", bind=BIND)
+    return period, start, end
+
+
+def _dimension_widgets(info: dict) -> dict:
+    def pick(label, options, key):
+        return st.multiselect(label, options, key=key, bind=BIND,
+                              placeholder=f"All {label.lower()}")
+
+    return {
+        "regions": tuple(pick("Regions", info["regions"], "region")),
+        "segments": tuple(pick("Segments", info["segments"], "segment")),
+        "channels": tuple(pick("Channels", info["channels"], "channel")),
+        "motions": MOTION_CHOICES[st.radio("Motion", list(MOTION_CHOICES), key="motion",
+                                           bind=BIND, horizontal=True)],
+    }
+
+
+def _settings_widgets(stages: list[str]) -> Settings:
+    with st.expander("Settings"):
+        stage = st.selectbox("Qualified stage", ["auto", *stages], key="stage", bind=BIND,
+                             help="auto: the earliest stage, in pipeline order, from which at "
+                             "least the minimum win rate of closed deals were won.")
+        values = {}
+        for key, label, kind, low, high, step, field in NUMBER_SETTINGS:
+            default = getattr(DEFAULT_SETTINGS, field)
+            cast = int if kind == "int" else float
+            values[field] = st.number_input(label, cast(low), cast(high), cast(default),
+                                            cast(step), key=key, bind=BIND)
+    return Settings(qualified_stage=stage, **values)
+
+
+def render_sidebar(info: dict, stages: list[str]) -> tuple[Filter, Settings]:
+    """Draw filters and settings, remember the view for this run, return it."""
+    if not st.session_state.get(_CHECKED):  # a link is read once, when the session opens
+        st.session_state[_CHECKED] = True
+        for text in _link_notices(info, stages):
+            st.info(text, icon=":material/link_off:")
+            st.toast(text, icon=":material/link_off:")
+    with st.sidebar:
+        period, start, end = _period_widgets(info)
+        if end < start:
+            st.warning(f"End {end} is before start {start}; the dates were swapped.")
+            start, end = end, start
+        dims = _dimension_widgets(info)
+        settings = _settings_widgets(stages)
+    flt = Filter(start, end, **dims)
+    st.session_state[_VIEW] = {"filter": flt, "settings": settings, "period": period,
+                               "info": info}
+    return flt, settings
+
+
+def _view() -> dict:
+    view = st.session_state.get(_VIEW)
+    if view is None:
+        raise RuntimeError("the global filters are drawn by app.py; run the app through it")
+    return view
+
+
+def current_filter() -> Filter:
+    """The Filter chosen in the sidebar for this run."""
+    return _view()["filter"]
+
+
+def current_settings() -> Settings:
+    """The Settings chosen in the sidebar for this run."""
+    return _view()["settings"]
+
+
+def current_period() -> str:
+    """The period label chosen (e.g. 2025Q2, 2025-03, Last 12 months, Custom)."""
+    return _view()["period"]
+
+
+def previous_filter() -> Filter:
+    """The comparison period for deltas: the previous quarter/month/year span."""
+    flt = current_filter()
+    start, end = periods.previous_range(current_period(), flt.start, flt.end)
+    return Filter(start, end, flt.regions, flt.segments, flt.channels, flt.motions)
+
+
+def _link_values(info: dict) -> tuple[dict, dict]:
+    state = st.session_state
+    first, as_of = periods.as_date(info["first_date"]) or info["as_of"], info["as_of"]
+    default_period = periods.default_period(first, as_of)
+    d_start, d_end = periods.period_range(default_period, as_of)
+    defaults = {"period": default_period, "start": d_start, "end": d_end, "motion": "All",
+                "stage": "auto"}
+    defaults.update({k: getattr(DEFAULT_SETTINGS, f) for k, *_, f in NUMBER_SETTINGS})
+    values = {k: state.get(k) for k in KEYS}
+    if values["period"] != periods.CUSTOM:
+        values["start"] = values["end"] = None
+    return values, defaults
+
+
+def share_link(page_path: str = "") -> str:
+    """The URL of this exact view (page + every non-default filter and setting)."""
+    values, defaults = _link_values(_view()["info"])
+    query = urlencode(link_query(values, defaults))
+    try:
+        parts = urlsplit(st.context.url or "")
+        base = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+    except Exception:  # no browser context (tests, scripts)
+        base = ""
+    return f"{base}/{page_path}" + (f"?{query}" if query else "")
+
+
+def render_share_link(page_path: str) -> None:
+    """The "Copy link" control: the URL already carries the whole view."""
+    with st.sidebar:
+        st.caption("Share this view (copy the link)")
+        st.code(share_link(page_path), language=None, wrap_lines=True)

@@ -1,0 +1,69 @@
+"""What app.py does around every page: make sure a dataset exists, draw the sidebar.
+
+A first-time user must see numbers, not an empty screen: when nothing is loaded,
+the demo extract is generated and loaded once with a visible progress bar.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import streamlit as st
+
+from ui import data_access
+from ui.filters import render_share_link, render_sidebar
+
+_DEMO_TRIED = "_targetline_demo_tried"
+
+
+def progress_callback(bar):
+    """A progress function tolerant of (fraction), (fraction, text) or (text) calls."""
+
+    def report(*args, **kwargs):
+        values = [*args, *kwargs.values()]
+        fraction = next((float(v) for v in values
+                         if isinstance(v, int | float) and not isinstance(v, bool)), None)
+        text = next((str(v) for v in values if isinstance(v, str)), None)
+        if fraction is not None and fraction > 1:  # (done, total) style
+            numbers = [float(v) for v in values if isinstance(v, int | float)]
+            fraction = numbers[0] / numbers[1] if len(numbers) > 1 and numbers[1] else 0.0
+        bar.progress(min(max(fraction or 0.0, 0.0), 1.0), text=text)
+
+    return report
+
+
+def ensure_dataset() -> bool:
+    """True when a dataset is loaded; on a first run with none, load the demo once."""
+    if data_access.version() is not None:
+        return True
+    if st.session_state.get(_DEMO_TRIED):
+        return False
+    st.session_state[_DEMO_TRIED] = True
+    try:
+        demo = importlib.import_module("gtm.demo")
+    except ImportError:
+        return False
+    with st.status("First run: loading the demo dataset…", expanded=True) as status:
+        bar = st.progress(0.0, text="Generating the demo CRM extract")
+        ok = demo.ensure_loaded(progress=progress_callback(bar))
+        status.update(label="Demo dataset loaded" if ok else "Could not load the demo dataset",
+                      state="complete" if ok else "error", expanded=not ok)
+    data_access.clear_caches()
+    return bool(ok) and data_access.version() is not None
+
+
+def no_dataset_notice() -> None:
+    st.title("Targetline", anchor=False)
+    st.info("No dataset is loaded yet. Load a CRM extract on the Data page.",
+            icon=":material/database:")
+    st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
+
+
+def frame(page) -> bool:
+    """Sidebar filters for the page about to run; False when it cannot run (no data)."""
+    info = data_access.dataset_info()
+    if info is None:
+        return page.url_path == "data"
+    render_sidebar(info, data_access.stage_names())
+    render_share_link(page.url_path)
+    return True

@@ -1,0 +1,81 @@
+"""Headline numbers: one st.metric per registry metric, formatted by its unit.
+
+The value, the delta against the previous period and the "n/a" explanation are
+all derived from gtm.registry, so a metric reads the same on every page.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from gtm import fmt, registry
+
+# Optional tables each metric needs (beyond people and opportunities).
+METRIC_TABLES = {
+    "target_leads": ("accounts",),
+    "signups": ("signups",),
+    "activated_signups": ("signups",),
+    "activation_rate": ("signups",),
+    "marketing_spend": ("spend",),
+    "sales_spend": ("spend",),
+    "cpl": ("spend",),
+    "cost_per_mql": ("spend",),
+    "cost_per_qualified_opportunity": ("spend",),
+    "cac": ("spend",),
+    "cac_payback_months": ("spend",),
+    "target_account_penetration": ("accounts", "touches"),
+    "net_new_arr": ("arr",),
+    "new_arr": ("arr",),
+    "expansion_arr": ("arr",),
+    "contraction_arr": ("arr",),
+    "churned_arr": ("arr",),
+    "nrr_12m": ("arr",),
+    "grr_12m": ("arr",),
+}
+
+
+def na_reason(metric_id: str, info: dict | None) -> str:
+    """Why a metric shows n/a: a missing table, else an empty or zero denominator."""
+    provided = (info or {}).get("tables") or {}
+    missing = [t for t in METRIC_TABLES.get(metric_id, ()) if not provided.get(t)]
+    if missing:
+        return "n/a: add " + " and ".join(f"{t}.csv" for t in missing) + " to compute it."
+    return ("n/a: nothing to measure in this period and filter "
+            "(a ratio with a zero denominator is not a number).")
+
+
+def delta_text(metric_id: str, value, previous) -> str | None:
+    """Signed change vs the previous period in the metric's unit (shares in points)."""
+    if fmt.is_missing(value) or fmt.is_missing(previous):
+        return None
+    unit = registry.get(metric_id).unit
+    diff = float(value) - float(previous)
+    sign = "+" if diff >= 0 else "-"
+    if unit == "ratio":
+        return f"{sign}{abs(diff) * 100:.1f} pts"
+    return sign + fmt.format_value(abs(diff), unit)
+
+
+def delta_color(metric_id: str) -> str:
+    better = registry.get(metric_id).higher_is_better
+    return "off" if better is None else ("normal" if better else "inverse")
+
+
+def kpi(metric_id: str, value, previous=None, info: dict | None = None, container=None) -> None:
+    """One st.metric: formatted value, delta vs previous, definition (or n/a reason) as help."""
+    metric = registry.get(metric_id)
+    target = container or st
+    help_text = metric.definition
+    if fmt.is_missing(value):
+        help_text = f"{na_reason(metric_id, info)}\n\n{metric.definition}"
+    target.metric(metric.label, metric.format(value), delta_text(metric_id, value, previous),
+                  delta_color=delta_color(metric_id), help=help_text, border=True,
+                  delta_description="vs previous period")
+
+
+def kpi_row(metric_ids: list[str], values: dict, previous: dict | None = None,
+            info: dict | None = None) -> None:
+    """A row of kpi() tiles, one column each, in the order given."""
+    columns = st.columns(len(metric_ids))
+    for column, metric_id in zip(columns, metric_ids, strict=True):
+        kpi(metric_id, values.get(metric_id), (previous or {}).get(metric_id), info, column)

@@ -1,0 +1,95 @@
+"""Checks the filter parameters of a shared link before the widgets read them.
+
+Streamlit silently drops a bound query parameter it cannot use. An executive who
+opens a colleague's link must know when the view differs from the one that was
+shared, so every parameter the frame owns is checked here first and each one that
+will be ignored yields a sentence ("Ignored period=2031Q9 from the link: ...").
+Pure Python: the rules are unit-tested without a running app.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Param:
+    """What one query parameter accepts."""
+
+    key: str
+    kind: str  # choice | multi | date | int | float
+    options: tuple[str, ...] = ()
+    low: float | date | None = None
+    high: float | date | None = None
+
+
+def problem(param: Param, values: list[str]) -> str | None:
+    """Why the link's value(s) for param will be ignored, or None when usable."""
+    if param.kind == "multi":
+        return "not in the data" if any(v not in param.options for v in values) else None
+    value = values[-1] if values else ""
+    if param.kind == "choice":
+        return None if value in param.options else "not one of the choices"
+    if param.kind == "date":
+        return _date_problem(value, param.low, param.high)
+    return _number_problem(value, param)
+
+
+def _date_problem(value: str, low, high) -> str | None:
+    try:
+        d = date.fromisoformat(value)
+    except ValueError:
+        return "not a date (expected YYYY-MM-DD)"
+    if (low and d < low) or (high and d > high):
+        return f"outside the data ({low} to {high})"
+    return None
+
+
+def _number_problem(value: str, param: Param) -> str | None:
+    try:
+        number = int(value) if param.kind == "int" else float(value)
+    except ValueError:
+        return "not a whole number" if param.kind == "int" else "not a number"
+    if not math.isfinite(number) or not param.low <= number <= param.high:
+        return f"outside {param.low:g} to {param.high:g}"
+    return None
+
+
+def notices(raw: dict[str, list[str]], params: list[Param]) -> list[str]:
+    """One sentence per parameter of the link that falls back to its default."""
+    out = []
+    for param in params:
+        values = raw.get(param.key)
+        if not values:
+            continue
+        why = problem(param, values)
+        if not why:
+            continue
+        if param.kind == "multi":
+            bad = "&".join(f"{param.key}={v}" for v in values if v not in param.options)
+            out.append(f"Ignored {bad} from the link: {why}.")
+        else:
+            out.append(f"Ignored {param.key}={values[-1]} from the link: {why}; "
+                       "using the default instead.")
+    return out
+
+
+def link_query(values: dict, defaults: dict) -> list[tuple[str, str]]:
+    """(key, value) pairs of every non-default value, lists as repeated keys."""
+    pairs = []
+    for key, value in values.items():
+        if value == defaults.get(key) or value in (None, [], ()):
+            continue
+        items = value if isinstance(value, list | tuple) else [value]
+        pairs.extend((key, _text(v)) for v in items)
+    return pairs
+
+
+def _text(value) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)

@@ -1,0 +1,88 @@
+"""Turns browser uploads into a folder the loader can read, refusing anything unsafe.
+
+Uploads come from a browser, so names are not trusted: a zip member such as
+`../../app.py` or `/etc/passwd` must never be written outside the staging folder,
+and a zip bomb must not fill the disk. Only plain file names with a data
+extension are staged; everything else is refused with a sentence naming it.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path, PurePosixPath
+
+DATA_EXTENSIONS = (".csv", ".xlsx", ".parquet")
+ACCEPTED = ("csv", "xlsx", "parquet", "zip")
+MAX_UNZIPPED = 2 * 1024**3  # bytes: a CRM extract bigger than this is not an upload
+_JUNK = ("__MACOSX/", ".DS_Store")  # written by macOS "Compress", never data
+
+
+def _plain(name: str) -> str | None:
+    """The name when it is a plain file name (no folder, no climbing), else None."""
+    if not name or "/" in name or "\\" in name or name in (".", "..") or ":" in name:
+        return None
+    return name
+
+
+def _check_name(name: str, where: str) -> str | None:
+    """A refusal sentence for a bad file name, or None when acceptable."""
+    if _plain(name) is None:
+        return (f"{where}{name!r} is not a plain file name (folders and '..' are refused); "
+                "zip the files themselves, not a folder")
+    if not name.lower().endswith(DATA_EXTENSIONS):
+        return f"{where}{name!r} is not a CSV, XLSX or Parquet file"
+    return None
+
+
+def _is_junk(name: str) -> bool:
+    return name.startswith(_JUNK[0]) or PurePosixPath(name).name == _JUNK[1] or name.endswith("/")
+
+
+def _zip_members(data: bytes, zip_name: str, target: Path) -> list[str]:
+    """Extract a zip's data files into target; refusal sentences, empty when fine."""
+    import io
+
+    problems, total = [], 0
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = [m for m in archive.infolist() if not _is_junk(m.filename)]
+        for member in members:
+            problem = _check_name(member.filename, f"{zip_name}: member ")
+            if problem is None and (member.external_attr >> 16) & 0o170000 == 0o120000:
+                problem = f"{zip_name}: member {member.filename!r} is a symbolic link"
+            total += member.file_size
+            if problem:
+                problems.append(problem)
+        if total > MAX_UNZIPPED:
+            problems.append(f"{zip_name} unpacks to more than {MAX_UNZIPPED // 1024**3} GB")
+        if not problems:
+            for member in members:
+                _write(target, member.filename, archive.read(member), problems)
+    return problems
+
+
+def _write(target: Path, name: str, data: bytes, problems: list[str]) -> None:
+    path = target / name
+    if path.exists():
+        problems.append(f"{name!r} was uploaded twice")
+        return
+    path.write_bytes(data)
+
+
+def stage(files: list[tuple[str, bytes]], target: Path) -> list[str]:
+    """Write uploads (name, bytes) into target; return refusals (empty = staged)."""
+    problems: list[str] = []
+    for name, data in files:
+        if name.lower().endswith(".zip") and _plain(name):
+            try:
+                problems += _zip_members(data, name, target)
+            except zipfile.BadZipFile:
+                problems.append(f"{name!r} is not a readable zip file")
+            continue
+        problem = _check_name(name, "")
+        if problem:
+            problems.append(problem)
+        else:
+            _write(target, name, data, problems)
+    if not problems and not any(target.iterdir()):
+        problems.append("no CSV, XLSX or Parquet file was uploaded")
+    return problems
