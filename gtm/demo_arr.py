@@ -24,9 +24,10 @@ from gtm.demo_deals import (
 )
 from gtm.demo_world import CH, LAST_DAY, MONTH_START, N_MONTHS, Accounts, month_of, rng
 
-CHURN = np.array([0.16, 0.1, 0.06])  # per anniversary, by segment
+CHURN = np.array([0.2, 0.12, 0.08])  # per anniversary, by segment
 CONTRACT, GROW = 0.12, 0.18  # shares of anniversaries that contract / grow
 WINBACK_SHARE = 0.35
+RENEWAL_DEALS = 0.5  # Enterprise anniversaries that get a renewal deal (others multi-year)
 
 
 @dataclass
@@ -101,18 +102,18 @@ def _anniversary(m, start, seg, adds, last_add, state: _Loop, g) -> None:
 
 
 def _renewal_opps(acc: Accounts, cust, state: _Loop, start, g) -> Opps:
-    """A renewal deal at each Mid-Market / Enterprise anniversary (lost when churned),
+    """A renewal deal at each Enterprise anniversary (lost when churned),
     plus the open renewals of the next two months."""
     rows, months, amounts, lost = [], [], [], []
     for due, m, before, after, churn in state.events:
-        keep = acc.segment[cust[due]] >= 1
+        keep = (acc.segment[cust[due]] == 2) & (g.random(len(due)) < RENEWAL_DEALS)
         rows.append(due[keep])
         months.append(np.full(int(keep.sum()), m))
         amounts.append(np.where(churn, before, after)[keep])
         lost.append(churn[keep])
     for m in (N_MONTHS, N_MONTHS + 1):
         due = np.flatnonzero((m - start) % 12 == 0) if len(start) else np.array([], int)
-        due = due[(state.out[due, -1] > 0) & (acc.segment[cust[due]] >= 1) & (start[due] < m)]
+        due = due[(state.out[due, -1] > 0) & (acc.segment[cust[due]] == 2) & (start[due] < m)]
         rows.append(due)
         months.append(np.full(len(due), m))
         amounts.append(state.out[due, -1])

@@ -38,15 +38,15 @@ PROCESS, RENEWAL, WINBACK = 0, 1, 2
 
 # How likely each channel's and role's person is to source a deal, and how well the
 # deal qualifies and wins afterwards (events, outbound, referrals best; paid worst).
-CH_OPP = np.array([0.5, 0.4, 3.0, 0.7, 0.8, 3.5, 1.8, 1.0, 0.8, 2.2])
-CH_Q = np.array([0.8, 0.75, 1.25, 0.95, 0.95, 1.2, 1.15, 1.0, 1.0, 1.3])
-CH_W = np.array([0.8, 0.8, 1.2, 0.95, 0.95, 1.15, 1.1, 1.0, 1.0, 1.2])
+CH_OPP = np.array([0.5, 0.5, 4.5, 1.5, 1.2, 5.0, 1.8, 1.3, 1.1, 1.8])
+CH_Q = np.array([0.75, 0.75, 1.25, 0.95, 0.95, 1.2, 1.0, 1.0, 0.9, 1.05])
+CH_W = np.array([0.75, 0.75, 1.2, 0.95, 0.95, 1.15, 1.0, 1.0, 1.0, 1.0])
 ROLE_OPP = np.array([1.5, 1.8, 1.5, 1.0, 0.9, 0.7, 0.5, 0.3, 0.3])
 # By buying-group bucket (1, 2-3, 4-6, 7+ contacts): P(qualify), P(win | qualified).
-BASE_Q = np.array([0.38, 0.5, 0.62, 0.72])
-BASE_W = np.array([0.22, 0.36, 0.52, 0.68])
+BASE_Q = np.array([0.26, 0.33, 0.40, 0.45])
+BASE_W = np.array([0.2, 0.3, 0.4, 0.5])
 AMOUNT = np.array([12_000.0, 45_000.0, 150_000.0])
-NB_PER_ACCOUNT = 3.4  # sales-process opportunities per account over the 36 months
+NB_PER_ACCOUNT = 4.2  # sales-process opportunities per account over the 36 months
 
 
 def _capacity(factors: dict[tuple[int, int], float]) -> np.ndarray:
@@ -58,8 +58,8 @@ def _capacity(factors: dict[tuple[int, int], float]) -> np.ndarray:
 
 
 _PUSH = ((2025, 7), (2025, 8), (2025, 9), (2025, 10), (2025, 11), (2025, 12))
-CAP_CREATE = _capacity(dict(zip(_PUSH, (0.75, 0.65, 0.65, 0.75, 0.85, 0.95), strict=True)))
-CAP_QUAL = _capacity(dict(zip(_PUSH, (0.7, 0.6, 0.6, 0.65, 0.75, 0.9), strict=True)))
+CAP_CREATE = _capacity(dict(zip(_PUSH, (0.7, 0.55, 0.55, 0.7, 0.85, 0.95), strict=True)))
+CAP_QUAL = _capacity(dict(zip(_PUSH, (0.6, 0.5, 0.5, 0.6, 0.75, 0.9), strict=True)))
 CAP_WIN = _capacity(dict(zip(_PUSH, (0.75, 0.6, 0.55, 0.55, 0.65, 0.8), strict=True)))
 
 
@@ -142,8 +142,8 @@ def pick_sources(p: People, acc: Accounts, g: np.random.Generator) -> np.ndarray
 def contacts_wanted(seg: np.ndarray, target: np.ndarray, g) -> np.ndarray:
     """Buying-group size a deal engages: larger for bigger and target accounts."""
     n = len(seg)
-    base = np.select([seg == 0, seg == 1], [1 + g.poisson(0.9, n), 1 + g.poisson(2.0, n)],
-                     2 + g.poisson(3.5, n))
+    base = np.select([seg == 0, seg == 1], [1 + g.poisson(0.6, n), 1 + g.poisson(1.6, n)],
+                     2 + g.poisson(3.0, n))
     return base + target * g.poisson(1.5, n)
 
 
@@ -182,7 +182,7 @@ def _fates(created, seg, target, channel, junk, k, g):
     p_w = BASE_W[kb] * CH_W[channel] * CAP_WIN[month_of(qual + cycle)]
     won = qualified & (g.random(n) < p_w)
     lost_at = np.where(won, 5, g.choice([2, 3, 4], n, p=[0.45, 0.35, 0.2]))
-    fast = ~qualified & (g.random(n) < 0.3)
+    fast = ~qualified & (g.random(n) < 0.2)
     days = np.full((n, 6), -1, dtype=np.int64)
     days[:, 0] = created
     _qualified_path(days, qualified, won, lost_at, created, lag_q, qual, cycle, g)

@@ -91,7 +91,7 @@ DQ = {name: i for i, name in enumerate(DQ_REASONS)}
 
 # Lead volume: share of channels among ordinary leads, the share of each channel's
 # leads that match no account, and the share that the legacy scoring marks MQL.
-LEAD_SHARE = np.array([0.16, 0.12, 0.07, 0.14, 0.05, 0.12, 0.06, 0.08, 0.14, 0.06])
+LEAD_SHARE = np.array([0.18, 0.13, 0.07, 0.13, 0.05, 0.12, 0.06, 0.08, 0.12, 0.06])
 UNMATCHED = np.array([0.15, 0.2, 0.05, 0.15, 0.05, 0.0, 0.02, 0.1, 0.15, 0.05])
 MQL_RATE = np.array([0.32, 0.28, 0.45, 0.25, 0.3, 0.12, 0.35, 0.4, 0.28, 0.38])
 PUSH_MONTHS = (month_index(2025, 7), month_index(2025, 8), month_index(2025, 9))
@@ -180,7 +180,7 @@ def monthly_lead_counts(n_accounts: int) -> tuple[np.ndarray, np.ndarray]:
     cal_month = (10 + months) % 12 + 1
     curve = GROWTH ** months * np.array([SEASON.get(int(c), 1.0) for c in cal_month])
     push = np.zeros(N_MONTHS)
-    push[list(PUSH_MONTHS)] = 0.8 * curve[list(PUSH_MONTHS)]  # ~2.4 ordinary months extra
+    push[list(PUSH_MONTHS)] = 0.5 * curve[list(PUSH_MONTHS)]  # 1.5 ordinary months extra
     scale = 20 * n_accounts / (curve.sum() + push.sum())
     ordinary = np.round(np.outer(curve * scale, LEAD_SHARE)).astype(np.int64)
     return ordinary, np.round(push * scale).astype(np.int64)

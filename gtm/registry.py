@@ -99,7 +99,8 @@ _METRICS = (
     M("reactivation_arr", "Reactivation ARR", "usd", ARR,
       "Per account and month: previous 0, now > 0, had ARR before.", True, True),
     M("quick_ratio", "Quick ratio", "multiple", ARR,
-      "(New + expansion ARR) / (contraction + churned ARR) in period.", True, True),
+      "(New + reactivation + expansion ARR) / (contraction + churned ARR) in period.", True,
+      True),
     M("magic_number", "Magic number", "multiple", COST,
       "Net new ARR in period / sales and marketing spend of the previous period of equal "
       "length (the previous quarter for a quarter).", True, True),

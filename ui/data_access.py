@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from gtm import metrics, store
 from gtm.filters import Settings
@@ -62,8 +63,22 @@ def cached(fn, *args, **kwargs):
     return _cached_call(current, name, fn, args, kwargs)
 
 
+def require_frame() -> None:
+    """Rerun through app.py when Streamlit ran a page file on its own.
+
+    A `pages/` folder beside app.py makes Streamlit start in its legacy
+    pages-directory mode until st.navigation runs once; a first request for
+    /data would then run pages/data.py without the sidebar. Switching the mode
+    off and rerunning sends the same request through app.py.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def dataset_info() -> dict | None:
     """gtm.metrics.dataset_info of the current version, or None before any load."""
+    require_frame()
     if version() is None:
         return None
     return cached(metrics.dataset_info)

@@ -15,6 +15,7 @@ import streamlit as st
 
 from gtm.filters import Filter, Settings
 from ui import periods
+from ui.data_access import require_frame
 from ui.links import Param, link_query, notices
 
 BIND = "query-params"
@@ -42,14 +43,16 @@ _CHECKED = "_targetline_link_checked"
 def _param_specs(info: dict, stages: list[str]) -> list[Param]:
     first, as_of = periods.as_date(info["first_date"]) or info["as_of"], info["as_of"]
     specs = [
-        Param("period", "choice", tuple(periods.options(first, as_of))),
+        Param("period", "choice", tuple(periods.options(first, as_of)),
+              unknown="not a period with data"),
         Param("start", "date", low=first, high=as_of),
         Param("end", "date", low=first, high=as_of),
         Param("region", "multi", tuple(info["regions"])),
         Param("segment", "multi", tuple(info["segments"])),
         Param("channel", "multi", tuple(info["channels"])),
-        Param("motion", "choice", tuple(MOTION_CHOICES)),
-        Param("stage", "choice", ("auto", *stages)),
+        Param("motion", "choice", tuple(MOTION_CHOICES),
+              unknown="expected " + " or ".join(MOTION_CHOICES)),
+        Param("stage", "choice", ("auto", *stages), unknown="not an open stage of this data"),
     ]
     specs += [Param(k, kind, low=lo, high=hi) for k, _, kind, lo, hi, _, _ in NUMBER_SETTINGS]
     return specs
@@ -143,6 +146,7 @@ def render_sidebar(info: dict, stages: list[str]) -> tuple[Filter, Settings]:
 
 
 def _view() -> dict:
+    require_frame()
     view = st.session_state.get(_VIEW)
     if view is None:
         raise RuntimeError("the global filters are drawn by app.py; run the app through it")

@@ -43,13 +43,17 @@ def ensure_dataset() -> bool:
         demo = importlib.import_module("gtm.demo")
     except ImportError:
         return False
-    with st.status("First run: loading the demo dataset…", expanded=True) as status:
+    with st.status("First run: loading the demo company…", expanded=True) as status:
         bar = st.progress(0.0, text="Generating the demo CRM extract")
-        ok = demo.ensure_loaded(progress=progress_callback(bar))
-        status.update(label="Demo dataset loaded" if ok else "Could not load the demo dataset",
+        try:
+            demo.ensure_loaded(progress=progress_callback(bar))
+        except Exception as exc:  # shown, not raised: the Data page still works
+            st.error(f"The demo dataset could not be loaded: {exc}")
+        ok = data_access.version() is not None
+        status.update(label="Demo dataset loaded" if ok else "No dataset loaded",
                       state="complete" if ok else "error", expanded=not ok)
     data_access.clear_caches()
-    return bool(ok) and data_access.version() is not None
+    return ok
 
 
 def no_dataset_notice() -> None:

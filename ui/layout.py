@@ -16,7 +16,7 @@ from gtm.filters import Filter
 from ui import periods
 from ui.filters import current_filter, current_period
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<$:])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$:])")  # what can link, format, run LaTeX
 
 
 def esc(text) -> str:

@@ -23,6 +23,7 @@ class Param:
     options: tuple[str, ...] = ()
     low: float | date | None = None
     high: float | date | None = None
+    unknown: str = "not one of the choices"  # what a choice outside options is called
 
 
 def problem(param: Param, values: list[str]) -> str | None:
@@ -31,7 +32,7 @@ def problem(param: Param, values: list[str]) -> str | None:
         return "not in the data" if any(v not in param.options for v in values) else None
     value = values[-1] if values else ""
     if param.kind == "choice":
-        return None if value in param.options else "not one of the choices"
+        return None if value in param.options else param.unknown
     if param.kind == "date":
         return _date_problem(value, param.low, param.high)
     return _number_problem(value, param)

@@ -211,7 +211,7 @@ def bridge(con, p: dict, grain: str = "month") -> pd.DataFrame:
     if grain not in ("month", "quarter"):
         raise ValueError(f"grain must be 'month' or 'quarter', not {grain!r}")
     if not has_arr(con):
-        return _empty(["period", "starting_arr", *FLOWS, "ending_arr"])
+        return _empty(["period", "starting_arr", *FLOWS, "ending_arr"]).assign(label="")
     df = query(con, BRIDGE_SQL, {**p, "grain": grain})
     df["label"] = [_label(d, grain) for d in df["period"]]
     return df

@@ -119,8 +119,8 @@ per_channel as (
 with_total as (
     select * from per_channel
     union all
-    select 'Blended', sum(marketing_spend), sum(leads), sum(mqls),
-        sum(qualified_opportunities), sum(new_customers), 1
+    select 'Blended', sum(marketing_spend), sum(leads)::bigint, sum(mqls)::bigint,
+        sum(qualified_opportunities)::bigint, sum(new_customers)::bigint, 1
     from per_channel
 )
 

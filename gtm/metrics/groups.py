@@ -17,6 +17,11 @@ import pandas as pd
 from gtm.metrics import market
 from gtm.metrics.base import FILTERED, query
 
+# Open at the period end (the "as of" date): created by then and not closed by then.
+OPEN_AT_END = "created_date <= $end and (not is_closed or coalesce(close_date > $end, false))"
+OPEN_AT_END_O = ("o.created_date <= $end "
+                 "and (not o.is_closed or coalesce(o.close_date > $end, false))")
+
 # One row per (account, engaged person, role); role may be NULL.
 ENGAGED = FILTERED + """,
 lookback_people as (
@@ -111,12 +116,11 @@ def account_coverage(con, p: dict) -> pd.DataFrame:
     return pd.concat([df.reset_index(drop=True), roles.reset_index(drop=True)], axis=1)
 
 
-OPEN_TARGETS_SQL = ENGAGED + """,
+OPEN_TARGETS_SQL = ENGAGED + f""",
 open_pipeline as (
     select account_id, sum(coalesce(amount, 0)) as open_pipeline
     from f_opps
-    where not is_closed and coalesce(type, 'new_business') = 'new_business'
-      and created_date <= $end
+    where {OPEN_AT_END}
     group by account_id
 )
 
@@ -131,7 +135,8 @@ limit $limit
 
 
 def role_heatmap(con, p: dict, limit: int = 40) -> pd.DataFrame:
-    """Target accounts with open new-business deals x required roles, worst covered first."""
+    """Target accounts with open deals (any type) x required roles: engaged people per role,
+    worst role coverage first, then the largest open pipeline."""
     df = query(con, OPEN_TARGETS_SQL, {**p, "limit": limit})
     roles = _role_matrix(con, p).reindex(df["account_id"], fill_value=0)
     out = pd.concat([df.reset_index(drop=True), roles.reset_index(drop=True)], axis=1)
@@ -174,14 +179,13 @@ def threading(con, p: dict) -> pd.DataFrame:
     return df.reset_index()[["bucket", "closed", "won", "win_rate", "median_cycle_days"]]
 
 
-SINGLE_THREADED_SQL = FILTERED + """,
+SINGLE_THREADED_SQL = FILTERED + f""",
 open_deals as (
     select o.opportunity_id, o.account_id, o.stage, o.amount, o.close_date,
         count(distinct c.person_id) as contacts
     from f_opps as o
     left join opportunity_contacts as c on c.opportunity_id = o.opportunity_id
-    where not o.is_closed and coalesce(o.type, 'new_business') = 'new_business'
-      and o.created_date <= $end
+    where coalesce(o.type, 'new_business') = 'new_business' and {OPEN_AT_END_O}
     group by all
 )
 

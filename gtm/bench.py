@@ -1,0 +1,802 @@
+"""`python -m gtm bench`: how fast Targetline is at a given company size, against budgets.
+
+An executive dashboard that takes ten seconds per click does not get used, and a
+team choosing Targetline over a hand-built pandas notebook wants numbers, not
+claims. This module generates (or reuses) the demo company at the requested size,
+loads it in a separate process (so the peak memory is the load's own), and times
+the `report`, every page of the app (cold and warm, through Streamlit's AppTest),
+a growth-equation input move, a cold page in headless Chromium and the same
+year's headline metrics computed the hand-built way (gtm/bench_pandas.py). Each
+figure is the median of --runs runs and is printed beside its budget (the issue's
+budgets at the enterprise size, ~50,000 accounts) with how far over it is.
+
+The page measurements need Streamlit, so this is the one gtm module that imports
+it (lazily, inside the page functions; DECISIONS.md "Benchmark").
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import contextlib
+import gc
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from statistics import median
+
+import psutil
+
+from gtm import store
+
+APP = store.REPO_ROOT / "app.py"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ENTERPRISE_ACCOUNTS = 50_000
+MARKER = ".bench-extract.json"
+PAGE_TIMEOUT_S = 600  # AppTest and browser waits: generous, the budget is checked afterwards
+SLIDER_MOVES = 5  # at least this many input moves, whatever --runs says
+RERUN_WARMUP = 10
+Log = Callable[[str], None]
+
+# Budgets of the issue at the enterprise size: figure kind -> (limit, higher is better).
+BUDGETS = {
+    "load_s": (60.0, False),
+    "load_rss_mb": (4096.0, False),
+    "report_s": (3.0, False),
+    "speedup_x": (5.0, True),
+    "page_cold_s": (2.0, False),
+    "page_warm_ms": (150.0, False),
+    "slider_ms": (50.0, False),
+    "browser_cold_s": (3.0, False),
+    "rerun_growth_mb": (50.0, False),  # "memory stays flat": our tolerance, DECISIONS.md
+}
+
+
+# --- figures and their budgets ---------------------------------------------------
+
+
+@dataclass
+class Figure:
+    """One measured number, its unit, its budget (None: informative) and a note."""
+
+    id: str
+    label: str
+    value: float | None
+    unit: str  # s, ms, MB, x or count
+    budget: float | None = None
+    higher_is_better: bool = False
+    note: str = ""
+
+    def within_budget(self) -> bool | None:
+        if self.value is None or self.budget is None:
+            return None
+        if self.higher_is_better:
+            return self.value >= self.budget
+        return self.value <= self.budget
+
+    def status(self) -> str:
+        """ok, over by X (lower is better), short by X (higher is better), or why absent."""
+        if self.value is None:
+            return "not measured" + (f": {self.note}" if self.note else "")
+        verdict = self.within_budget()
+        if verdict is None:
+            return ""
+        if verdict:
+            return "ok"
+        if self.higher_is_better:
+            return f"short by {self.budget / self.value:.1f}x" if self.value > 0 else "short"
+        over = self.value - self.budget
+        return f"over by {fmt_value(over, self.unit)} ({self.value / self.budget:.1f}x budget)"
+
+
+def budgeted(fid: str, label: str, value: float | None, kind: str, note: str = "") -> Figure:
+    """A figure with the budget of `kind` (a key of BUDGETS); its unit follows the kind."""
+    limit, higher = BUDGETS[kind]
+    return Figure(fid, label, value, kind.rsplit("_", 1)[1].replace("mb", "MB"), limit,
+                  higher, note)
+
+
+def fmt_value(value: float | None, unit: str) -> str:
+    if value is None:
+        return "n/a"
+    if unit == "s":
+        return f"{value:,.2f} s"
+    if unit == "ms":
+        return f"{value:,.0f} ms" if value >= 10 else f"{value:.1f} ms"
+    if unit == "MB":
+        return f"{value:,.0f} MB" if abs(value) >= 10 else f"{value:.1f} MB"
+    if unit == "x":
+        return f"{value:,.1f}x"
+    return f"{value:,.0f}"
+
+
+def fmt_budget(fig: Figure) -> str:
+    if fig.budget is None:
+        return ""
+    return ("≥ " if fig.higher_is_better else "< ") + fmt_value(fig.budget, fig.unit)
+
+
+def _med(values: list[float]) -> float | None:
+    return median(values) if values else None
+
+
+# --- options, result ---------------------------------------------------------------
+
+
+@dataclass
+class Options:
+    accounts: int
+    runs: int = 3
+    workdir: Path | None = None
+    year: int | None = None
+    skip_pages: bool = False
+    skip_browser: bool = False
+    reruns: int = 0
+    seed: int = 7
+
+    def dir(self) -> Path:
+        return Path(self.workdir or f"/tmp/targetline-bench-{self.accounts}")
+
+
+@dataclass
+class Result:
+    machine: dict
+    accounts: int
+    seed: int
+    runs: int
+    sizes: dict = field(default_factory=dict)
+    year: int | None = None
+    as_of: str | None = None
+    figures: list[Figure] = field(default_factory=list)
+    agreement: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        out = asdict(self)
+        out["figures"] = [{**asdict(f), "budget_text": fmt_budget(f), "status": f.status()}
+                          for f in self.figures]
+        return out
+
+
+def machine() -> dict:
+    """Cores, memory and versions: what the figures depend on."""
+    import duckdb
+    import pandas
+
+    return {
+        "cores": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "platform": platform.platform(terse=True),
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "pandas": pandas.__version__,
+    }
+
+
+# --- the extract and the load ------------------------------------------------------
+
+
+def prepare_extract(opts: Options, log: Log) -> tuple[Path, dict]:
+    """The demo extract of (accounts, seed) in <workdir>/extract, generated only when
+    no complete one is there; returns its folder and rows per table."""
+    from gtm import demo
+
+    folder = opts.dir() / "extract"
+    marker = folder / MARKER
+    wanted = {"accounts": opts.accounts, "seed": opts.seed}
+    if marker.exists():
+        saved = json.loads(marker.read_text())
+        if {k: saved.get(k) for k in wanted} == wanted:
+            log(f"reusing the demo extract in {folder}")
+            return folder, saved["rows"]
+    log(f"generating the demo company ({opts.accounts:,} accounts) in {folder}")
+    if folder.exists():
+        shutil.rmtree(folder)
+    began = time.perf_counter()
+    rows = demo.generate(folder, accounts=opts.accounts, seed=opts.seed)
+    marker.write_text(json.dumps({**wanted, "rows": rows,
+                                  "generate_s": time.perf_counter() - began}))
+    return folder, rows
+
+
+# Runs in a child process: its peak RSS is the load's own (interpreter included).
+LOAD_SCRIPT = """
+import json, resource, sys
+from pathlib import Path
+from gtm.loader import load
+r = load(Path(sys.argv[1]), Path(sys.argv[2]))
+print(json.dumps({"ok": bool(r.ok), "errors": [str(e) for e in r.errors][:5],
+                  "rows": dict(r.row_counts or {}),
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def _child(args: list[str], timeout: float = 3600) -> tuple[float, str]:
+    """Run `python <args>` from the repository; (wall seconds, stdout); raise on failure."""
+    began = time.perf_counter()
+    done = subprocess.run([sys.executable, *args], cwd=store.REPO_ROOT, capture_output=True,
+                          text=True, timeout=timeout)
+    seconds = time.perf_counter() - began
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
+        raise RuntimeError(f"`python {' '.join(args[:2])}` failed: " + " | ".join(tail))
+    return seconds, done.stdout
+
+
+def _last_json(stdout: str) -> dict:
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
+def measure_load(extract: Path, opts: Options, log: Log) -> tuple[Path, list[Figure], dict]:
+    """Median wall time and peak RSS of --runs loads, each into a fresh database."""
+    seconds, peaks, rows, db = [], [], {}, None
+    for i in range(opts.runs):
+        run_dir = opts.dir() / "db" / f"run-{i}"
+        shutil.rmtree(run_dir, ignore_errors=True)
+        run_dir.mkdir(parents=True)
+        log(f"load {i + 1}/{opts.runs}")
+        wall, out = _child(["-c", LOAD_SCRIPT, str(extract), str(run_dir / "bench.duckdb")])
+        child = _last_json(out)
+        if not child["ok"]:
+            raise RuntimeError("the demo extract did not load: " + "; ".join(child["errors"]))
+        seconds.append(wall)
+        peaks.append(child["peak_rss_mb"])
+        rows = child["rows"]
+        if db is not None:
+            shutil.rmtree(db.parent, ignore_errors=True)  # keep one database on disk
+        db = run_dir / "bench.duckdb"
+    figures = [
+        budgeted("load_s", "load CSV extract (whole process)", _med(seconds), "load_s"),
+        budgeted("load_rss_mb", "load peak memory (RSS)", _med(peaks), "load_rss_mb"),
+    ]
+    return db, figures, rows
+
+
+# --- the year, the report and the pandas baseline -------------------------------------
+
+
+def default_year(as_of: date) -> int:
+    """The last full calendar year on or before the data's as-of date."""
+    return as_of.year if (as_of.month, as_of.day) == (12, 31) else as_of.year - 1
+
+
+def year_filter(year: int):
+    from gtm.filters import Filter
+
+    return Filter(date(year, 1, 1), date(year, 12, 31))
+
+
+def dataset_as_of(db: Path) -> date:
+    from gtm.metrics import dataset_info
+
+    con = store.connect(db)
+    try:
+        return dataset_info(con)["as_of"]
+    finally:
+        con.close()
+
+
+def time_compute(db: Path, year: int, runs: int) -> tuple[dict, float, float]:
+    """(values, median cold seconds incl. connect, median warm seconds) of compute()."""
+    from gtm.filters import Settings
+    from gtm.metrics import compute
+
+    cold, warm, values = [], [], {}
+    for _ in range(runs):
+        began = time.perf_counter()
+        con = store.connect(db)
+        try:
+            values = compute(con, year_filter(year), Settings())
+            cold.append(time.perf_counter() - began)
+            began = time.perf_counter()
+            compute(con, year_filter(year), Settings())
+            warm.append(time.perf_counter() - began)
+        finally:
+            con.close()
+    return values, median(cold), median(warm)
+
+
+# `python -m gtm report` without depending on the CLI module: its own parser.
+REPORT_SCRIPT = """
+import argparse, sys
+from gtm import report
+parser = argparse.ArgumentParser()
+report.add_arguments(parser)
+sys.exit(report.run(parser.parse_args(sys.argv[1:])))
+"""
+
+
+def measure_report(db: Path, year: int, opts: Options, log: Log) -> tuple[dict, list[Figure]]:
+    log(f"report for {year}")
+    values, cold, warm = time_compute(db, year, opts.runs)
+    walls = [_child(["-c", REPORT_SCRIPT, "--db", str(db), "--start", f"{year}-01-01",
+                     "--end", f"{year}-12-31"])[0] for _ in range(opts.runs)]
+    return values, [
+        budgeted("report_s", f"report {year} (whole `report` process)", _med(walls),
+                 "report_s"),
+        Figure("compute_cold_s", "metrics.compute, fresh connection", cold, "s",
+               note="connect + every headline metric"),
+        Figure("compute_warm_s", "metrics.compute, open connection", warm, "s"),
+    ]
+
+
+def measure_pandas(extract: Path, year: int, compute_s: float, values: dict,
+                   opts: Options, log: Log) -> tuple[list[Figure], list[dict]]:
+    """The hand-built pandas reading (child process), its time, the speed-up and
+    which of its values agree with compute()."""
+    log("pandas baseline")
+    runs = [_last_json(_child(["-m", "gtm.bench_pandas", str(extract), f"{year}-01-01",
+                               f"{year}-12-31"])[1]) for _ in range(opts.runs)]
+    total = median(r["total_s"] for r in runs)
+    agreement = agree(runs[-1]["values"], values)
+    same = sum(row["agrees"] for row in agreement)
+    return [
+        Figure("pandas_s", "pandas: read CSVs + compute", total, "s",
+               note=f"read {median(r['read_s'] for r in runs):.2f} s"),
+        Figure("pandas_rss_mb", "pandas peak memory (RSS)",
+               median(r["peak_rss_mb"] for r in runs), "MB"),
+        budgeted("speedup_x", "speed-up: pandas / metrics.compute", total / compute_s,
+                 "speedup_x", note="compute: fresh connection"),
+        Figure("pandas_agree", f"pandas values agreeing (of {len(agreement)})", same, "count",
+               note=", ".join(r["id"] for r in agreement if not r["agrees"])),
+    ], agreement
+
+
+def _close(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
+
+
+# Where the baseline's simplification makes the definitions differ (bench_pandas docstring).
+DIFFERENT_DEFINITION = {
+    "qualified_opportunities": "pandas: supplied qualified_date only",
+    "qualified_pipeline": "pandas: supplied qualified_date only",
+}
+
+
+def agree(pandas_values: dict, duck_values: dict) -> list[dict]:
+    """One row per baseline metric: both values, whether they agree, and why not."""
+    rows = []
+    for mid, theirs in pandas_values.items():
+        ours = duck_values.get(mid)
+        same = _close(theirs, ours)
+        why = "" if same else DIFFERENT_DEFINITION.get(mid, "differs")
+        rows.append({"id": mid, "pandas": theirs, "targetline": ours, "agrees": same,
+                     "note": why})
+    return rows
+
+
+# --- the app's pages through AppTest ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str  # relative to app.py, e.g. pages/growth.py
+    title: str
+    url_path: str  # "" for the default page
+
+
+def app_pages(app: Path = APP) -> list[Page]:
+    """The pages app.py registers with st.navigation (st.Page calls, in order)."""
+    pages = []
+    for node in ast.walk(ast.parse(app.read_text())):
+        if not (isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "Page"):
+            continue
+        if not (node.args and isinstance(node.args[0], ast.Constant)):
+            continue
+        path = node.args[0].value
+        kw = {k.arg: k.value.value for k in node.keywords if isinstance(k.value, ast.Constant)}
+        url = "" if kw.get("default") else kw.get("url_path", Path(path).stem)
+        pages.append(Page(path, kw.get("title", Path(path).stem), url))
+    return sorted(pages, key=lambda p: p.path != "pages/overview.py")  # order kept otherwise
+
+
+@contextlib.contextmanager
+def dataset_env(db: Path) -> Iterator[None]:
+    """TARGETLINE_DB pointing at the bench database (and the repo as cwd) for a while."""
+    saved_env, saved_cwd = os.environ.get("TARGETLINE_DB"), os.getcwd()
+    os.environ["TARGETLINE_DB"] = str(db)
+    os.chdir(store.REPO_ROOT)
+    try:
+        yield
+    finally:
+        os.chdir(saved_cwd)
+        if saved_env is None:
+            os.environ.pop("TARGETLINE_DB", None)
+        else:
+            os.environ["TARGETLINE_DB"] = saved_env
+
+
+def _clear_streamlit_caches() -> None:
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def _timed_run(at) -> float:
+    began = time.perf_counter()
+    at.run()
+    return time.perf_counter() - began
+
+
+def _errors(at) -> list[str]:
+    return [str(getattr(e, "message", e)).splitlines()[0] for e in at.exception]
+
+
+def new_app_test():
+    """An AppTest of app.py that has run once (needed before switch_page)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(APP), default_timeout=PAGE_TIMEOUT_S)
+    at.run()
+    return at
+
+
+def measure_page(at, page: Page, runs: int) -> list[Figure]:
+    """Cold (caches cleared) and warm script time of one page, medians of runs."""
+    cold, warm = [], []
+    for _ in range(runs):
+        _clear_streamlit_caches()
+        at.switch_page(page.path)
+        cold.append(_timed_run(at))
+    errors = _errors(at)
+    for _ in range(runs):
+        warm.append(_timed_run(at) * 1000)
+    note = ("page raised: " + "; ".join(errors)) if errors else ""
+    return [budgeted(f"page_cold_s[{page.url_path or 'overview'}]",
+                     f"page {page.title}: cold", median(cold), "page_cold_s", note),
+            budgeted(f"page_warm_ms[{page.url_path or 'overview'}]",
+                     f"page {page.title}: warm", median(warm), "page_warm_ms")]
+
+
+def _input_widget(at):
+    """The growth page's first numeric slider, else its first number input."""
+    for widget in [*at.main.slider, *at.main.number_input]:
+        if isinstance(widget.value, int | float) and not isinstance(widget.value, bool):
+            return widget
+    return None
+
+
+def _other_value(widget):
+    """A valid value one step away from the widget's current one."""
+    value, step = widget.value, widget.step or 1
+    low = widget.min if widget.min is not None else float("-inf")
+    high = widget.max if widget.max is not None else float("inf")
+    moved = value + step if value + step <= high else value - step
+    return moved if moved >= low else value
+
+
+def measure_slider(at, page: Page, runs: int) -> Figure:
+    """Median script time of moving the growth page's first input back and forth."""
+    at.switch_page(page.path)
+    at.run()
+    widget = _input_widget(at)
+    if widget is None:
+        return budgeted("slider_ms", "growth input move", None, "slider_ms",
+                        "no numeric slider or number input on the growth page")
+    kind, index = type(widget).__name__, _widget_index(at, widget)
+    values, times = (widget.value, _other_value(widget)), []
+    for i in range(max(runs, SLIDER_MOVES)):
+        target = _widgets(at, kind)[index]
+        target.set_value(values[(i + 1) % 2])
+        times.append(_timed_run(at) * 1000)
+    label = "growth slider move" if kind == "Slider" else "growth input move (number input)"
+    return budgeted("slider_ms", label, median(times), "slider_ms",
+                    note=f"{widget.label!r}: {values[0]} <-> {values[1]}")
+
+
+def _widgets(at, kind: str):
+    return at.main.slider if kind == "Slider" else at.main.number_input
+
+
+def _widget_index(at, widget) -> int:
+    listed = list(_widgets(at, type(widget).__name__))
+    return next(i for i, w in enumerate(listed) if w.id == widget.id)
+
+
+def measure_reruns(at, page: Page, reruns: int) -> Figure:
+    """RSS growth of this process over `reruns` consecutive reruns of a page
+    (after a warm-up), the signature of a cache or a leak without bounds."""
+    at.switch_page(page.path)
+    for _ in range(min(RERUN_WARMUP, reruns)):
+        at.run()
+    gc.collect()
+    before = psutil.Process().memory_info().rss
+    for _ in range(reruns):
+        at.run()
+    gc.collect()
+    growth = (psutil.Process().memory_info().rss - before) / 2**20
+    return budgeted(f"rerun_growth_mb[{page.url_path or 'overview'}]",
+                    f"page {page.title}: RSS growth over {reruns} reruns", growth,
+                    "rerun_growth_mb")
+
+
+def measure_pages(db: Path, opts: Options, log: Log) -> list[Figure]:
+    """Every page cold and warm, the growth input move, and optionally the reruns."""
+    figures = []
+    with dataset_env(db):
+        at = new_app_test()
+        pages = app_pages()
+        for page in pages:
+            log(f"page {page.title}")
+            figures += measure_page(at, page, opts.runs)
+        growth = next((p for p in pages if "growth" in p.path), None)
+        if growth is not None:
+            figures.append(measure_slider(at, growth, opts.runs))
+        for page in pages if opts.reruns else []:
+            log(f"{opts.reruns} reruns of {page.title}")
+            figures.append(measure_reruns(at, page, opts.reruns))
+        _clear_streamlit_caches()
+    return figures
+
+
+# --- a cold page in headless Chromium ----------------------------------------------------
+
+# Ready: the script has run, something is drawn, and every Plotly chart has its SVG.
+READY_JS = """() => {
+  const app = document.querySelector('[data-testid=stApp]');
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return -1;
+  if (!document.querySelector('[data-testid=stMain] [data-testid=stElementContainer]')) return -1;
+  const charts = document.querySelectorAll('[data-testid=stPlotlyChart]');
+  for (const c of charts) {
+    const svg = c.querySelector('.js-plotly-plot .main-svg');
+    if (!svg || svg.getBoundingClientRect().height === 0) return -1;
+  }
+  return charts.length;
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def streamlit_server(db: Path, log_file: Path) -> Iterator[str]:
+    """`streamlit run app.py` on a free port with the bench dataset; yields its URL."""
+    port = _free_port()
+    env = {**os.environ, "TARGETLINE_DB": str(db)}
+    cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
+           "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    with open(log_file, "ab") as out:
+        proc = subprocess.Popen(cmd, cwd=store.REPO_ROOT, env=env, stdout=out,
+                                stderr=subprocess.STDOUT)
+    try:
+        url = f"http://localhost:{port}"
+        _wait_healthy(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
+        with contextlib.suppress(OSError):
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        time.sleep(0.2)
+    raise RuntimeError(f"streamlit did not answer on {url} within {timeout:.0f} s")
+
+
+def time_view(browser, url: str, settle_s: float = 0.3) -> tuple[float, int]:
+    """Seconds from navigation until READY_JS holds (and still holds settle_s later,
+    so a rerun in between does not count as done); and the number of charts."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        page = context.new_page()
+        began = time.perf_counter()
+        page.goto(url, wait_until="commit", timeout=PAGE_TIMEOUT_S * 1000)
+        deadline = began + PAGE_TIMEOUT_S
+        while time.perf_counter() < deadline:
+            ready_at, charts = time.perf_counter(), page.evaluate(READY_JS)
+            if charts >= 0:
+                page.wait_for_timeout(settle_s * 1000)
+                if page.evaluate(READY_JS) == charts:
+                    return ready_at - began, charts
+            page.wait_for_timeout(25)
+        raise TimeoutError(f"{url} not ready within {PAGE_TIMEOUT_S} s")
+    finally:
+        context.close()
+
+
+def measure_browser(db: Path, opts: Options, log: Log,
+                    pages: list[Page] | None = None) -> list[Figure]:
+    """Per page (default: all), a fresh server (empty caches) and a fresh browser
+    context: seconds until every chart is drawn; then the median of --runs warm views."""
+    from playwright.sync_api import sync_playwright
+
+    figures, log_file = [], opts.dir() / "streamlit.log"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            for page in pages or app_pages():
+                log(f"browser: {page.title}")
+                with streamlit_server(db, log_file) as url:
+                    cold, charts = time_view(browser, f"{url}/{page.url_path}")
+                    warm = [time_view(browser, f"{url}/{page.url_path}")[0]
+                            for _ in range(opts.runs)]
+                key = page.url_path or "overview"
+                figures += [
+                    budgeted(f"browser_cold_s[{key}]", f"browser {page.title}: cold, charts "
+                             "drawn", cold, "browser_cold_s", note=f"{charts} charts"),
+                    Figure(f"browser_warm_s[{key}]", f"browser {page.title}: warm", median(warm),
+                           "s"),
+                ]
+        finally:
+            browser.close()
+    return figures
+
+
+# --- the whole benchmark ------------------------------------------------------------------
+
+
+def measure(opts: Options, log: Log | None = None) -> Result:
+    """Run every measurement opts asks for; a step that fails leaves a note, not a crash
+    of the steps that do not depend on it."""
+    log = log or (lambda message: None)
+    result = Result(machine(), opts.accounts, opts.seed, opts.runs)
+    extract, rows = prepare_extract(opts, log)
+    db, figures, loaded = measure_load(extract, opts, log)
+    result.sizes = loaded or rows
+    result.figures += figures
+    as_of = dataset_as_of(db)
+    result.as_of = str(as_of)
+    result.year = opts.year or default_year(as_of)
+    values, figures = measure_report(db, result.year, opts, log)
+    result.figures += figures
+    compute_s = next(f.value for f in figures if f.id == "compute_cold_s")
+    figures, result.agreement = measure_pandas(extract, result.year, compute_s, values, opts,
+                                               log)
+    result.figures += figures
+    if not opts.skip_pages:
+        _guarded(result, "pages", lambda: measure_pages(db, opts, log))
+    if not opts.skip_browser:
+        if CHROMIUM.exists():
+            _guarded(result, "browser", lambda: measure_browser(db, opts, log))
+        else:
+            result.notes.append(f"browser skipped: no {CHROMIUM}")
+    return result
+
+
+def _guarded(result: Result, step: str, fn: Callable[[], list[Figure]]) -> None:
+    try:
+        result.figures += fn()
+    except Exception as exc:  # report the failure beside the figures that did work
+        result.notes.append(f"{step} failed: {type(exc).__name__}: {exc}")
+
+
+# --- output -----------------------------------------------------------------------------
+
+
+def render_table(result: Result, command: str = "") -> str:
+    """The human-readable report: header lines, the figure table, the agreement table."""
+    m = result.machine
+    sizes = ", ".join(f"{t} {n:,}" for t, n in result.sizes.items())
+    lines = [
+        f"Targetline benchmark: {result.accounts:,} accounts (seed {result.seed}), "
+        f"year {result.year} (data as of {result.as_of}), median of {result.runs} run(s)",
+        f"machine: {m['cores']} cores, {m['memory_gb']} GB memory, {m['platform']}, "
+        f"Python {m['python']}, DuckDB {m['duckdb']}, pandas {m['pandas']}",
+        f"rows: {sizes}",
+        f"budgets: the enterprise size's (~{ENTERPRISE_ACCOUNTS:,} accounts)",
+    ]
+    if command:
+        lines.append(f"command: {command}")
+    lines += ["", *_grid(["figure", "value", "budget", "status"],
+                         [[f.label, fmt_value(f.value, f.unit), fmt_budget(f), _status(f)]
+                          for f in result.figures])]
+    if result.agreement:
+        lines += ["", *_grid(["metric", "pandas", "targetline", "agrees"],
+                             [[r["id"], _num(r["pandas"]), _num(r["targetline"]),
+                               "yes" if r["agrees"] else f"no ({r['note']})"]
+                              for r in result.agreement])]
+    lines += [f"note: {n}" for n in result.notes]
+    return "\n".join(lines)
+
+
+def _status(fig: Figure) -> str:
+    parts = [fig.status(), fig.note if fig.value is not None else ""]
+    return "; ".join(p for p in parts if p)
+
+
+def _num(value) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.4g}"
+
+
+def _grid(header: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    line = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True))  # noqa: E731
+    return [line(header), line(["-" * w for w in widths]), *(line(r).rstrip() for r in rows)]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of `python -m gtm bench` (gtm/cli.py adds them to its sub-command)."""
+    from gtm.demo import DEFAULT_ACCOUNTS
+
+    a = parser.add_argument
+    a("--accounts", type=int, default=DEFAULT_ACCOUNTS,
+      help=f"company size (default {DEFAULT_ACCOUNTS:,}; enterprise: {ENTERPRISE_ACCOUNTS:,})")
+    a("--runs", type=int, default=3, help="runs per figure; each figure is their median")
+    a("--workdir", type=Path, default=None,
+      help="where the extract and databases go (default /tmp/targetline-bench-<accounts>; "
+      "a complete extract there is reused)")
+    a("--year", type=int, default=None,
+      help="the report's year (default: the last full year before the data's as-of date)")
+    a("--skip-pages", action="store_true", help="do not time the app's pages")
+    a("--skip-browser", action="store_true", help="do not time pages in headless Chromium")
+    a("--format", choices=("table", "json"), default="table")
+    a("--reruns", type=int, default=0,
+      help="memory check: rerun every page N times and report RSS growth (try 200)")
+    a("--out", type=Path, default=None, help="also write the result as JSON to this file")
+
+
+def options(args) -> Options:
+    return Options(accounts=args.accounts, runs=max(1, args.runs), workdir=args.workdir,
+                   year=args.year, skip_pages=args.skip_pages, skip_browser=args.skip_browser,
+                   reruns=max(0, args.reruns))
+
+
+def command_line(opts: Options) -> str:
+    """The command that reproduces these figures (for the README)."""
+    from gtm.demo import DEFAULT_ACCOUNTS
+
+    parts = ["python -m gtm bench"]
+    if opts.accounts != DEFAULT_ACCOUNTS:
+        parts.append(f"--accounts {opts.accounts}")
+    if opts.runs != 3:
+        parts.append(f"--runs {opts.runs}")
+    if opts.year:
+        parts.append(f"--year {opts.year}")
+    parts += [flag for flag, on in (("--skip-pages", opts.skip_pages),
+                                     ("--skip-browser", opts.skip_browser)) if on]
+    if opts.reruns:
+        parts.append(f"--reruns {opts.reruns}")
+    return " ".join(parts)
+
+
+def _stderr_log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def run(args) -> int:
+    """CLI handler: measure, print the table (or JSON); 1 when the benchmark cannot run."""
+    opts = options(args)
+    try:
+        result = measure(opts, _stderr_log)
+    except Exception as exc:
+        print(f"gtm bench: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    data = {**result.as_dict(), "command": command_line(opts)}
+    if args.out:
+        Path(args.out).write_text(json.dumps(data, indent=2, default=str))
+    if args.format == "json":
+        print(json.dumps(data, indent=2, default=str))
+    else:
+        print(render_table(result, command_line(opts)))
+    return 0

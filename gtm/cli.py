@@ -1,0 +1,190 @@
+"""`python -m gtm`: load an extract, see the load history, make a demo, print a report.
+
+Why a command line: RevOps loads nightly extracts from a scheduler and wants an exit
+code and messages it can log; the dashboard is not the only way in. Every command
+takes --db PATH (default: the database the app reads, TARGETLINE_DB or
+data/targetline.duckdb). `report`, `bench` and `demo` live in their own modules and
+are imported only when asked for, so `load` starts fast and the CLI works while
+they are being built.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+from gtm import store
+
+DESCRIPTION = "Targetline: go-to-market metrics on qualified pipeline, CAC and Net ARR."
+DELEGATED = {
+    "report": ("gtm.report", "print every headline metric for a period (JSON or CSV), "
+               "from the loaded dataset or from an extract folder"),
+    "bench": ("gtm.bench", "measure load, metric and page times on a generated company"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
+    args = parser.parse_args(argv)
+    if getattr(args, "handler", None) is None:
+        parser.print_help()
+        return 2
+    return args.handler(args)
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m gtm", description=DESCRIPTION)
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+    _add_load(sub)
+    _add_history(sub)
+    _add_demo(sub)
+    wanted = next((a for a in argv or [] if not a.startswith("-")), None)
+    for name, (module, text) in DELEGATED.items():
+        _add_delegated(sub, name, module, text, build=wanted == name)
+    return parser
+
+
+def _db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", type=Path, default=None, metavar="PATH",
+                        help="database path (default: TARGETLINE_DB or data/targetline.duckdb, "
+                        "the one the app reads)")
+
+
+# --- load ---------------------------------------------------------------------------
+
+def _add_load(sub) -> None:
+    p = sub.add_parser(
+        "load", help="load a canonical extract folder (CSV, XLSX or Parquet, one file per table)",
+        description="Check a folder of extract files against the data contract and, when "
+        "nothing is wrong, make it the dataset the app shows. A refused load changes "
+        "nothing, prints every problem (file, line, column, what was expected) on standard "
+        "error and exits 1. Progress goes to standard error, the summary to standard output.")
+    p.add_argument("dir", type=Path, metavar="DIR", help="folder with people.csv, "
+                   "opportunities.csv and any optional tables (accounts, touches, ...)")
+    p.add_argument("--currency", default="USD", help="currency of every amount (default USD)")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    _db_option(p)
+    p.set_defaults(handler=run_load)
+
+
+def run_load(args) -> int:
+    from gtm.loader import load
+
+    db = Path(args.db or store.default_db_path())
+    result = load(args.dir, db, currency=args.currency,
+                  progress=None if args.quiet else _progress_printer())
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr if not result.ok else sys.stdout)
+    if not result.ok:
+        for error in result.errors:
+            print(f"error: {error}", file=sys.stderr)
+        print(f"refused: {len(result.errors)} error(s); the loaded dataset is unchanged",
+              file=sys.stderr)
+        return 1
+    print(f"loaded {args.dir} into {db} ({result.version.name})")
+    for table, rows in result.row_counts.items():
+        print(f"  {table:<22} {rows:>12,} rows")
+    return 0
+
+
+def _progress_printer():
+    last = {"message": None}
+
+    def show(message: str, fraction: float) -> None:
+        if message != last["message"]:
+            print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
+            last["message"] = message
+
+    return show
+
+
+# --- history ------------------------------------------------------------------------
+
+def _add_history(sub) -> None:
+    p = sub.add_parser("history", help="list past loads, newest first",
+                       description="Every load attempt, accepted or refused: when, which "
+                       "files, rows, result and the first error. Newest first.")
+    p.add_argument("--limit", type=int, default=20, help="how many loads to show (default 20)")
+    p.add_argument("--files", action="store_true", help="also list each file with its "
+                   "size, rows and sha256 checksum")
+    _db_option(p)
+    p.set_defaults(handler=run_history)
+
+
+def run_history(args) -> int:
+    db = Path(args.db or store.default_db_path())
+    entries = list(reversed(store.read_history(db)))[: args.limit]
+    if not entries:
+        print(f"no loads recorded for {db}")
+        return 0
+    print(f"{'when (UTC)':<26} {'result':<8} {'files':>5} {'rows':>12}  detail")
+    for entry in entries:
+        print(_history_line(entry))
+        if args.files:
+            for f in entry.get("files", []):
+                print(f"    {f['name']:<28} {f['bytes']:>12,} B {f.get('rows') or 0:>10,} rows"
+                      f"  sha256 {f.get('sha256') or '-'}")
+    return 0
+
+
+def _history_line(entry: dict) -> str:
+    rows = sum((entry.get("row_counts") or {}).values())
+    if entry.get("result") == "ok":
+        detail = f"{entry.get('version')}; {entry.get('warnings', 0)} warning(s)"
+    else:
+        first = (entry.get("first_errors") or ["?"])[0]
+        detail = f"{entry.get('errors', 0)} error(s), first: {first}"
+    return (f"{entry.get('when', '?'):<26} {entry.get('result', '?'):<8} "
+            f"{len(entry.get('files', [])):>5} {rows:>12,}  {detail}")
+
+
+# --- demo, report, bench (other modules) -------------------------------------------
+
+def _add_demo(sub) -> None:
+    p = sub.add_parser("demo", help="generate a demo company's extract and load it",
+                       description="Write a realistic demo extract (CSV files) and load it, "
+                       "so the dashboard has something to show.")
+    p.add_argument("--accounts", type=int, default=None, metavar="N",
+                   help="company size in accounts (default: the demo's default)")
+    p.add_argument("--out", type=Path, default=None, metavar="DIR",
+                   help="folder for the CSV files (default data/demo)")
+    p.add_argument("--seed", type=int, default=None, metavar="N",
+                   help="random seed: the same seed gives the same company")
+    _db_option(p)
+    p.set_defaults(handler=run_demo)
+
+
+def run_demo(args) -> int:
+    from gtm import demo
+
+    return demo.run(args)
+
+
+def _add_delegated(sub, name: str, module: str, text: str, build: bool) -> None:
+    """A sub-command whose options and handler live in `module` (imported only if used)."""
+    p = sub.add_parser(name, help=text, description=text)
+    mod = _import(module) if build else None
+    if mod is not None:
+        mod.add_arguments(p)
+    if not any("--db" in a.option_strings for a in p._actions):
+        _db_option(p)
+    p.set_defaults(handler=lambda args: _run_delegated(name, mod, args))
+
+
+def _import(module: str):
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name == module:
+            return None
+        raise
+
+
+def _run_delegated(name: str, mod, args) -> int:
+    if mod is None:
+        print(f"python -m gtm {name}: not available yet", file=sys.stderr)
+        return 2
+    return mod.run(args)

@@ -1,0 +1,361 @@
+"""Load a canonical CRM extract into a new DuckDB version file, or refuse it.
+
+Why this module exists: it is the only way data enters Targetline, so it carries the
+promise "nothing is ever lost". A load reads every file into a raw layer, checks it
+against the contract (gtm/validate.py), and only when nothing is wrong builds the
+typed tables the metrics read, writes dataset_tables / dataset_meta, checkpoints,
+closes, and switches the database link to the new file (gtm.store.publish). A
+refused, failed or killed load leaves the previous dataset exactly as it was: the
+new file is written under a `.partial` name and is deleted, never published.
+Every attempt, accepted or refused, is appended to the load history.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from gtm import readers, store
+from gtm.contract import REQUIRED_TABLES, TABLES, Column, Table, create_table_sql
+from gtm.readers import RawRead, Source
+from gtm.validate import (
+    Message,
+    RawFile,
+    coded_checks,
+    ident,
+    norm_code,
+    params_for,
+    reference_checks,
+    trimmed,
+    typed_sql,
+    unique_checks,
+    value_checks,
+)
+
+__all__ = ["LoadResult", "Message", "load"]
+
+Progress = Callable[[str, float], None]
+MEMORY_LIMIT = os.environ.get("TARGETLINE_LOAD_MEMORY", "2GB")
+
+
+@dataclass
+class LoadResult:
+    ok: bool
+    version: Path | None  # the published version file when ok
+    errors: list[Message]
+    warnings: list[Message]
+    row_counts: dict[str, int] = field(default_factory=dict)  # per canonical table loaded
+
+
+def load(source: Path | Sequence[Path], db_path: Path | None = None, *, currency: str = "USD",
+         progress: Progress | None = None) -> LoadResult:
+    """Load source (a folder, or a list of files) into db_path; never raises for bad input."""
+    db_path = Path(db_path or store.default_db_path())
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    report = progress or (lambda message, fraction: None)
+    started = datetime.now(UTC)
+    sources, messages = readers.discover(source)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        sums = pool.submit(_checksums, [s.path for s in sources])
+        version = store.new_version_path(db_path)
+        meta = {"currency": currency, "source": _source_text(source),
+                "files": _describe(sources)}
+        result, raws = _attempt(version, db_path, sources, messages, meta, report)
+        files = _file_entries(sources, raws, sums.result())
+    _record(db_path, started, source, files, result)
+    report("refused" if not result.ok else "loaded", 1.0)
+    return result
+
+
+def _attempt(version: Path, db_path: Path, sources, messages, meta, report):
+    """Build the version under a .partial name; publish it only when everything passed."""
+    partial = version.with_name(version.name + ".partial")
+    _remove_stale_partials(db_path)
+    raws: dict[str, RawRead] = {}
+    result = None
+    try:
+        counts = _build(partial, sources, messages, raws, meta, report)
+        if counts is not None:
+            os.replace(partial, version)
+            store.publish(db_path, version)
+            result = LoadResult(True, version, [], _warnings(messages), counts)
+    except Exception as exc:  # bad input must never crash the caller; say what happened
+        messages.append(Message("error", None, None, None, f"the load failed: {exc}"))
+    finally:
+        _remove_db_file(partial)
+    if result is None:
+        _remove_db_file(version)
+        result = LoadResult(False, None, _errors(messages), _warnings(messages), {})
+    return result, raws
+
+
+def _build(path: Path, sources: list[Source], messages: list[Message], raws: dict,
+           meta: dict, report: Progress) -> dict[str, int] | None:
+    """Read, check and (when clean) write every table; None when refused."""
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
+        con.execute("set TimeZone = 'UTC'")
+        files = _read_all(con, sources, messages, raws, report)
+        report("checking references between files", 0.7)
+        messages += _missing_tables(files, raws)
+        messages += reference_checks(con, files)
+        if _errors(messages):
+            return None
+        report("writing typed tables", 0.75)
+        counts = _write_typed(con, files, report)
+        _write_dataset_tables(con, files, counts)
+        _write_meta(con, meta)
+        report("saving the database file", 0.95)
+        con.execute("checkpoint")
+        return counts
+    finally:
+        con.close()
+
+
+# --- reading and per-file checks -------------------------------------------------------
+
+def _read_all(con, sources, messages, raws, report) -> dict[str, RawFile]:
+    total = sum(s.path.stat().st_size for s in sources) or 1
+    done, files = 0, {}
+    for src in sources:
+        report(f"reading {src.path.name}", 0.7 * done / total)
+        raw_table = f"raw_{src.table}"
+        raw = readers.read(con, src, raw_table)
+        raws[src.table] = raw
+        file_messages = list(raw.messages)
+        if raw.header:
+            rf, column_messages = _map_columns(src, raw, raw_table)
+            file_messages += column_messages
+            if not any(m.severity == "error" and m.line == 1 for m in column_messages):
+                files[src.table] = rf
+                report(f"checking {src.path.name}", 0.7 * (done + 0.7 * src.path.stat().st_size)
+                       / total)
+                file_messages += _file_checks(con, src, raw, rf)
+        messages += file_messages
+        done += src.path.stat().st_size
+    return files
+
+
+def _map_columns(src: Source, raw: RawRead, raw_table: str) -> tuple[RawFile, list[Message]]:
+    """Match the header to contract columns (trimmed, case-insensitive)."""
+    table = TABLES[src.table]
+    mapping: dict[str, str] = {}
+    messages: list[Message] = []
+    unknown = []
+    for name in raw.header:
+        key = readers.table_key(name)
+        if key not in table.column_names:
+            unknown.append(name)
+        elif key in mapping:
+            messages.append(Message("error", src.path.name, 1, name,
+                                    f"two columns name {key} ('{mapping[key]}' and '{name}'); "
+                                    "expected each column once"))
+        else:
+            mapping[key] = name
+    messages += _missing_columns(src, table, mapping, raw.header)
+    if unknown:
+        messages.append(Message("warning", src.path.name, 1, None,
+                                f"column{'s' if len(unknown) > 1 else ''} "
+                                f"{', '.join(unknown)} not in the data contract: kept in "
+                                f"{raw_table} only, not used by the metrics"))
+    return RawFile(table, src.path.name, raw_table, mapping, raw.rows), messages
+
+
+def _missing_columns(src: Source, table: Table, mapping: dict, header: list[str]):
+    return [Message("error", src.path.name, 1, col.name,
+                    f"required column {col.name} is missing; the header has: "
+                    f"{', '.join(header)}")
+            for col in table.columns if col.required and col.name not in mapping]
+
+
+def _file_checks(con, src: Source, raw: RawRead, rf: RawFile) -> list[Message]:
+    if rf.rows == 0:
+        severity = "error" if rf.table.required else "warning"
+        fate = "expected at least one data row" if rf.table.required else "loaded as empty"
+        return [Message(severity, src.path.name, 2, None, f"has a header but no rows; {fate}")]
+    found = value_checks(con, rf) + unique_checks(con, rf) + coded_checks(con, rf)
+    if src.fmt == "csv":
+        found = _real_lines(src, raw, found)
+    return found
+
+
+def _real_lines(src: Source, raw: RawRead, found: list[Message]) -> list[Message]:
+    """Replace conventional lines (row position + 2) by the real lines of the file."""
+    wanted = {m.line for m in found if m.line is not None}
+    lines = readers.physical_lines(src.path, raw.encoding, raw.delimiter, len(raw.header),
+                                   wanted)
+    return [Message(m.severity, m.file, lines.get(m.line, m.line), m.column,
+                    _relined(m.text, lines)) for m in found]
+
+
+def _relined(text: str, lines: dict[int, int]) -> str:
+    """Fix a 'first on line N' mention too (duplicates name two lines)."""
+    marker = "(first on line "
+    if marker not in text:
+        return text
+    head, rest = text.split(marker, 1)
+    number, tail = rest.split(")", 1)
+    return f"{head}{marker}{lines.get(int(number), int(number))}){tail}"
+
+
+def _missing_tables(files: dict, raws: dict) -> list[Message]:
+    return [Message("error", f"{name}.csv", None, None,
+                    f"required file is missing; expected {name}.csv, {name}.xlsx or "
+                    f"{name}.parquet with columns {', '.join(TABLES[name].column_names)}")
+            for name in REQUIRED_TABLES if name not in raws]
+
+
+# --- writing ----------------------------------------------------------------------
+
+def _write_typed(con, files: dict[str, RawFile], report: Progress) -> dict[str, int]:
+    counts = {}
+    for i, table in enumerate(TABLES.values()):
+        report(f"writing {table.name}", 0.75 + 0.2 * i / len(TABLES))
+        con.execute(create_table_sql(table))
+        rf = files.get(table.name)
+        if rf is not None:
+            exprs = [_typed_column(table, col, rf) for col in table.columns]
+            sql = (f"insert into {table.name} select {', '.join(exprs)} "  # noqa: S608
+                   f"from {ident(rf.raw_table)}")
+            con.execute(sql, params_for(sql, _allowed_params(table)))
+        counts[table.name] = con.execute(
+            f"select count(*) from {table.name}").fetchall()[0][0]  # noqa: S608
+    return counts
+
+
+def _allowed_params(table: Table) -> dict:
+    return {f"allowed_{c.name}": list(c.allowed) for c in table.columns if c.allowed}
+
+
+def _typed_column(table: Table, col: Column, rf: RawFile) -> str:
+    raw_col = rf.columns.get(col.name)
+    if raw_col is None:
+        return "'new_business'" if (table.name, col.name) == ("opportunities", "type") \
+            else f"cast(null as {col.sql_type})"
+    v = trimmed(raw_col)
+    if not col.allowed:
+        return typed_sql(col, v)
+    code, allowed = norm_code(v), f"$allowed_{col.name}"
+    if col.name in ("buying_role", "role"):
+        return f"case when {v} is null then null when list_contains({allowed}, {code}) " \
+               f"then {code} else 'other' end"
+    if col.name == "demand_type":
+        return f"case when list_contains({allowed}, {code}) then {code} end"
+    if col.name == "type":
+        return f"coalesce({code}, 'new_business')"
+    return code
+
+
+def _write_dataset_tables(con, files: dict[str, RawFile], counts: dict[str, int]) -> None:
+    con.execute("create table dataset_tables (\"table\" varchar, provided boolean, "
+                "rows bigint, source_file varchar)")
+    rows = [(name, name in files, counts[name], files[name].file if name in files else None)
+            for name in TABLES]
+    con.executemany("insert into dataset_tables values (?, ?, ?, ?)", rows)
+
+
+AS_OF_SQL = """
+select list_max([
+    (select max(created_date) from people),
+    (select max(created_date) from opportunities),
+    (select max(close_date) from opportunities where is_closed),
+    (select cast(max(touch_date) as date) from touches),
+    (select max(month) from arr),
+    (select max(month) from spend)])
+"""
+
+
+def _write_meta(con, meta: dict) -> None:
+    as_of = con.execute(AS_OF_SQL).fetchall()[0][0]
+    values = {"loaded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+              "as_of": as_of.isoformat() if as_of else None, "contract_version": "1", **meta}
+    con.execute("create table dataset_meta (key varchar, value varchar)")
+    con.executemany("insert into dataset_meta values (?, ?)", list(values.items()))
+
+
+# --- files, history, cleanup --------------------------------------------------------
+
+def _checksums(paths: list[Path]) -> dict[Path, str]:
+    """sha256 of each file (runs in a thread beside DuckDB; hashlib releases the GIL)."""
+    sums = {}
+    for path in paths:
+        digest = hashlib.sha256()
+        with open(path, "rb") as fh:
+            while chunk := fh.read(1 << 22):
+                digest.update(chunk)
+        sums[path] = digest.hexdigest()
+    return sums
+
+
+def _file_entries(sources: list[Source], raws: dict, sums: dict) -> list[dict]:
+    return [{"name": s.path.name, "table": s.table, "bytes": s.path.stat().st_size,
+             "sha256": sums.get(s.path), "rows": raws[s.table].rows if s.table in raws else None}
+            for s in sources]
+
+
+def _record(db_path: Path, started: datetime, source, files: list[dict],
+            result: LoadResult) -> None:
+    store.append_history(db_path, {
+        "when": started.isoformat(timespec="seconds"),
+        "seconds": round((datetime.now(UTC) - started).total_seconds(), 2),
+        "source": _source_text(source),
+        "files": files,
+        "row_counts": result.row_counts,
+        "result": "ok" if result.ok else "refused",
+        "errors": len(result.errors),
+        "warnings": len(result.warnings),
+        "first_errors": [str(m) for m in result.errors[:10]],
+        "version": result.version.name if result.version else None,
+    })
+
+
+def _source_text(source) -> str:
+    if isinstance(source, str | Path):
+        return str(source)
+    return ", ".join(str(p) for p in source)
+
+
+def _describe(sources: list[Source]) -> str:
+    return ", ".join(s.path.name for s in sources)
+
+
+def _errors(messages: list[Message]) -> list[Message]:
+    return [m for m in messages if m.severity == "error"]
+
+
+def _warnings(messages: list[Message]) -> list[Message]:
+    return [m for m in messages if m.severity == "warning"]
+
+
+def _remove_db_file(path: Path) -> None:
+    for extra in ("", ".wal"):
+        Path(str(path) + extra).unlink(missing_ok=True)
+    shutil.rmtree(str(path) + ".tmp", ignore_errors=True)
+
+
+def _remove_stale_partials(db_path: Path) -> None:
+    """Drop .partial files left by loads that were killed (their process is gone)."""
+    for partial in store.versions_dir(db_path).glob("*.partial"):
+        pid = partial.name.split("-")[-1].split(".")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            _remove_db_file(partial)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+

@@ -1,0 +1,320 @@
+"""Reading one extract file (CSV, XLSX or Parquet) into an all-varchar raw table.
+
+Why a module of its own: the three formats differ in how they are read, but the
+loader and the validation want one thing from each: a table `raw_<table>` with every
+column of the file as varchar (unknown columns too), the header as written, and a
+`_line` column that says where each row came from, so every message can name a line.
+
+Line convention (see DECISIONS.md): CSV and XLSX count lines like a text editor or
+a spreadsheet, header = line 1, first data row = line 2. For a CSV, `_line` is the
+row's position + 2; a quoted value spanning several lines or a blank line would
+shift that, so the loader re-counts the real line (with Python's csv module) for
+the few rows it reports (`physical_lines`). Parquet has no lines: `_line` is the
+1-based row number.
+
+CSV files are read by DuckDB's read_csv with explicit all-varchar columns (its
+sniffer can silently turn a ragged file into one column) and store_rejects, so a
+row with too few or too many values is reported by line instead of crashing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+from gtm.contract import TABLES
+from gtm.validate import EXAMPLES, Message, ident
+
+FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
+DELIMITERS = (",", ";", "\t", "|")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input file and the contract table its name says it holds."""
+
+    table: str
+    path: Path
+    fmt: str  # csv | xlsx | parquet
+
+
+@dataclass
+class RawRead:
+    """What reading one file produced."""
+
+    header: list[str]  # raw table column names (the file's header as written, made unique)
+    rows: int
+    messages: list[Message] = field(default_factory=list)
+    encoding: str = "utf-8"
+    delimiter: str = ","
+
+
+def table_key(name: str) -> str:
+    """Normalise a header or file stem: trimmed, lowercase, spaces/hyphens -> '_'."""
+    return re.sub(r"[\s\-]+", "_", name.strip().lower())
+
+
+# --- which files ------------------------------------------------------------------
+
+def discover(source: Path | Sequence[Path]) -> tuple[list[Source], list[Message]]:
+    """The files to load (one per table) and messages about the ones that are not."""
+    paths, messages = _list_paths(source)
+    found: dict[str, Source] = {}
+    for path in paths:
+        table, fmt = table_key(path.stem), FORMATS.get(path.suffix.lower())
+        if fmt is None:
+            if table in TABLES:
+                messages.append(Message("warning", path.name, None, None,
+                                        "ignored: not a CSV, XLSX or Parquet file"))
+        elif table not in TABLES:
+            messages.append(Message("warning", path.name, None, None,
+                                    "ignored: the name is not a table of the data contract "
+                                    f"(expected one of {', '.join(TABLES)})"))
+        elif table in found:
+            messages.append(Message("error", path.name, None, None,
+                                    f"a second file for table {table} (also "
+                                    f"{found[table].path.name}); give one file per table"))
+        else:
+            found[table] = Source(table, path, fmt)
+    return list(found.values()), messages
+
+
+def _list_paths(source) -> tuple[list[Path], list[Message]]:
+    if isinstance(source, str | Path):
+        folder = Path(source)
+        if not folder.is_dir():
+            return [], [Message("error", str(folder), None, None,
+                                "no such folder; expected a folder with one file per table")]
+        return sorted(p for p in folder.iterdir()
+                      if p.is_file() and not p.name.startswith((".", "~$"))), []
+    paths = [Path(p) for p in source]
+    missing = [Message("error", p.name, None, None, "no such file") for p in paths
+               if not p.is_file()]
+    return [p for p in paths if p.is_file()], missing
+
+
+def unique_names(header: list[str]) -> list[str]:
+    """Raw column names: the header as written (trimmed), made unique case-insensitively."""
+    names: list[str] = []
+    seen = {"_line"}
+    for i, name in enumerate(header, start=1):
+        base = name.strip() or f"column_{i}"
+        candidate, k = base, 2
+        while candidate.lower() in seen:
+            candidate, k = f"{base}_{k}", k + 1
+        seen.add(candidate.lower())
+        names.append(candidate)
+    return names
+
+
+def literal(text: str) -> str:
+    """A SQL string literal for a name read from a file header (table-function args)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def read(con, src: Source, raw_table: str) -> RawRead:
+    """Read src into raw_table (all varchar + _line); never raises for bad content."""
+    reader = {"csv": read_csv, "xlsx": read_xlsx, "parquet": read_parquet}[src.fmt]
+    return reader(con, src, raw_table)
+
+
+# --- CSV --------------------------------------------------------------------------
+
+def sniff_header(path: Path) -> tuple[list[str], str, str] | None:
+    """(header fields, delimiter, encoding) from the first line; None if no header."""
+    with open(path, "rb") as fh:
+        first = fh.readline(1 << 20)
+    encoding = "utf-8"
+    try:
+        line = first.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        line, encoding = first.decode("latin-1"), "latin-1"
+    line = line.rstrip("\r\n")
+    if not line.strip():
+        return None
+    delimiter = max(DELIMITERS, key=line.count) if any(d in line for d in DELIMITERS) else ","
+    fields = next(csv.reader(io.StringIO(line), delimiter=delimiter))
+    return fields, delimiter, encoding
+
+
+def read_csv(con, src: Source, raw_table: str) -> RawRead:
+    sniffed = sniff_header(src.path)
+    if sniffed is None:
+        return _empty_file(src)
+    fields, delimiter, encoding = sniffed
+    names = unique_names(fields)
+    messages = []
+    rejects = _csv_scan(con, src, raw_table, names, delimiter, encoding)
+    if encoding == "utf-8" and any(r[2] == "INVALID ENCODING" for r in rejects):
+        encoding = "latin-1"
+        con.execute(f"drop table {ident(raw_table)}")
+        rejects = _csv_scan(con, src, raw_table, names, delimiter, encoding)
+    if encoding == "latin-1":
+        messages.append(Message("warning", src.path.name, None, None,
+                                "not UTF-8 encoded; read as Latin-1 (Windows Western). "
+                                "Save as UTF-8 if accents look wrong"))
+    messages += _reject_messages(src, rejects, len(names))
+    rows = con.execute(f"select count(*) from {ident(raw_table)}").fetchall()[0][0]  # noqa: S608
+    return RawRead(names, rows, messages, encoding, delimiter)
+
+
+def _csv_scan(con, src, raw_table, names, delimiter, encoding) -> list[tuple]:
+    """CTAS raw_table from the file; returns the rejected rows (ragged, bad bytes)."""
+    rej, scan = f"rej_{raw_table}", f"scan_{raw_table}"
+    for t in (rej, scan):
+        con.execute(f"drop table if exists {ident(t)}")
+    columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
+    con.execute(
+        f"""create table {ident(raw_table)} as
+            select (row_number() over ()) + 1 as _line, *
+            from read_csv($path, columns = {columns}, header = true, delim = $delim,
+                quote = '"', escape = '"', auto_detect = false, encoding = $enc,
+                store_rejects = true, rejects_table = {literal(rej)},
+                rejects_scan = {literal(scan)}, rejects_limit = 0)""",  # noqa: S608
+        {"path": str(src.path), "delim": delimiter, "enc": encoding})
+    return con.execute(
+        f"select line, column_name, error_type, csv_line, error_message, "  # noqa: S608
+        f"count(*) over () from {ident(rej)} order by line").fetchall()
+
+
+def _reject_messages(src: Source, rejects: list[tuple], ncols: int) -> list[Message]:
+    out = []
+    for line, column, kind, _text, detail, _ in rejects[:EXAMPLES]:
+        if kind in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
+            what = (f"has {'fewer' if kind == 'MISSING COLUMNS' else 'more'} values than the "
+                    f"header's {ncols} columns; expected one value per column (a value "
+                    "containing the delimiter must be in double quotes)")
+        else:
+            what = f"cannot be read ({kind.lower()}: {detail})"
+        out.append(Message("error", src.path.name, int(line), column, f"the row {what}"))
+    if len(rejects) > EXAMPLES:
+        out.append(Message("error", src.path.name, None, None,
+                           f"{rejects[0][5]} rows in all cannot be read (the first "
+                           f"{EXAMPLES} are listed above)"))
+    return out
+
+
+def physical_lines(path: Path, encoding: str, delimiter: str, ncols: int,
+                   wanted: set[int]) -> dict[int, int]:
+    """Map conventional lines (row position + 2) to real lines, for reported rows only.
+
+    Mirrors how DuckDB counted rows: blank lines are skipped and ragged rows were
+    rejected, so neither advances the row position.
+    """
+    found: dict[int, int] = {}
+    if not wanted:
+        return found
+    last = max(wanted)
+    with open(path, encoding="utf-8-sig" if encoding == "utf-8" else encoding,
+              newline="") as fh:
+        reader = csv.reader(fh, delimiter=delimiter)
+        next(reader, None)
+        position, start = 0, reader.line_num + 1
+        for row in reader:
+            if row and len(row) == ncols:
+                position += 1
+                if position + 1 in wanted:
+                    found[position + 1] = start
+                if position + 1 >= last:
+                    break
+            start = reader.line_num + 1
+    return found
+
+
+def _empty_file(src: Source) -> RawRead:
+    cols = ", ".join(TABLES[src.table].column_names)
+    return RawRead([], 0, [Message("error", src.path.name, 1, None,
+                                   f"the file is empty; expected a header line naming the "
+                                   f"columns ({cols}) and one row per record")])
+
+
+# --- XLSX -------------------------------------------------------------------------
+
+def read_xlsx(con, src: Source, raw_table: str) -> RawRead:
+    from python_calamine import CalamineWorkbook
+
+    workbook = CalamineWorkbook.from_path(str(src.path))
+    sheet, problem = _pick_sheet(workbook.sheet_names, src)
+    if problem:
+        return RawRead([], 0, [problem])
+    rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    numbered = [(i, r) for i, r in enumerate(rows, start=1)
+                if any(cell not in (None, "") for cell in r)]
+    if not numbered:
+        return _empty_file(src)
+    (_, header), body = numbered[0], numbered[1:]
+    names = unique_names([cell_text(c) or "" for c in header])
+    messages = _xlsx_ragged(src, body, len(names))
+    _register_rows(con, raw_table, names, body)
+    return RawRead(names, len(body), messages)
+
+
+def _pick_sheet(sheets: list[str], src: Source) -> tuple[str, Message | None]:
+    if len(sheets) == 1:
+        return sheets[0], None
+    named = [s for s in sheets if table_key(s) == src.table]
+    if named:
+        return named[0], None
+    return "", Message("error", src.path.name, None, None,
+                       f"has {len(sheets)} sheets ({', '.join(sheets)}); expected one sheet, "
+                       f"or one named {src.table}")
+
+
+def _xlsx_ragged(src: Source, body, ncols: int) -> list[Message]:
+    bad = [line for line, row in body if any(c not in (None, "") for c in row[ncols:])]
+    return [Message("error", src.path.name, line, None,
+                    f"the row has values beyond the header's {ncols} columns; expected "
+                    "every value under a named column") for line in bad[:EXAMPLES]]
+
+
+def _register_rows(con, raw_table: str, names: list[str], body) -> None:
+    import pyarrow as pa
+
+    columns = {"_line": pa.array([line for line, _ in body], pa.int64())}
+    for j, name in enumerate(names):
+        columns[name] = pa.array(
+            [cell_text(row[j]) if j < len(row) else None for _, row in body], pa.string())
+    view = f"xlsx_{raw_table}"
+    con.register(view, pa.table(columns))
+    con.execute(f"create table {ident(raw_table)} as select * from {ident(view)}")  # noqa: S608
+    con.unregister(view)
+
+
+def cell_text(value) -> str | None:
+    """A spreadsheet cell as the text a CSV export would have written."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return str(value)
+    return str(value)
+
+
+# --- Parquet ----------------------------------------------------------------------
+
+def read_parquet(con, src: Source, raw_table: str) -> RawRead:
+    try:
+        described = con.execute("describe select * from read_parquet($path)",
+                                {"path": str(src.path)}).fetchall()
+    except Exception as exc:  # a corrupt or non-Parquet file: say so, do not crash
+        return RawRead([], 0, [Message("error", src.path.name, None, None,
+                                       f"cannot be read as Parquet ({exc})")])
+    original = [row[0] for row in described]
+    names = unique_names(original)
+    select = ", ".join(f"cast({ident(o)} as varchar) as {ident(n)}"
+                       for o, n in zip(original, names, strict=True))
+    con.execute(f"""create table {ident(raw_table)} as
+                    select row_number() over () as _line, {select}
+                    from read_parquet($path)""", {"path": str(src.path)})  # noqa: S608
+    rows = con.execute(f"select count(*) from {ident(raw_table)}").fetchall()[0][0]  # noqa: S608
+    return RawRead(names, rows)

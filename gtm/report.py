@@ -1,0 +1,141 @@
+"""`python -m gtm report`: every headline metric for one view, without the app.
+
+RevOps can script, diff and archive the exact numbers the dashboard shows: the
+report calls the same `gtm.metrics.compute`. Output is metric id -> value only
+(JSON, registry order, null where undefined) or CSV with labels and formatted
+values; the as-of date and the qualified stage go to stderr so stdout stays data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from gtm import registry
+from gtm.filters import MOTIONS, Filter, Settings
+
+DEFAULTS = Settings()
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The report's options (gtm/cli.py adds them to its `report` sub-command)."""
+    a = parser.add_argument
+    a("dir", nargs="?", type=Path, help="a canonical extract folder to load and report on "
+      "(a temporary database; the loaded dataset is not touched)")
+    a("--db", type=Path, help="database to read (default: TARGETLINE_DB or "
+      "data/targetline.duckdb)")
+    a("--start", required=True, type=_iso_date, help="period start, YYYY-MM-DD")
+    a("--end", required=True, type=_iso_date, help="period end (inclusive, the as-of date)")
+    a("--format", choices=("json", "csv"), default="json")
+    a("--region", dest="regions", action="append", default=[], metavar="R")
+    a("--segment", dest="segments", action="append", default=[], metavar="S")
+    a("--channel", dest="channels", action="append", default=[], metavar="C")
+    a("--motion", dest="motions", action="append", default=[], choices=MOTIONS)
+    a("--qualified-stage", default=DEFAULTS.qualified_stage, metavar="auto|NAME")
+    a("--threshold", type=float, default=DEFAULTS.qualified_threshold,
+      help="auto qualified stage: minimum win rate (default 0.25)")
+    a("--gross-margin", type=float, default=DEFAULTS.gross_margin)
+    a("--lookback-days", type=int, default=DEFAULTS.lookback_days)
+    a("--group-size", type=int, default=DEFAULTS.group_size)
+    a("--activation-days", type=int, default=DEFAULTS.activation_days)
+    a("--stale-days", type=int, default=DEFAULTS.stale_days)
+    a("--icp-threshold", type=float, default=DEFAULTS.icp_threshold)
+
+
+def _view(args) -> tuple[Filter, Settings]:
+    """Filter and Settings from parsed arguments (ValueError on a bad value)."""
+    start, end = (d if isinstance(d, date) else _iso_date(d) for d in (args.start, args.end))
+    flt = Filter(start, end, tuple(args.regions or ()), tuple(args.segments or ()),
+                 tuple(args.channels or ()), tuple(args.motions or ()))
+    settings = Settings(
+        qualified_stage=args.qualified_stage, qualified_threshold=args.threshold,
+        gross_margin=args.gross_margin, lookback_days=args.lookback_days,
+        group_size=args.group_size, activation_days=args.activation_days,
+        stale_days=args.stale_days, icp_threshold=args.icp_threshold)
+    return flt, settings
+
+
+def run(args) -> int:
+    """Print the report; 0 on success, 2 on a bad argument, 1 when there is no data."""
+    try:
+        flt, settings = _view(args)
+    except (ValueError, argparse.ArgumentTypeError) as exc:
+        print(f"gtm report: {exc}", file=sys.stderr)
+        return 2
+    if args.dir is None:
+        return _report_db(args.db, flt, settings, args.format)
+    with tempfile.TemporaryDirectory(prefix="targetline-report-") as tmp:
+        db = Path(tmp) / "report.duckdb"
+        if not _load(Path(args.dir), db):
+            return 1
+        return _report_db(db, flt, settings, args.format)
+
+
+def _load(folder: Path, db: Path) -> bool:
+    """Load folder into db; print the loader's messages (file, line, column) if refused."""
+    from gtm.loader import load
+
+    result = load(folder, db)
+    if not result.ok:
+        for error in result.errors:
+            print(f"error: {error}", file=sys.stderr)
+        print(f"gtm report: {folder} was refused ({len(result.errors)} error(s))",
+              file=sys.stderr)
+    return result.ok
+
+
+def _report_db(db, flt: Filter, settings: Settings, fmt: str) -> int:
+    from gtm import store
+    from gtm.metrics import compute, dataset_info, resolve_qualified_stage
+
+    try:
+        con = store.connect(db)
+    except FileNotFoundError as exc:
+        print(f"gtm report: {exc}; load one with `python -m gtm load DIR`", file=sys.stderr)
+        return 1
+    try:
+        began = time.perf_counter()
+        try:
+            qualified = resolve_qualified_stage(con, settings)
+        except ValueError as exc:  # an unknown named stage
+            print(f"gtm report: {exc}", file=sys.stderr)
+            return 2
+        values = compute(con, flt, settings, qualified)
+        _meta(con, flt, qualified, time.perf_counter() - began, dataset_info)
+    finally:
+        con.close()
+    (_write_json if fmt == "json" else _write_csv)(values)
+    return 0
+
+
+def _meta(con, flt, qualified, seconds, dataset_info) -> None:
+    info = dataset_info(con)
+    print(f"period {flt.start} .. {flt.end} (as of {flt.end}); dataset as of "
+          f"{info['as_of'] or 'unknown'}; qualified stage: {qualified.stage or 'none'} "
+          f"({qualified.how}); computed in {seconds:.2f} s", file=sys.stderr)
+
+
+def _write_json(values: dict) -> None:
+    json.dump(values, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+def _write_csv(values: dict) -> None:
+    out = csv.writer(sys.stdout, lineterminator="\n")
+    out.writerow(["id", "label", "value", "formatted"])
+    for mid, value in values.items():
+        metric = registry.METRICS[mid]
+        out.writerow([mid, metric.label, "" if value is None else value, metric.format(value)])

@@ -1,0 +1,144 @@
+"""A real `streamlit run app.py` on a free port, driven by headless Debian Chromium.
+
+AppTest runs scripts but no browser: URLs, page switches and what is drawn on
+screen need the real server and frontend. Without /usr/bin/chromium the browser
+tests skip locally but fail under CI (env CI set), so CI can never pass silently.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+READY = "[data-testid=stApp][data-test-script-state=notRunning]"
+SHOTS = Path(os.environ.get("TARGETLINE_SHOTS", "/tmp/tl/shots"))
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read().strip() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"streamlit did not become healthy at {url} in {timeout:.0f}s")
+
+
+@pytest.fixture(scope="session")
+def server(app_db, tmp_path_factory):
+    """Base URL of the app serving the demo dataset; the process is ended afterwards."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("server") / "streamlit.log"
+    env = {**os.environ, "TARGETLINE_DB": str(app_db)}
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+           "--server.headless", "true", "--server.address", "127.0.0.1",
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing (install Debian's chromium: make browser)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    tab = context.new_page()
+    tab.set_default_timeout(60_000)
+    yield tab
+    context.close()
+
+
+def wait_ready(tab, charts: int = 0) -> None:
+    """Wait until the script finished, then for `charts` Plotly charts to be drawn."""
+    tab.wait_for_selector("[data-testid=stApp]")
+    tab.wait_for_timeout(300)  # the first run may not have started yet
+    tab.wait_for_selector(READY)
+    tab.wait_for_selector("[data-testid=stSidebar] [data-testid=stSelectbox]")
+    if charts:
+        tab.wait_for_function(
+            f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {charts}")
+
+
+def screenshot(tab, name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    tab.screenshot(path=str(path), full_page=True)
+    return path
+
+
+class App:
+    """One browser tab on the running app: open a URL, wait, read, screenshot."""
+
+    def __init__(self, tab, base: str):
+        self.tab, self.base = tab, base
+
+    def open(self, path: str, charts: int = 0):
+        self.tab.goto(self.base + path)
+        wait_ready(self.tab, charts)
+        return self.tab
+
+    def selectbox_text(self, label: str) -> str:
+        return self.tab.get_by_role("combobox", name=label, exact=True).input_value()
+
+    def chosen(self, label: str) -> list[str]:
+        box = self.tab.locator("[data-testid=stMultiSelect]").filter(
+            has=self.tab.get_by_role("combobox", name=label, exact=True))
+        return [tag.get_attribute("aria-label") for tag in box.locator("[data-tag]").all()]
+
+    def screenshot(self, name: str) -> Path:
+        return screenshot(self.tab, name)
+
+
+@pytest.fixture
+def app(page, server):
+    return App(page, server)

@@ -1,0 +1,135 @@
+"""The whole app through app.py (Streamlit AppTest) on a small demo company.
+
+Checks what a user relies on: every page opens, a shared link reopens the same
+filters, a broken link says what it ignored, the glossary explains every metric.
+"""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from gtm import registry, store
+from gtm.metrics import dataset_info
+from ui import periods
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGES = ["pages/overview.py", "pages/mql_vs_pipeline.py", "pages/cac_vs_cpl.py",
+         "pages/buying_groups.py", "pages/growth.py", "pages/net_arr.py", "pages/velocity.py",
+         "pages/target_market.py", "pages/data.py"]
+
+
+@pytest.fixture
+def info(app_db):
+    con = store.connect(app_db)
+    try:
+        return dataset_info(con)
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def app(app_db, monkeypatch):
+    """A fresh session of the app reading the demo dataset; call with query params."""
+    monkeypatch.setenv("TARGETLINE_DB", str(app_db))
+
+    def open_app(page: str | None = None, **params) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=120)
+        for key, value in params.items():
+            at.query_params[key] = value
+        at.run()
+        if page:
+            at.switch_page(page).run()
+        return at
+
+    return open_app
+
+
+def widget(at: AppTest, kind: str, key: str):
+    return next(w for w in getattr(at, kind) if w.key == key)
+
+
+def infos(at: AppTest) -> list[str]:
+    return [i.value for i in at.info]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_inside_the_frame(app, page):
+    at = app(page)
+    assert not at.exception, [e.value for e in at.exception]
+    # the sidebar (drawn by app.py) is there on every page: the frame ran around it
+    assert widget(at, "selectbox", "period").value
+    assert at.title[0].value
+
+
+def test_default_period_is_the_last_complete_quarter(app, info):
+    at = app()
+    # the demo company is as of 2026-10-31: Q4 2026 is not complete, so Q3 2026
+    assert info["as_of"].isoformat() == "2026-10-31"
+    assert widget(at, "selectbox", "period").value == "2026Q3"
+    assert "2026Q3 (Jul 1, 2026 – Sep 30, 2026)" in at.caption[0].value
+
+
+def test_link_reopens_period_and_region_on_every_page(app, info):
+    region = info["regions"][0]
+    at = app(period="2025Q1", region=[region])
+    assert widget(at, "selectbox", "period").value == "2025Q1"
+    assert widget(at, "multiselect", "region").value == [region]
+    assert "2025Q1 (Jan 1, 2025 – Mar 31, 2025)" in at.caption[0].value
+    for page in ("pages/net_arr.py", "pages/data.py", "pages/overview.py"):
+        at.switch_page(page).run()
+        assert widget(at, "selectbox", "period").value == "2025Q1"
+        assert widget(at, "multiselect", "region").value == [region]
+    assert not infos(at)
+
+
+def test_link_with_custom_dates_and_settings(app):
+    at = app(period="Custom", start="2025-02-01", end="2025-05-15", margin="0.6", group="9")
+    assert widget(at, "date_input", "start").value.isoformat() == "2025-02-01"
+    assert widget(at, "date_input", "end").value.isoformat() == "2025-05-15"
+    assert widget(at, "number_input", "margin").value == pytest.approx(0.6)
+    assert widget(at, "number_input", "group").value == 9
+    assert "Feb 1, 2025 – May 15, 2025" in at.caption[0].value
+    assert not infos(at)
+
+
+def test_invalid_link_values_fall_back_with_a_notice(app, info):
+    at = app(period="2031Q9", region=["Atlantis"], margin="7", motion="Robots",
+             start="2025-01-01")
+    first = periods.as_date(info["first_date"])
+    assert widget(at, "selectbox", "period").value == periods.default_period(first, info["as_of"])
+    assert widget(at, "multiselect", "region").value == []
+    assert widget(at, "number_input", "margin").value == pytest.approx(0.8)
+    assert widget(at, "radio", "motion").value == "All"
+    notices = "\n".join(infos(at))
+    assert "Ignored period=2031Q9 from the link" in notices
+    assert "Ignored region=Atlantis from the link" in notices
+    assert "Ignored margin=7 from the link" in notices
+    assert "Ignored motion=Robots from the link" in notices
+    assert "Ignored start=2025-01-01 from the link" in notices
+    assert not at.exception
+
+
+def test_data_page_glossary_lists_every_metric(app):
+    at = app("pages/data.py")
+    ids = set()
+    for frame in at.dataframe:
+        if "id" in frame.value.columns and "definition" in frame.value.columns:
+            ids |= set(frame.value["id"])
+    assert ids == set(registry.METRICS)
+
+
+def test_data_page_shows_what_is_loaded(app, info):
+    at = app("pages/data.py")
+    tables = next(f.value for f in at.dataframe if "provided" in f.value.columns)
+    provided = dict(zip(tables["table"], tables["provided"], strict=True))
+    assert provided["people"] and provided["opportunities"]
+    assert {m.label: m.value for m in at.metric}["As of"] == str(info["as_of"])
+
+
+def test_overview_headline_row_uses_registry_labels(app):
+    at = app()
+    labels = [m.label for m in at.metric]
+    for metric_id in ("qualified_pipeline", "new_customers", "cac", "net_new_arr",
+                      "qualified_win_rate"):
+        assert registry.get(metric_id).label in labels
