@@ -21,6 +21,7 @@ import ast
 import contextlib
 import gc
 import json
+import logging
 import os
 import platform
 import shutil
@@ -177,6 +178,7 @@ def machine() -> dict:
 
     return {
         "cores": os.cpu_count(),
+        "load_avg_1m": round(os.getloadavg()[0], 1),
         "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
         "platform": platform.platform(terse=True),
         "python": platform.python_version(),
@@ -421,10 +423,18 @@ def dataset_env(db: Path) -> Iterator[None]:
 
 
 def _clear_streamlit_caches() -> None:
+    """Empty every st.cache_data / st.cache_resource cache of this process (outside a
+    running app Streamlit warns that it uses its in-memory store: that is the point)."""
     import streamlit as st
 
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    quiet = logging.getLogger("streamlit.runtime.caching.cache_data_api")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        st.cache_data.clear()
+        st.cache_resource.clear()
+    finally:
+        quiet.setLevel(level)
 
 
 def _timed_run(at) -> float:
@@ -572,7 +582,8 @@ def streamlit_server(db: Path, log_file: Path) -> Iterator[str]:
     port = _free_port()
     env = {**os.environ, "TARGETLINE_DB": str(db)}
     cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
-           "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+           "--server.headless", "true", "--server.fileWatcherType", "none",
+           "--browser.gatherUsageStats", "false"]
     with open(log_file, "ab") as out:
         proc = subprocess.Popen(cmd, cwd=store.REPO_ROOT, env=env, stdout=out,
                                 stderr=subprocess.STDOUT)
@@ -699,7 +710,8 @@ def render_table(result: Result, command: str = "") -> str:
     lines = [
         f"Targetline benchmark: {result.accounts:,} accounts (seed {result.seed}), "
         f"year {result.year} (data as of {result.as_of}), median of {result.runs} run(s)",
-        f"machine: {m['cores']} cores, {m['memory_gb']} GB memory, {m['platform']}, "
+        f"machine: {m['cores']} cores, {m['memory_gb']} GB memory, load average "
+        f"{m['load_avg_1m']} at start, {m['platform']}, "
         f"Python {m['python']}, DuckDB {m['duckdb']}, pandas {m['pandas']}",
         f"rows: {sizes}",
         f"budgets: the enterprise size's (~{ENTERPRISE_ACCOUNTS:,} accounts)",

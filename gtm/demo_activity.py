@@ -209,7 +209,7 @@ def make_signups(p: People, acc: Accounts, seed: int) -> Signups:
 
 
 # Cost per lead by channel: events and outbound dear, paid channels cheap.
-CPL = np.array([60.0, 75.0, 550.0, 120.0, 110.0, 420.0, 250.0, 150.0, 80.0, 250.0])
+CPL = np.array([65.0, 72.0, 500.0, 120.0, 110.0, 420.0, 250.0, 150.0, 80.0, 250.0])
 
 
 @dataclass

@@ -38,13 +38,13 @@ PROCESS, RENEWAL, WINBACK = 0, 1, 2
 
 # How likely each channel's and role's person is to source a deal, and how well the
 # deal qualifies and wins afterwards (events, outbound, referrals best; paid worst).
-CH_OPP = np.array([0.5, 0.5, 4.5, 1.5, 1.2, 5.0, 1.8, 1.3, 1.1, 1.8])
-CH_Q = np.array([0.75, 0.75, 1.25, 0.95, 0.95, 1.2, 1.0, 1.0, 0.9, 1.05])
-CH_W = np.array([0.75, 0.75, 1.2, 0.95, 0.95, 1.15, 1.0, 1.0, 1.0, 1.0])
+CH_OPP = np.array([0.6, 0.6, 4.5, 1.5, 1.0, 5.0, 1.8, 1.3, 1.0, 1.8])
+CH_Q = np.array([0.75, 0.75, 1.35, 0.95, 0.95, 1.3, 1.0, 1.0, 0.9, 1.05])
+CH_W = np.array([0.75, 0.75, 1.3, 0.95, 0.95, 1.25, 1.0, 1.0, 1.0, 1.0])
 ROLE_OPP = np.array([1.5, 1.8, 1.5, 1.0, 0.9, 0.7, 0.5, 0.3, 0.3])
 # By buying-group bucket (1, 2-3, 4-6, 7+ contacts): P(qualify), P(win | qualified).
 BASE_Q = np.array([0.26, 0.33, 0.40, 0.45])
-BASE_W = np.array([0.2, 0.3, 0.4, 0.5])
+BASE_W = np.array([0.18, 0.27, 0.36, 0.46])
 AMOUNT = np.array([12_000.0, 45_000.0, 150_000.0])
 NB_PER_ACCOUNT = 4.2  # sales-process opportunities per account over the 36 months
 
@@ -60,7 +60,7 @@ def _capacity(factors: dict[tuple[int, int], float]) -> np.ndarray:
 _PUSH = ((2025, 7), (2025, 8), (2025, 9), (2025, 10), (2025, 11), (2025, 12))
 CAP_CREATE = _capacity(dict(zip(_PUSH, (0.7, 0.55, 0.55, 0.7, 0.85, 0.95), strict=True)))
 CAP_QUAL = _capacity(dict(zip(_PUSH, (0.6, 0.5, 0.5, 0.6, 0.75, 0.9), strict=True)))
-CAP_WIN = _capacity(dict(zip(_PUSH, (0.75, 0.6, 0.55, 0.55, 0.65, 0.8), strict=True)))
+CAP_WIN = _capacity(dict(zip(_PUSH, (0.65, 0.5, 0.45, 0.45, 0.55, 0.75), strict=True)))
 
 
 @dataclass

@@ -199,7 +199,7 @@ def _pick_accounts(acc: Accounts, channel: int, size: int, g) -> np.ndarray:
     elif CHANNELS[channel] == "outbound":
         w = volume * (1 + 9 * acc.is_target) * (acc.latent_fit / 50)
     elif CHANNELS[channel] == "events":
-        w = volume * (1 + 5 * acc.is_target)
+        w = volume * (1 + 8 * acc.is_target)
     else:
         w = volume * (1 + 1.5 * acc.is_target)
     return g.choice(acc.n, size, p=w / w.sum())

@@ -177,9 +177,10 @@ def _csv_scan(con, src, raw_table, names, delimiter, encoding) -> list[tuple]:
                 store_rejects = true, rejects_table = {literal(rej)},
                 rejects_scan = {literal(scan)}, rejects_limit = 0)""",  # noqa: S608
         {"path": str(src.path), "delim": delimiter, "enc": encoding})
-    return con.execute(
-        f"select line, column_name, error_type, csv_line, error_message, "  # noqa: S608
-        f"count(*) over () from {ident(rej)} order by line").fetchall()
+    return con.execute(  # one row per bad line (DuckDB lists each missing column)
+        f"""select line, arg_min(column_name, column_idx), arg_min(error_type, column_idx),
+              any_value(csv_line), arg_min(error_message, column_idx), count(*) over ()
+            from {ident(rej)} group by line order by line""").fetchall()  # noqa: S608
 
 
 def _reject_messages(src: Source, rejects: list[tuple], ncols: int) -> list[Message]:
@@ -204,7 +205,8 @@ def physical_lines(path: Path, encoding: str, delimiter: str, ncols: int,
     """Map conventional lines (row position + 2) to real lines, for reported rows only.
 
     Mirrors how DuckDB counted rows: blank lines are skipped and ragged rows were
-    rejected, so neither advances the row position.
+    rejected, so neither advances the row position (DuckDB accepts one trailing
+    empty value, as from a line ending in a delimiter).
     """
     found: dict[int, int] = {}
     if not wanted:
@@ -216,7 +218,7 @@ def physical_lines(path: Path, encoding: str, delimiter: str, ncols: int,
         next(reader, None)
         position, start = 0, reader.line_num + 1
         for row in reader:
-            if row and len(row) == ncols:
+            if row and (len(row) == ncols or (len(row) == ncols + 1 and row[-1] == "")):
                 position += 1
                 if position + 1 in wanted:
                     found[position + 1] = start

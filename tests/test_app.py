@@ -100,7 +100,7 @@ def test_invalid_link_values_fall_back_with_a_notice(app, info):
     assert widget(at, "selectbox", "period").value == periods.default_period(first, info["as_of"])
     assert widget(at, "multiselect", "region").value == []
     assert widget(at, "number_input", "margin").value == pytest.approx(0.8)
-    assert widget(at, "radio", "motion").value == "All"
+    assert widget(at, "selectbox", "motion").value == "All"
     notices = "\n".join(infos(at))
     assert "Ignored period=2031Q9 from the link" in notices
     assert "Ignored region=Atlantis from the link" in notices

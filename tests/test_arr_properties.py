@@ -10,6 +10,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -65,6 +66,7 @@ def total(accounts: list[list], m: int) -> int:
     return sum((h[m] or 0) for h in accounts) if m >= 0 else 0
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None)
 @given(accounts=histories, period=periods)
 def test_net_arr_properties(accounts, period):
@@ -76,7 +78,8 @@ def test_net_arr_properties(accounts, period):
         folder, db = Path(tmp) / "extract", Path(tmp) / "t.duckdb"
         folder.mkdir()
         write_extract(folder, accounts)
-        load(folder, db)
+        result = load(folder, db)
+        assert result.ok, result.errors
         con = store.connect(db)
         try:
             check(con, accounts, first, last)

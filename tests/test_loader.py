@@ -106,6 +106,16 @@ def test_xlsx_and_parquet_files_load(good_db):
     assert q(db, "select min(_line), max(_line) from raw_campaigns") == [(2, 3)]
 
 
+def test_xlsx_sheet_named_like_the_table_is_chosen_among_several(tiny_load_dir, tmp_path):
+    import openpyxl
+
+    book = openpyxl.load_workbook(tiny_load_dir / "campaigns.xlsx")
+    book.create_sheet("Notes", 0)["A1"] = "read me first"
+    book.save(tiny_load_dir / "campaigns.xlsx")  # sheets: Notes, Campaigns
+    result = load(tiny_load_dir, tmp_path / "s.duckdb")
+    assert result.ok and result.row_counts["campaigns"] == 2
+
+
 def test_dangling_references_are_warnings_with_examples(good_db):
     _, result = good_db
     touches = [m for m in result.warnings if m.file == "touches.parquet"

@@ -21,7 +21,8 @@ Q2 = (date(2025, 4, 1), date(2025, 6, 30))
 @pytest.fixture(scope="module")
 def con(tmp_path_factory):
     db = tmp_path_factory.mktemp("tiny_arr") / "arr.duckdb"
-    load(DATA, db)
+    result = load(DATA, db)
+    assert result.ok, result.errors
     c = store.connect(db)
     yield c
     c.close()
@@ -154,7 +155,7 @@ def test_without_arr_table_everything_is_none(tmp_path):
     for name in ("accounts.csv", "people.csv", "opportunities.csv"):
         (folder / name).write_text((DATA / name).read_text())
     db = tmp_path / "no_arr.duckdb"
-    load(folder, db)
+    assert load(folder, db).ok
     c = store.connect(db)
     try:
         assert set(arr.headline(c, params(c)).values()) == {None}

@@ -7,6 +7,7 @@ import pytest
 
 from gtm.filters import Filter, Settings
 from gtm.metrics import compute, cost, params, resolve_qualified_stage
+from gtm.metrics.compute import previous_period
 
 Q3 = Filter(date(2025, 7, 1), date(2025, 9, 30))
 DISCOVERY = Settings(qualified_stage="Discovery")
@@ -18,7 +19,7 @@ def p(con, flt=Q3, settings=DISCOVERY):
 
 def test_marketing_and_sales_spend(tiny_con):
     # marketing: paid_search 3 x 10000 + events 20000 + 10000 + content 6000 + unallocated
-    # 4000 = 70000 (Q2 rows and October's 99999 are outside); sales 3 x 20000 = 60000
+    # 4000 = 70000 (March-June rows and October's 99999 are outside); sales 3 x 20000 = 60000
     assert cost.spend(tiny_con, p(tiny_con)) == {"marketing_spend": 70000,
                                                  "sales_spend": 60000}
 
@@ -134,7 +135,7 @@ def test_by_month(tiny_con):
 
 def test_magic_number(tiny_con):
     # net new ARR Q3 = 160000 new + 85000 expansion - 20000 churn = 225000;
-    # Q2 spend = 15000 + 25000 + 10000 = 50000 -> 4.5
+    # Q2 spend = 15000 + 25000 + 10000 = 50000 -> 4.5 (March's 7000 is not Q2)
     assert compute(tiny_con, Q3, DISCOVERY)["magic_number"] == pytest.approx(4.5)
 
 
@@ -143,7 +144,27 @@ def test_ltv_to_cac(tiny_con):
     assert compute(tiny_con, Q3, DISCOVERY)["ltv_to_cac"] == pytest.approx(180000 / 65000)
 
 
+def test_previous_period_is_calendar_aligned():
+    # Q3 -> Q2 (not 2025-03-31..06-30); a month -> the month before; Jan -> Dec;
+    # a period that is not whole months -> the same number of days before
+    assert previous_period(Q3) == Filter(date(2025, 4, 1), date(2025, 6, 30))
+    assert previous_period(Filter(date(2025, 3, 1), date(2025, 3, 31))) == \
+        Filter(date(2025, 2, 1), date(2025, 2, 28))
+    assert previous_period(Filter(date(2025, 1, 1), date(2025, 2, 28))) == \
+        Filter(date(2024, 11, 1), date(2024, 12, 31))
+    assert previous_period(Filter(date(2025, 7, 10), date(2025, 7, 19))) == \
+        Filter(date(2025, 6, 30), date(2025, 7, 9))
+
+
 def test_magic_number_and_ltv_undefined_without_base(tiny_con):
     # Q2 2024: previous period Q1 2024 has no spend; no new customer -> CAC undefined
     v = compute(tiny_con, Filter(date(2024, 4, 1), date(2024, 6, 30)), DISCOVERY)
     assert v["magic_number"] is None and v["ltv_to_cac"] is None
+
+
+def test_by_channel_blended_row_when_nothing_happened(tiny_con):
+    # January 2024: no spend, people or deals -> only the Blended row, all zeros, ratios n/a
+    c = cost.by_channel(tiny_con, p(tiny_con, Filter(date(2024, 1, 1), date(2024, 1, 31))))
+    assert c["channel"].tolist() == ["Blended"]
+    assert (c.iloc[0].marketing_spend, c.iloc[0].leads, c.iloc[0].new_customers) == (0, 0, 0)
+    assert pd.isna(c.iloc[0].cpl) and pd.isna(c.iloc[0].marketing_cac)

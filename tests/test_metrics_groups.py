@@ -22,7 +22,8 @@ SETTINGS = Settings(group_size=3,
 @pytest.fixture(scope="module")
 def con(tmp_path_factory):
     db = tmp_path_factory.mktemp("tiny_groups") / "groups.duckdb"
-    load(DATA, db)
+    result = load(DATA, db)
+    assert result.ok, result.errors
     c = store.connect(db)
     yield c
     c.close()

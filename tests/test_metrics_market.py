@@ -19,7 +19,8 @@ Q2 = Filter(date(2025, 4, 1), date(2025, 6, 30))
 @pytest.fixture(scope="module")
 def con(tmp_path_factory):
     db = tmp_path_factory.mktemp("tiny_market") / "market.duckdb"
-    load(DATA, db)
+    result = load(DATA, db)
+    assert result.ok, result.errors
     c = store.connect(db)
     yield c
     c.close()

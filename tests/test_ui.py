@@ -165,6 +165,7 @@ def test_deltas_are_in_the_metric_unit():
     assert delta_text("qualified_win_rate", 0.30, 0.25) == "+5.0 pts"
     assert delta_text("new_customers", 8, 10) == "-2"
     assert delta_text("cac", None, 10) is None
+    assert delta_text("new_customers", 10, 10) == "0"  # no change has no sign
 
 
 def test_crm_text_is_inert_in_markdown():

@@ -106,8 +106,8 @@ def _dimension_widgets(info: dict) -> dict:
         "regions": tuple(pick("Regions", info["regions"], "region")),
         "segments": tuple(pick("Segments", info["segments"], "segment")),
         "channels": tuple(pick("Channels", info["channels"], "channel")),
-        "motions": MOTION_CHOICES[st.radio("Motion", list(MOTION_CHOICES), key="motion",
-                                           bind=BIND, horizontal=True)],
+        "motions": MOTION_CHOICES[st.selectbox("Motion", list(MOTION_CHOICES), key="motion",
+                                               bind=BIND)],
     }
 
 
@@ -131,7 +131,6 @@ def render_sidebar(info: dict, stages: list[str]) -> tuple[Filter, Settings]:
         st.session_state[_CHECKED] = True
         for text in _link_notices(info, stages):
             st.info(text, icon=":material/link_off:")
-            st.toast(text, icon=":material/link_off:")
     with st.sidebar:
         period, start, end = _period_widgets(info)
         if end < start:

@@ -50,7 +50,7 @@ def delta_text(metric_id: str, value, previous) -> str | None:
         return None
     unit = registry.get(metric_id).unit
     diff = float(value) - float(previous)
-    sign = "+" if diff >= 0 else "-"
+    sign = "+" if diff > 0 else ("-" if diff < 0 else "")
     if unit == "ratio":
         return f"{sign}{abs(diff) * 100:.1f} pts"
     return sign + fmt.format_value(abs(diff), unit)
@@ -70,7 +70,7 @@ def kpi(metric_id: str, value, previous=None, info: dict | None = None, containe
         help_text = f"{na_reason(metric_id, info)}\n\n{metric.definition}"
     target.metric(metric.label, metric.format(value), delta_text(metric_id, value, previous),
                   delta_color=delta_color(metric_id), help=help_text, border=True,
-                  delta_description="vs previous period")
+                  height="stretch")
 
 
 def kpi_row(metric_ids: list[str], values: dict, previous: dict | None = None,

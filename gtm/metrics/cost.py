@@ -119,8 +119,9 @@ per_channel as (
 with_total as (
     select * from per_channel
     union all
-    select 'Blended', sum(marketing_spend), sum(leads)::bigint, sum(mqls)::bigint,
-        sum(qualified_opportunities)::bigint, sum(new_customers)::bigint, 1
+    select 'Blended', coalesce(sum(marketing_spend), 0), coalesce(sum(leads), 0)::bigint,
+        coalesce(sum(mqls), 0)::bigint, coalesce(sum(qualified_opportunities), 0)::bigint,
+        coalesce(sum(new_customers), 0)::bigint, 1
     from per_channel
 )
 

@@ -143,22 +143,29 @@ flags as (
     where entered is not null
 ),
 
-steps as (
-    select 1 as pos, 'opening' as step, 'total' as kind, open_before as hit, amount from flags
-    union all select 2, 'created', 'increase', entered_in, amount from flags
-    union all select 3, 'won', 'decrease', left_in and is_won, amount from flags
-    union all select 4, 'lost', 'decrease', left_in and not is_won, amount from flags
-    union all select 5, 'closing', 'total', open_after, amount from flags
-    union all select 6, 'pushed_out', 'note',
-        open_after and close_date between $start and $end, amount from flags
+step_list as (
+    select * from (values
+        (1, 'opening', 'total'), (2, 'created', 'increase'), (3, 'won', 'decrease'),
+        (4, 'lost', 'decrease'), (5, 'closing', 'total'), (6, 'pushed_out', 'note')
+    ) as t(pos, step, kind)
+),
+
+hits as (
+    select 1 as pos, open_before as hit, amount from flags
+    union all select 2, entered_in, amount from flags
+    union all select 3, left_in and is_won, amount from flags
+    union all select 4, left_in and not is_won, amount from flags
+    union all select 5, open_after, amount from flags
+    union all select 6, open_after and close_date between $start and $end, amount from flags
 )
 
-select step, kind,
-    coalesce(sum(amount) filter (where hit), 0)::double as amount,
-    count(*) filter (where hit) as count
-from steps
-group by pos, step, kind
-order by pos
+select s.step, s.kind,
+    coalesce(sum(h.amount) filter (where h.hit), 0)::double as amount,
+    count(h.pos) filter (where h.hit) as count
+from step_list as s
+left join hits as h on h.pos = s.pos
+group by s.pos, s.step, s.kind
+order by s.pos
 """
 
 

@@ -130,10 +130,15 @@ class App:
     def selectbox_text(self, label: str) -> str:
         return self.tab.get_by_role("combobox", name=label, exact=True).input_value()
 
-    def chosen(self, label: str) -> list[str]:
+    def chosen(self, label: str, expect_count: int) -> list[str]:
+        """The values chosen in a multiselect, once `expect_count` tags are drawn."""
+        from playwright.sync_api import expect
+
         box = self.tab.locator("[data-testid=stMultiSelect]").filter(
             has=self.tab.get_by_role("combobox", name=label, exact=True))
-        return [tag.get_attribute("aria-label") for tag in box.locator("[data-tag]").all()]
+        tags = box.locator("[data-tag]")
+        expect(tags).to_have_count(expect_count)
+        return [tag.get_attribute("aria-label") for tag in tags.all()]
 
     def screenshot(self, name: str) -> Path:
         return screenshot(self.tab, name)
