@@ -665,26 +665,31 @@ def measure_browser(db: Path, opts: Options, log: Log,
 # --- the whole benchmark ------------------------------------------------------------------
 
 
-def measure(opts: Options, log: Log | None = None) -> Result:
-    """Run every measurement opts asks for; a step that fails leaves a note, not a crash
-    of the steps that do not depend on it."""
+def measure(opts: Options, log: Log | None = None,
+            checkpoint: Callable[[Result], None] | None = None) -> Result:
+    """Run every measurement opts asks for; a page or browser step that fails leaves a
+    note, not a crash. checkpoint(result) is called after each step (partial results
+    of a long enterprise run survive an interruption)."""
     log = log or (lambda message: None)
+    save = checkpoint or (lambda result: None)
     result = Result(machine(), opts.accounts, opts.seed, opts.runs)
     extract, rows = prepare_extract(opts, log)
     db, figures, loaded = measure_load(extract, opts, log)
-    result.sizes = loaded or rows
-    result.figures += figures
+    result.sizes, result.figures = loaded or rows, figures
     as_of = dataset_as_of(db)
-    result.as_of = str(as_of)
-    result.year = opts.year or default_year(as_of)
+    result.as_of, result.year = str(as_of), opts.year or default_year(as_of)
+    save(result)
     values, figures = measure_report(db, result.year, opts, log)
     result.figures += figures
+    save(result)
     compute_s = next(f.value for f in figures if f.id == "compute_cold_s")
     figures, result.agreement = measure_pandas(extract, result.year, compute_s, values, opts,
                                                log)
     result.figures += figures
+    save(result)
     if not opts.skip_pages:
         _guarded(result, "pages", lambda: measure_pages(db, opts, log))
+        save(result)
     if not opts.skip_browser:
         if CHROMIUM.exists():
             _guarded(result, "browser", lambda: measure_browser(db, opts, log))
@@ -799,14 +804,19 @@ def _stderr_log(message: str) -> None:
 def run(args) -> int:
     """CLI handler: measure, print the table (or JSON); 1 when the benchmark cannot run."""
     opts = options(args)
+
+    def save(result: Result) -> None:
+        if args.out:
+            data = {**result.as_dict(), "command": command_line(opts)}
+            Path(args.out).write_text(json.dumps(data, indent=2, default=str))
+
     try:
-        result = measure(opts, _stderr_log)
+        result = measure(opts, _stderr_log, save)
     except Exception as exc:
         print(f"gtm bench: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
+    save(result)
     data = {**result.as_dict(), "command": command_line(opts)}
-    if args.out:
-        Path(args.out).write_text(json.dumps(data, indent=2, default=str))
     if args.format == "json":
         print(json.dumps(data, indent=2, default=str))
     else:

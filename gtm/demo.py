@@ -57,7 +57,7 @@ from gtm.demo_world import DEMO_END, make_accounts, make_people, rng
 DEFAULT_ACCOUNTS = 1000
 DEFAULT_SEED = 7
 EXPANSION_SIZE = 0.35  # a customer's later deal is this share of a new-business deal
-EXPANSION_KEEP = 0.35  # share of a customer's later sales-process deals that exist
+EXPANSION_KEEP = 0.5  # share of a customer's later sales-process deals that exist
 Progress = Callable[[str, float], None]
 
 __all__ = ["DEFAULT_ACCOUNTS", "DEMO_END", "default_out_dir", "ensure_loaded", "generate",

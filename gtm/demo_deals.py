@@ -46,7 +46,7 @@ ROLE_OPP = np.array([1.5, 1.8, 1.5, 1.0, 0.9, 0.7, 0.5, 0.3, 0.3])
 BASE_Q = np.array([0.26, 0.33, 0.40, 0.45])
 BASE_W = np.array([0.18, 0.27, 0.36, 0.46])
 AMOUNT = np.array([12_000.0, 45_000.0, 150_000.0])
-NB_PER_ACCOUNT = 4.2  # sales-process opportunities per account over the 36 months
+NB_PER_ACCOUNT = 4.8  # sales-process opportunities per account over the 36 months
 
 
 def _capacity(factors: dict[tuple[int, int], float]) -> np.ndarray:

@@ -104,6 +104,7 @@ def _build(path: Path, sources: list[Source], messages: list[Message], raws: dic
     try:
         con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
         con.execute("set TimeZone = 'UTC'")
+        con.execute("set enable_progress_bar = false")
         files = _read_all(con, sources, messages, raws, report)
         report("checking references between files", 0.7)
         messages += _missing_tables(files, raws)

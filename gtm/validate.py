@@ -83,8 +83,9 @@ def bad_value_sql(col: Column, v: str) -> str | None:
         return f"not regexp_full_match({v}, $integer_re)"
     if col.type in ("number", "money"):
         return f"not regexp_full_match({v}, $number_re)"
-    if col.type in ("date", "timestamp"):
-        return f"(not regexp_full_match({v}, $date_re) or try_cast({v} as timestamptz) is null)"
+    if col.type in ("date", "timestamp"):  # the cheap cast first; the zone-aware one if needed
+        return (f"(not regexp_full_match({v}, $date_re) or try_cast({v} as timestamp) is null "
+                f"or ({_has_zone(v)} and try_cast({v} as timestamptz) is null))")
     return None
 
 
@@ -97,12 +98,20 @@ def typed_sql(col: Column, v: str) -> str:
         return f"cast(cast({v} as double) as bigint)"
     if col.type in ("number", "money"):
         return f"cast({v} as double)"
-    if col.type == "timestamp":
-        return f"cast(cast({v} as timestamptz) as timestamp)"
-    if col.type == "date":
-        return (f"case when length({v}) = 10 then cast({v} as date) "
-                f"else cast(cast(cast({v} as timestamptz) as timestamp) as date) end")
+    if col.type in ("date", "timestamp"):
+        utc = (f"case when {_has_zone(v)} then cast(cast({v} as timestamptz) as timestamp) "
+               f"else cast({v} as timestamp) end")
+        if col.type == "timestamp":
+            return utc
+        return f"case when length({v}) = 10 then cast({v} as date) else cast({utc} as date) end"
     return v
+
+
+def _has_zone(v: str) -> str:
+    """SQL: the (validated) ISO value may carry a zone: longer than the plain shapes
+    2025-03-31, 2025-03-31T14:05 and 2025-03-31T14:05:00 (fractions take the zone-aware
+    path too, which is exact for them as the session time zone is UTC)."""
+    return f"length({v}) not in (10, 16, 19)"
 
 
 def expected_text(col: Column, value: str) -> str:

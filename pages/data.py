@@ -26,20 +26,41 @@ def loaded_tables(info: dict) -> pd.DataFrame:
 
 def show_loaded(info: dict) -> None:
     meta = info.get("meta") or {}
-    cols = st.columns(4)
-    cols[0].metric("As of", str(info.get("as_of")), border=True)
-    cols[1].metric("Loaded at", str(meta.get("loaded_at", "n/a"))[:19].replace("T", " "),
-                   border=True)
-    cols[2].metric("Source", str(meta.get("source", "n/a")), border=True)
-    cols[3].metric("Currency", str(meta.get("currency", "USD")), border=True)
-    ui.table(loaded_tables(info), "loaded tables", key="download-tables")
+    loaded_at = str(meta.get("loaded_at", "n/a"))[:16].replace("T", " ")
+    st.markdown(f"**As of** {info.get('as_of')} · **loaded** {ui.esc(loaded_at)} UTC · "
+                f"**currency** {ui.esc(meta.get('currency', 'USD'))}")
+    st.caption(f"Source: {ui.esc(meta.get('source', 'n/a'))}")
+    frame = loaded_tables(info)
+    ui.table(frame, "loaded tables", key="download-tables", height=_fit(frame))
+
+
+def _fit(frame: pd.DataFrame) -> int:
+    """A dataframe height showing every row without a scrollbar."""
+    return 38 + 35 * len(frame)
+
+
+def _history_row(entry: dict) -> dict:
+    files = entry.get("files") or []
+    counts = entry.get("row_counts") or {}
+    return {
+        "when": str(entry.get("when", ""))[:19].replace("T", " "),
+        "result": entry.get("result", ""),
+        "files": ", ".join(f.get("name", "") if isinstance(f, dict) else str(f)
+                           for f in files),
+        "rows": sum(v for v in counts.values() if isinstance(v, int)),
+        "errors": entry.get("errors", 0),
+        "warnings": entry.get("warnings", 0),
+        "first error": (entry.get("first_errors") or [""])[0],
+        "seconds": entry.get("seconds"),
+        "source": str(entry.get("source", "")),
+        "version": entry.get("version"),
+    }
 
 
 def history_frame() -> pd.DataFrame:
-    entries = list(reversed(store.read_history(store.default_db_path())))
-    flat = [{k: (v if isinstance(v, str | int | float | bool) or v is None else str(v))
-             for k, v in entry.items()} for entry in entries]
-    return pd.DataFrame(flat)
+    """Every load attempt, newest first."""
+    entries = reversed(store.read_history(store.default_db_path()))
+    return pd.DataFrame([_history_row(e) for e in entries])
 
 
 def messages_frame(result) -> pd.DataFrame:
@@ -67,6 +88,7 @@ def run_load(files, currency: str) -> None:
         from ui.frame import progress_callback
 
         result = loader.load(Path(tmp), currency=currency, progress=progress_callback(bar))
+    bar.empty()
     report_load(result)
 
 

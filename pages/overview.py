@@ -17,8 +17,9 @@ if compute is None:
     st.json({k: str(v) for k, v in info.items() if k != "meta"})
 else:
     flt, settings = ui.current_filter(), ui.current_settings()
-    now = ui.cached(compute, flt, settings)
-    before = ui.cached(compute, ui.previous_filter(), settings)
+    with st.spinner("Computing the headline metrics…"):
+        now = ui.cached(compute, flt, settings)
+        before = ui.cached(compute, ui.previous_filter(), settings)
     ui.kpi_row(HEADLINE, now, before, info)
     prev = ui.previous_filter()
     st.caption(f"Deltas compare with {prev.start} to {prev.end}.")

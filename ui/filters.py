@@ -89,11 +89,10 @@ def _period_widgets(info: dict) -> tuple[str, date, date]:
         start, end = periods.period_range(period, as_of)
         return period, start, end
     d_start, d_end = periods.period_range(default, as_of)
-    left, right = st.columns(2)
-    start = left.date_input("Start", d_start, min_value=first, max_value=as_of,
-                            key="start", bind=BIND)
-    end = right.date_input("End", d_end, min_value=first, max_value=as_of,
-                           key="end", bind=BIND)
+    start = st.date_input("Start", d_start, min_value=first, max_value=as_of,
+                          key="start", bind=BIND, format="YYYY-MM-DD")
+    end = st.date_input("End (inclusive)", d_end, min_value=first, max_value=as_of,
+                        key="end", bind=BIND, format="YYYY-MM-DD")
     return period, start, end
 
 

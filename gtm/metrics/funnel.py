@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from gtm.metrics.base import FILTERED, query, resolve_qualified_stage
+from gtm.metrics.base import FILTERED, STAGE_WIN_RATES, query
 
 # --- shared fragments (append after FILTERED) ---------------------------------
 
@@ -375,6 +375,7 @@ def by_segment(con, p: dict) -> pd.DataFrame:
     return query(con, BY_SEGMENT_SQL, p)
 
 
-def stage_table(con, settings) -> pd.DataFrame:
-    """Win rate by stage: stage, sort_order, reached_closed, reached_won, win_rate."""
-    return resolve_qualified_stage(con, settings).win_rates
+def stage_table(con) -> pd.DataFrame:
+    """Win rate by stage over the whole dataset (what `auto` chooses from; not filtered).
+    Columns: stage, sort_order, reached_closed, reached_won, win_rate (NaN: none closed)."""
+    return query(con, STAGE_WIN_RATES)

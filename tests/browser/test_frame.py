@@ -1,5 +1,7 @@
 """The frame in a real browser: links carry the view, pages keep the global filters."""
 
+import zipfile
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -43,3 +45,39 @@ def test_a_broken_link_says_what_it_ignored(app):
     assert "Ignored region=Atlantis from the link" in tab.inner_text("body")
     assert "period" not in query(tab.url)
     app.screenshot("broken-link")
+
+
+def test_a_refused_upload_names_file_line_column_and_keeps_the_dataset(app, app_db, tmp_path):
+    from gtm import store
+
+    before = store.current_version(app_db)
+    people = tmp_path / "people.csv"
+    people.write_text("person_id,created_date,channel\nP1,2025-01-02,events\n")
+    opportunities = tmp_path / "opportunities.csv"
+    opportunities.write_text("opportunity_id,account_id,created_date,stage,is_closed,is_won\n"
+                             "O1,A1,notadate,Discovery,false,false\n")
+    tab = app.open("/data")
+    tab.get_by_role("tab", name="Load a new extract").click()
+    tab.locator("input[type=file]").set_input_files([str(people), str(opportunities)])
+    tab.get_by_role("button", name="Check and load").click()
+    tab.get_by_text("the previous dataset is still served").wait_for()
+    tab.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]")
+    # the problems table is a canvas: check the CSV the page offers for it instead
+    with tab.expect_download() as download:
+        tab.get_by_role("button", name="Download CSV").last.click()
+    text = Path(download.value.path()).read_text()
+    assert "opportunities.csv,2,created_date," in text
+    assert store.current_version(app_db) == before
+    app.screenshot("data-refused-upload")
+
+
+def test_a_zip_that_climbs_out_is_refused(app, tmp_path):
+    archive = tmp_path / "extract.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("../../people.csv", "x")
+    tab = app.open("/data")
+    tab.get_by_role("tab", name="Load a new extract").click()
+    tab.locator("input[type=file]").set_input_files([str(archive)])
+    tab.get_by_role("button", name="Check and load").click()
+    tab.get_by_text("'../../people.csv' is not a plain file name").wait_for()
+    assert not (tmp_path.parent / "people.csv").exists()
