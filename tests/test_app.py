@@ -133,3 +133,44 @@ def test_overview_headline_row_uses_registry_labels(app):
     for metric_id in ("qualified_pipeline", "new_customers", "cac", "net_new_arr",
                       "qualified_win_rate"):
         assert registry.get(metric_id).label in labels
+
+
+def test_first_run_loads_the_demo_with_progress(app_db, tmp_path, monkeypatch):
+    """No dataset yet: app.py calls gtm.demo.ensure_loaded(progress=...) once, then shows it."""
+    import gtm.demo
+    from gtm.loader import load
+
+    db = tmp_path / "fresh.duckdb"
+    monkeypatch.setenv("TARGETLINE_DB", str(db))
+    calls = []
+
+    def fake_ensure_loaded(db_path=None, progress=None):
+        progress("generating", 0.5)  # the (message, fraction) signature of gtm.demo
+        calls.append(db_path)
+        extract = app_db.parent / "extract"  # the app_db fixture's generated CSVs
+        return load(extract, store.default_db_path()).ok
+
+    monkeypatch.setattr(gtm.demo, "ensure_loaded", fake_ensure_loaded)
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert calls == [None]
+    assert not at.exception
+    assert store.current_version(db) is not None
+    assert registry.get("qualified_pipeline").label in [m.label for m in at.metric]
+
+
+def test_without_any_dataset_the_data_page_still_works(tmp_path, monkeypatch):
+    import gtm.demo
+
+    monkeypatch.setenv("TARGETLINE_DB", str(tmp_path / "none.duckdb"))
+
+    def failing_demo(db_path=None, progress=None):
+        raise RuntimeError("no disk space")
+
+    monkeypatch.setattr(gtm.demo, "ensure_loaded", failing_demo)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert "no disk space" in at.error[0].value
+    assert "No dataset is loaded yet" in infos(at)[0]
+    at.switch_page("pages/data.py").run()
+    assert not at.exception
+    assert "Nothing is loaded yet" in "\n".join(infos(at))
