@@ -168,3 +168,35 @@ def test_by_channel_blended_row_when_nothing_happened(tiny_con):
     assert c["channel"].tolist() == ["Blended"]
     assert (c.iloc[0].marketing_spend, c.iloc[0].leads, c.iloc[0].new_customers) == (0, 0, 0)
     assert pd.isna(c.iloc[0].cpl) and pd.isna(c.iloc[0].marketing_cac)
+
+
+@pytest.fixture(scope="module")
+def required_only_con(tmp_path_factory):
+    """tests/data/tiny with only people, opportunities and accounts (no spend, signups,
+    ARR or stage history), through the real loader."""
+    import shutil
+    from pathlib import Path
+
+    from gtm import store
+    from gtm.loader import load
+
+    folder = tmp_path_factory.mktemp("required_only")
+    for name in ("people", "opportunities", "accounts"):
+        shutil.copy(Path(__file__).parent / "data" / "tiny" / f"{name}.csv", folder)
+    result = load(folder, folder / "db.duckdb")
+    assert result.ok, [str(e) for e in result.errors]
+    con = store.connect(folder / "db.duckdb")
+    yield con
+    con.close()
+
+
+def test_without_a_spend_file_costs_are_undefined_not_zero(required_only_con):
+    # no spend.csv: "CAC $0" would be false -> every spend figure is n/a; new customers
+    # still A1 and A2 = 2; no signups.csv -> signups n/a too
+    v = compute(required_only_con, Q3, DISCOVERY)
+    for key in ("marketing_spend", "sales_spend", "cpl", "cost_per_mql",
+                "cost_per_qualified_opportunity", "cac", "cac_payback_months",
+                "magic_number", "ltv_to_cac", "signups", "activated_signups",
+                "activation_rate"):
+        assert v[key] is None, key
+    assert v["new_customers"] == 2 and v["leads"] == 10

@@ -88,10 +88,12 @@ def test_zero_denominators_give_none(tiny_con):
 def test_pipeline_waterfall_bridge(tiny_con):
     # opening (open 06-30): O1 O2 O4 O6 O12 = 5 / 250000; created O3 O5 O7 O11 = 4 / 130000;
     # won O1 O2 O3 O11 = 4 / 235000; lost O4 O5 = 2 / 60000; closing O6 O7 O12 = 3 / 85000;
-    # pushed out (open, expected close in Q3): O6 = 1 / 60000
+    # pushed out (open, expected close in Q3): O6 = 1 / 60000; overdue (expected close on or
+    # before 09-30): O6 too (O7 11-30, O12 12-31)
     w = velocity.pipeline_waterfall(tiny_con, p(tiny_con)).set_index("step")
     expected = {"opening": (250000, 5), "created": (130000, 4), "won": (235000, 4),
-                "lost": (60000, 2), "closing": (85000, 3), "pushed_out": (60000, 1)}
+                "lost": (60000, 2), "closing": (85000, 3), "pushed_out": (60000, 1),
+                "overdue": (60000, 1)}
     assert {k: (w.loc[k, "amount"], w.loc[k, "count"]) for k in expected} == expected
     for col in ("amount", "count"):
         assert w.loc["opening", col] + w.loc["created", col] - w.loc["won", col] \
@@ -139,3 +141,13 @@ def test_channel_filter(tiny_con):
     flt = Filter(Q3.start, Q3.end, channels=("content",))
     c = velocity.clocks(tiny_con, p(tiny_con, flt))
     assert (c["stage0_days_median"], c["sales_cycle_days_median"]) == (15, 39)
+
+
+def test_overdue_includes_expected_dates_before_the_period(tiny_con):
+    # Q4 2025 as of 12-31: open O7 (expected 11-30) and O12 (12-31) are pushed out and
+    # overdue; O6 (expected 09-15, before Q4) is overdue only -> pushed 2 / 25000,
+    # overdue 3 / 85000
+    flt = Filter(date(2025, 10, 1), date(2025, 12, 31))
+    w = velocity.pipeline_waterfall(tiny_con, p(tiny_con, flt)).set_index("step")
+    assert (w.loc["pushed_out", "count"], w.loc["pushed_out", "amount"]) == (2, 25000)
+    assert (w.loc["overdue", "count"], w.loc["overdue", "amount"]) == (3, 85000)

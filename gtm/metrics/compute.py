@@ -39,7 +39,8 @@ def compute(con, flt: Filter, settings: Settings = DEFAULT_SETTINGS,
 def _extensions(con, flt, settings, qualified, values) -> dict:
     """magic_number and ltv_to_cac (DECISIONS.md: both undefined on a zero base)."""
     previous = cost.spend(con, params(previous_period(flt), settings, qualified))
-    prior_spend = previous["marketing_spend"] + previous["sales_spend"]
+    prior_spend = None if previous["marketing_spend"] is None else \
+        previous["marketing_spend"] + previous["sales_spend"]
     return {
         "magic_number": _ratio(values.get("net_new_arr"), prior_spend),
         "ltv_to_cac": _ratio(_ltv(values.get("avg_first_deal"), values.get("grr_12m"),

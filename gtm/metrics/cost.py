@@ -21,25 +21,34 @@ period_spend as (
     where date_trunc('month', month) between date_trunc('month', $start::date) and $end
 )"""
 
-SPEND_SQL = FILTERED + PERIOD_SPEND + """
+# Without a spend file every cost figure is n/a (NULL), not 0: "CAC $0" would be a claim.
+HAS_SPEND = "exists (select 1 from spend)"
+
+SPEND_SQL = FILTERED + PERIOD_SPEND + f"""
 select
-    coalesce(sum(amount) filter (where function = 'marketing'), 0)::double as marketing_spend,
-    coalesce(sum(amount) filter (where function = 'sales'), 0)::double as sales_spend
+    case when {HAS_SPEND} then
+        coalesce(sum(amount) filter (where function = 'marketing'), 0) end::double
+        as marketing_spend,
+    case when {HAS_SPEND} then
+        coalesce(sum(amount) filter (where function = 'sales'), 0) end::double as sales_spend
 from period_spend
 """
 
 
 def spend(con, p: dict) -> dict:
-    """marketing_spend, sales_spend of the period (0 when there is no spend row)."""
+    """marketing_spend, sales_spend of the period: 0 when no spend row falls in it,
+    None when the dataset has no spend at all."""
     return row(con, SPEND_SQL, p)
 
 
-COST_SQL = FILTERED + PERIOD_SPEND + QUALIFIED + NEW_CUSTOMERS + """,
+COST_SQL = FILTERED + PERIOD_SPEND + QUALIFIED + NEW_CUSTOMERS + f""",
 totals as (
     select
-        (select coalesce(sum(amount) filter (where function = 'marketing'), 0)
+        (select case when {HAS_SPEND} then
+            coalesce(sum(amount) filter (where function = 'marketing'), 0) end
             from period_spend)::double as mkt,
-        (select coalesce(sum(amount), 0) from period_spend)::double as total_spend,
+        (select case when {HAS_SPEND} then coalesce(sum(amount), 0) end
+            from period_spend)::double as total_spend,
         (select count(*) from f_people where created_date between $start and $end) as leads,
         (select count(*) from f_people where mql_date between $start and $end) as mqls,
         (select count(*) from qualified) as qualified_opportunities,

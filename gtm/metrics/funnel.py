@@ -165,15 +165,17 @@ period_signups as (
 )
 
 select
-    count(*) as signups,
-    count(*) filter (where activated) as activated_signups,
+    case when exists (select 1 from signups) then count(*) end as signups,
+    case when exists (select 1 from signups) then count(*) filter (where activated) end
+        as activated_signups,
     count(*) filter (where activated) / nullif(count(*), 0) as activation_rate
 from period_signups
 """
 
 
 def signups(con, p: dict) -> dict:
-    """signups, activated_signups, activation_rate (product-led motion)."""
+    """signups, activated_signups, activation_rate (product-led motion); all None when
+    the dataset has no signups (a sales-led company), rather than a misleading 0."""
     return row(con, SIGNUPS_SQL, p)
 
 

@@ -146,7 +146,8 @@ flags as (
 step_list as (
     select * from (values
         (1, 'opening', 'total'), (2, 'created', 'increase'), (3, 'won', 'decrease'),
-        (4, 'lost', 'decrease'), (5, 'closing', 'total'), (6, 'pushed_out', 'note')
+        (4, 'lost', 'decrease'), (5, 'closing', 'total'), (6, 'pushed_out', 'note'),
+        (7, 'overdue', 'note')
     ) as t(pos, step, kind)
 ),
 
@@ -157,6 +158,7 @@ hits as (
     union all select 4, left_in and not is_won, amount from flags
     union all select 5, open_after, amount from flags
     union all select 6, open_after and close_date between $start and $end, amount from flags
+    union all select 7, open_after and close_date <= $end, amount from flags
 )
 
 select s.step, s.kind,
@@ -174,7 +176,9 @@ def pipeline_waterfall(con, p: dict, qualified_only: bool = False) -> pd.DataFra
     start), created (entered in period; 'qualified' entry when qualified_only),
     won, lost (closed in period), closing (open at end), pushed_out (kind 'note': part
     of closing, open deals whose expected close_date fell in the period; not a
-    subtraction). opening + created - won - lost = closing, in amount and count."""
+    subtraction), overdue (kind 'note': part of closing, open deals whose expected
+    close_date is on or before the end, in the period or earlier).
+    opening + created - won - lost = closing, in amount and count."""
     df = query(con, WATERFALL_SQL, {**p, "qualified_only": qualified_only})
     if qualified_only:
         df.loc[df["step"] == "created", "step"] = "qualified"
