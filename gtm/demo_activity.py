@@ -26,6 +26,7 @@ from gtm.demo_world import (
     PUSH_MONTHS,
     Accounts,
     People,
+    into_play,
     month_index,
     month_of,
     rng,
@@ -101,8 +102,9 @@ _LATER = np.array([[_T[t] for t in row] for row in (
     ("meeting", "web_visit", "meeting"), ("webinar_registered", "webinar_attended",
                                           "webinar_attended"),
     ("web_visit", "web_visit", "web_visit"), ("web_visit", "meeting", "web_visit"))])
-# Later touches' channel mix: target accounts get events, outbound and webinars.
-MIX_TARGET = np.array([0.05, 0.05, 0.15, 0.13, 0.2, 0.15, 0.03, 0.12, 0.1, 0.02])
+# Later touches' channel mix: target accounts are worked by outbound and events (ABM),
+# hardly ever reached by paid search.
+MIX_TARGET = np.array([0.0, 0.02, 0.25, 0.06, 0.03, 0.45, 0.04, 0.1, 0.04, 0.01])
 MIX_OTHER = np.array([0.1, 0.1, 0.03, 0.17, 0.28, 0.02, 0.01, 0.08, 0.19, 0.02])
 NO_CAMPAIGN = (CH["organic"], CH["referral"])
 CHUNK_PEOPLE = 100_000
@@ -141,20 +143,23 @@ def _touch_weight(p: People, acc: Accounts) -> np.ndarray:
 
 
 def _journey(p: People, acc, camps, rows, lam, g) -> TouchBlock:
-    """First touch on the lead's channel when it was created, then later engagement."""
+    """First touch on the lead's channel when it was created, then later engagement;
+    a target account's people touch only in months the account is in play."""
     extra = g.poisson(lam)
-    person = np.concatenate([rows, np.repeat(rows, extra)])
-    later = person[len(rows):]
+    later = np.repeat(rows, extra)
     span = np.minimum(540, LAST_DAY - p.created[later])
-    day = np.concatenate([p.created[rows],
-                          p.created[later] + np.floor(span * g.random(len(later)) ** 1.6)])
+    day = p.created[later] + np.floor(span * g.random(len(later)) ** 1.6).astype(np.int64)
+    kept, day = into_play(acc.plan, p.account[later], day, g)
+    later, day = later[kept], day[kept]
     target = (p.account[later] >= 0) & acc.is_target[np.maximum(p.account[later], 0)]
     mix = np.where(target, g.choice(10, len(later), p=MIX_TARGET),
                    g.choice(10, len(later), p=MIX_OTHER))
+    person = np.concatenate([rows, later])
     channel = np.concatenate([p.channel[rows], mix])
     ttype = np.concatenate([_FIRST[p.channel[rows]],
                             _LATER[mix, g.integers(0, 3, len(later))]])
-    return _block(person, day.astype(np.int64), channel, ttype, camps, g)
+    day = np.concatenate([p.created[rows], day])
+    return _block(person, day, channel, ttype, camps, g)
 
 
 def _deal_touches(part: dict, camps, g) -> TouchBlock:
@@ -163,8 +168,8 @@ def _deal_touches(part: dict, camps, g) -> TouchBlock:
     person = np.repeat(part["person"], n_each)
     start, end = np.repeat(part["start"], n_each), np.repeat(part["end"], n_each)
     day = start + np.floor(g.random(len(person)) * (end - start + 1)).astype(np.int64)
-    channel = np.array([CH["outbound"], CH["email"], CH["events"], CH["webinar"]])[
-        g.choice(4, len(person), p=[0.5, 0.3, 0.1, 0.1])]
+    channel = np.array([CH["outbound"], CH["events"], CH["webinar"]])[
+        g.choice(3, len(person), p=[0.75, 0.15, 0.1])]
     ttype = _LATER[channel, g.integers(0, 3, len(person))]
     return _block(person, day, channel, ttype, camps, g)
 

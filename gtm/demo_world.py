@@ -112,6 +112,7 @@ class Accounts:
     fit_missing: np.ndarray
     is_target: np.ndarray
     name_code: np.ndarray
+    plan: TargetPlan  # when each target account is in play
 
     @property
     def n(self) -> int:
@@ -133,7 +134,79 @@ def make_accounts(n: int, seed: int) -> Accounts:
     target[np.argsort(-latent, kind="stable")[: round(0.08 * n)]] = True
     missing = (g.random(n) < 0.08) & ~target
     return Accounts(seg, region, industry, emp.astype(np.int64), revenue, np.round(latent),
-                    missing, target, _name_codes(n, g))
+                    missing, target, _name_codes(n, g), make_plan(target, seed))
+
+
+# --- the target-account program ---------------------------------------------------
+# A target account is *in play* in a month when marketing or sales works it; only then
+# do its people enter the CRM and touch. The program matures (in play more often from
+# the first month to the last, PLAY_RAMP), works accounts in bursts (PLAY_PERSIST:
+# month-to-month correlation) and unevenly: a gamma "heat" per account makes a few hot
+# accounts and many cold ones, so penetration, group and role coverage have a spread.
+PLAY_RAMP = (0.08, 0.24)  # chance of being in play for an account of heat 1
+PLAY_PERSIST = 0.45
+PLAY_HEAT = 0.7  # gamma shape of the heat (mean 1); smaller = more uneven
+PLAY_MAX = 0.6
+LEADS_PER_PLAY = 1.6  # new people of a target account per month in play
+# The channels through which target accounts' people arrive (ABM: outbound and events).
+TARGET_MIX = np.array([0.01, 0.03, 0.25, 0.06, 0.01, 0.45, 0.06, 0.08, 0.03, 0.02])
+
+
+@dataclass
+class TargetPlan:
+    """Months in which each target account is in play (rows: target accounts)."""
+
+    row: np.ndarray  # account -> row of `active` (-1 = not a target)
+    active: np.ndarray  # (targets, N_MONTHS) bool
+    next_play: np.ndarray  # (targets, N_MONTHS + 1): first month in play from m on
+
+    def accounts(self) -> np.ndarray:
+        return np.flatnonzero(self.row >= 0)
+
+
+def make_plan(is_target: np.ndarray, seed: int) -> TargetPlan:
+    """A bursty, maturing, uneven calendar of target accounts in play."""
+    g = rng(seed, len(is_target), 12)
+    n = int(is_target.sum())
+    heat = g.gamma(PLAY_HEAT, 1 / PLAY_HEAT, n)
+    ramp = np.linspace(*PLAY_RAMP, N_MONTHS)
+    active = np.zeros((n, N_MONTHS), dtype=bool)
+    prev = np.zeros(n, dtype=bool)
+    for m in range(N_MONTHS):  # a loop over months, vectorised over accounts
+        share = np.minimum(PLAY_MAX, ramp[m] * heat)
+        p = np.where(prev, share + PLAY_PERSIST * (1 - share), share * (1 - PLAY_PERSIST))
+        prev = active[:, m] = g.random(n) < p
+    next_play = np.full((n, N_MONTHS + 1), N_MONTHS, dtype=np.int64)
+    for m in range(N_MONTHS - 1, -1, -1):
+        next_play[:, m] = np.where(active[:, m], m, next_play[:, m + 1])
+    row = np.full(len(is_target), -1, dtype=np.int64)
+    row[is_target] = np.arange(n)
+    return TargetPlan(row, active, next_play)
+
+
+def in_play(plan: TargetPlan, month: np.ndarray, g) -> np.ndarray:
+    """A target account in play in each given month (uniformly among those in play)."""
+    out = np.empty(len(month), dtype=np.int64)
+    accounts = plan.accounts()
+    for m in np.unique(month):  # a loop over months, not rows
+        rows = np.flatnonzero(month == m)
+        pool = accounts[plan.active[:, m]]
+        out[rows] = pool[g.integers(0, len(pool), len(rows))]
+    return out
+
+
+def into_play(plan: TargetPlan, account: np.ndarray, day: np.ndarray,
+              g) -> tuple[np.ndarray, np.ndarray]:
+    """Move target-account activity to the account's next month in play: (kept, day).
+    Other accounts' days are unchanged; activity with no month in play after it is dropped."""
+    r = plan.row[np.maximum(account, 0)]
+    tgt = (account >= 0) & (r >= 0)
+    m = np.minimum(month_of(day), N_MONTHS - 1)
+    nxt = np.where(tgt, plan.next_play[np.maximum(r, 0), m], m)
+    start = MONTH_START[np.minimum(nxt, N_MONTHS - 1)]
+    length = MONTH_START[np.minimum(nxt, N_MONTHS - 1) + 1] - start
+    moved = start + np.floor(g.random(len(day)) * length).astype(np.int64)
+    return nxt < N_MONTHS, np.where(nxt == m, day, moved)
 
 
 def _name_codes(n: int, g: np.random.Generator) -> np.ndarray:
@@ -191,18 +264,28 @@ def _days_in_months(month: np.ndarray, g: np.random.Generator) -> np.ndarray:
     return MONTH_START[month] + np.floor(g.random(len(month)) * length).astype(np.int64)
 
 
-def _pick_accounts(acc: Accounts, channel: int, size: int, g) -> np.ndarray:
-    """Accounts for one channel's matched leads: events and outbound aim at targets."""
+def _pick_accounts(acc: Accounts, channel: int, month: np.ndarray, g) -> np.ndarray:
+    """Accounts for one channel's matched leads. Target accounts get people only in the
+    months they are in play (LEADS_PER_PLAY a month, by TARGET_MIX channel); the other
+    leads go to other accounts, bigger accounts getting more."""
+    n_play = np.bincount(np.nonzero(acc.plan.active)[1], minlength=N_MONTHS)
+    count = np.bincount(month, minlength=N_MONTHS)
+    want = LEADS_PER_PLAY * TARGET_MIX[channel] * n_play
+    to_target = g.random(len(month)) < np.minimum(0.9, want / np.maximum(count, 1))[month]
+    out = np.empty(len(month), dtype=np.int64)
+    w = _other_weights(acc, channel) * ~acc.is_target
+    out[~to_target] = g.choice(acc.n, int((~to_target).sum()), p=w / w.sum())
+    out[to_target] = in_play(acc.plan, month[to_target], g)
+    return out
+
+
+def _other_weights(acc: Accounts, channel: int) -> np.ndarray:
     volume = np.array([1.0, 2.5, 6.0])[acc.segment]
     if CHANNELS[channel] in ("paid_search", "paid_social"):
-        w = np.array([2.0, 1.5, 1.0])[acc.segment]
-    elif CHANNELS[channel] == "outbound":
-        w = volume * (1 + 9 * acc.is_target) * (acc.latent_fit / 50)
-    elif CHANNELS[channel] == "events":
-        w = volume * (1 + 8 * acc.is_target)
-    else:
-        w = volume * (1 + 1.5 * acc.is_target)
-    return g.choice(acc.n, size, p=w / w.sum())
+        return np.array([2.0, 1.5, 1.0])[acc.segment]
+    if CHANNELS[channel] == "outbound":
+        return volume * (acc.latent_fit / 50)
+    return volume
 
 
 def make_people(acc: Accounts, seed: int) -> People:
@@ -214,7 +297,7 @@ def make_people(acc: Accounts, seed: int) -> People:
     account = np.full(len(month), -1, dtype=np.int64)
     for c in range(len(CHANNELS)):  # a loop over channels, not rows
         rows = np.flatnonzero((channel == c) & (g.random(len(channel)) >= UNMATCHED[c]))
-        account[rows] = _pick_accounts(acc, c, len(rows), g)
+        account[rows] = _pick_accounts(acc, c, month[rows], g)
     role = g.choice(len(BUYING_ROLES), len(month), p=ROLE_P)
     title = TITLE_OFFSET[role] + np.floor(g.random(len(month)) * TITLE_COUNT[role]).astype(int)
     junk = _push_people(acc, push, g)

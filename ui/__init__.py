@@ -18,6 +18,7 @@ from ui.data_access import (
     dataset_info,
     stage_names,
     version,
+    view,
 )
 from ui.download import neutralise, safe_csv, table
 from ui.filters import (
@@ -35,5 +36,5 @@ __all__ = [
     "connection", "current_filter", "current_period", "current_settings", "dataset_info",
     "esc", "filter_summary", "header", "kpi", "kpi_row", "money_axis", "need_tables",
     "neutralise", "previous_filter", "safe_csv", "share_link", "show", "stage_names", "style",
-    "table", "version",
+    "table", "version", "view",
 ]

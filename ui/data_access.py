@@ -63,6 +63,14 @@ def cached(fn, *args, **kwargs):
     return _cached_call(current, name, fn, args, kwargs)
 
 
+def view(fn, *args, flt=None, **kwargs):
+    """A gtm breakdown `fn(con, p, *args)` for the current (or given) filter and settings, cached."""
+    from ui.filters import current_filter, current_settings
+
+    flt = flt or current_filter()
+    return cached(metrics.run, fn, flt, current_settings(), *args, **kwargs)
+
+
 def require_frame() -> None:
     """Rerun through app.py when Streamlit ran a page file on its own.
 

@@ -11,6 +11,7 @@ from gtm.metrics.base import (  # noqa: F401
     params,
     query,
     resolve_qualified_stage,
+    run,
     scalar,
 )
 from gtm.metrics.compute import compute  # noqa: F401, E402

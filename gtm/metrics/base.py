@@ -290,3 +290,9 @@ def resolve_qualified_stage(con, settings: Settings) -> QualifiedStage:
     row = hits.iloc[0]
     how = f"auto: earliest stage from which at least {pct} of closed opportunities were won"
     return QualifiedStage(row.stage, int(row.sort_order), how, rates)
+
+
+def run(con, fn, flt: Filter, settings: Settings, *args, **kwargs):
+    """Call a breakdown `fn(con, p, *args)` for a filter and settings (pages use this)."""
+    qualified = resolve_qualified_stage(con, settings)
+    return fn(con, params(flt, settings, qualified), *args, **kwargs)
