@@ -104,7 +104,7 @@ _LATER = np.array([[_T[t] for t in row] for row in (
     ("web_visit", "web_visit", "web_visit"), ("web_visit", "meeting", "web_visit"))])
 # Later touches' channel mix: target accounts are worked by outbound and events (ABM),
 # hardly ever reached by paid search.
-MIX_TARGET = np.array([0.0, 0.02, 0.25, 0.06, 0.03, 0.45, 0.04, 0.1, 0.04, 0.01])
+MIX_TARGET = np.array([0.0, 0.0, 0.33, 0.01, 0.0, 0.65, 0.0, 0.01, 0.0, 0.0])
 MIX_OTHER = np.array([0.1, 0.1, 0.03, 0.17, 0.28, 0.02, 0.01, 0.08, 0.19, 0.02])
 NO_CAMPAIGN = (CH["organic"], CH["referral"])
 CHUNK_PEOPLE = 100_000
@@ -139,7 +139,7 @@ def touch_chunks(p: People, acc: Accounts, camps: Campaigns, contacts: dict,
 
 def _touch_weight(p: People, acc: Accounts) -> np.ndarray:
     target = (p.account >= 0) & acc.is_target[np.maximum(p.account, 0)]
-    return np.select([p.junk, p.account < 0, target], [0.15, 0.6, 1.8], 1.0)
+    return np.select([p.junk, p.account < 0, target], [0.15, 0.6, 0.5], 1.0)
 
 
 def _journey(p: People, acc, camps, rows, lam, g) -> TouchBlock:
@@ -168,8 +168,8 @@ def _deal_touches(part: dict, camps, g) -> TouchBlock:
     person = np.repeat(part["person"], n_each)
     start, end = np.repeat(part["start"], n_each), np.repeat(part["end"], n_each)
     day = start + np.floor(g.random(len(person)) * (end - start + 1)).astype(np.int64)
-    channel = np.array([CH["outbound"], CH["events"], CH["webinar"]])[
-        g.choice(3, len(person), p=[0.75, 0.15, 0.1])]
+    channel = np.array([CH["outbound"], CH["events"]])[
+        (g.random(len(person)) < 0.2).astype(np.int64)]
     ttype = _LATER[channel, g.integers(0, 3, len(person))]
     return _block(person, day, channel, ttype, camps, g)
 

@@ -47,7 +47,7 @@ BASE_Q = np.array([0.26, 0.33, 0.40, 0.45])
 BASE_W = np.array([0.18, 0.27, 0.36, 0.46])
 AMOUNT = np.array([12_000.0, 45_000.0, 150_000.0])
 NB_PER_ACCOUNT = 4.8  # sales-process opportunities per account over the 36 months
-TARGET_DEALS = 0.02  # a target-account person's deal weight (others: per account)
+TARGET_DEALS = 0.01  # a target-account person's deal weight (others: per account)
 
 
 def _capacity(factors: dict[tuple[int, int], float]) -> np.ndarray:

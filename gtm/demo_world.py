@@ -143,13 +143,13 @@ def make_accounts(n: int, seed: int) -> Accounts:
 # the first month to the last, PLAY_RAMP), works accounts in bursts (PLAY_PERSIST:
 # month-to-month correlation) and unevenly: a gamma "heat" per account makes a few hot
 # accounts and many cold ones, so penetration, group and role coverage have a spread.
-PLAY_RAMP = (0.08, 0.24)  # chance of being in play for an account of heat 1
-PLAY_PERSIST = 0.45
-PLAY_HEAT = 0.7  # gamma shape of the heat (mean 1); smaller = more uneven
+PLAY_RAMP = (0.2, 0.3)  # chance of being in play for an account of heat 1
+PLAY_PERSIST = 0.3
+PLAY_HEAT = 1.0  # gamma shape of the heat (mean 1); smaller = more uneven
 PLAY_MAX = 0.6
-LEADS_PER_PLAY = 1.6  # new people of a target account per month in play
+LEADS_PER_PLAY = 1.8  # new people of a target account per month in play
 # The channels through which target accounts' people arrive (ABM: outbound and events).
-TARGET_MIX = np.array([0.01, 0.03, 0.25, 0.06, 0.01, 0.45, 0.06, 0.08, 0.03, 0.02])
+TARGET_MIX = np.array([0.01, 0.03, 0.27, 0.05, 0.01, 0.48, 0.05, 0.05, 0.03, 0.02])
 
 
 @dataclass
@@ -171,7 +171,7 @@ def make_plan(is_target: np.ndarray, seed: int) -> TargetPlan:
     heat = g.gamma(PLAY_HEAT, 1 / PLAY_HEAT, n)
     ramp = np.linspace(*PLAY_RAMP, N_MONTHS)
     active = np.zeros((n, N_MONTHS), dtype=bool)
-    prev = np.zeros(n, dtype=bool)
+    prev = g.random(n) < np.minimum(PLAY_MAX, ramp[0] * heat)
     for m in range(N_MONTHS):  # a loop over months, vectorised over accounts
         share = np.minimum(PLAY_MAX, ramp[m] * heat)
         p = np.where(prev, share + PLAY_PERSIST * (1 - share), share * (1 - PLAY_PERSIST))

@@ -393,3 +393,129 @@ def forecast_band(monthly: pd.DataFrame | Iterable[dict], months_ahead: int = 12
     p10, p50, p90 = (float(v) for v in np.percentile(arr, [10, 50, 90]))
     return {"p10": p10, "p50": p50, "p90": p90, "months_ahead": months_ahead,
             "basis_months": basis, "reason": None}
+
+
+# ---------------------------------------------------------------- planner sliders
+
+# The planner's sliders: plan input -> short URL key (part of every shared link: never rename).
+# The budget slider is only shown when solving for the revenue goal (its anchor).
+SLIDER_KEYS = {"revenue_goal": "goal", "sale_price": "price", "win_rate": "win",
+               "qualification_rate": "qual", "cac": "cac", "addressable_people": "market",
+               "budget": "budget"}
+SOLVE_KEY = "solve"
+
+# Starting values when the data has no historical value (DECISIONS.md "Growth planner").
+FALLBACKS = {"revenue_goal": 1_000_000.0, "sale_price": 50_000.0, "win_rate": 0.20,
+             "qualification_rate": 1.0, "cac": 50_000.0, "addressable_people": 1_000.0,
+             "budget": 1_000_000.0}
+_FALLBACK_WHY = {
+    "revenue_goal": "no new-business deal was won in this period",
+    "sale_price": "no new-business deal was won in this period",
+    "win_rate": "no qualified deal closed in this period",
+    "qualification_rate": "no target account was engaged in this period",
+    "cac": "no new customer was won in this period",
+    "addressable_people": "the data has no target accounts",
+    "budget": "the historical inputs do not define a budget",
+}
+_NICE = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)  # a slider's maximum is one of these x 10^k
+
+
+@dataclass(frozen=True)
+class Slider:
+    """One planner slider. Percent sliders hold percentage points (38.5 means 38.5 %), money and
+    people sliders whole numbers, so every value the URL carries is short and exact."""
+
+    name: str  # the PlanInputs field
+    key: str  # the URL query parameter
+    kind: str  # "money" | "percent" | "count"
+    low: float
+    high: float
+    step: float
+    default: float  # the historical value rounded to the step (or the fallback)
+    historical: float | None  # the exact historical value in plan units (None: undefined)
+    note: str | None  # why the default is a fallback, for the page
+
+    @property
+    def label(self) -> str:
+        return label(self.name)
+
+    def to_plan(self, value: float) -> float:
+        """A slider value in plan units (percent points -> share)."""
+        return value / 100 if self.kind == "percent" else float(value)
+
+
+def _nice_ceiling(value: float) -> float:
+    """The smallest of 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^k that is >= value (value > 0)."""
+    power = 10.0 ** math.floor(math.log10(value))
+    return next(n * power for n in _NICE if n * power >= value * (1 - 1e-12))
+
+
+def _round_to(value: float, step: float) -> float:
+    rounded = round(value / step) * step
+    return float(round(rounded, 6)) if step < 1 else float(int(rounded))
+
+
+def _slider(name: str, value: float | None, note: str | None) -> Slider:
+    kind = {"usd": "money", "ratio": "percent"}.get(FIELD_UNITS[name], "count")
+    if kind == "percent":
+        points = value * 100
+        step = 0.5
+        high = 100.0 if name == "win_rate" else max(100.0, _nice_ceiling(3 * points))
+        low = 1.0 if name == "win_rate" else 0.5
+        default = min(max(_round_to(points, step), low), high)
+        return Slider(name, SLIDER_KEYS[name], kind, low, high, step, default, None, note)
+    step = float(max(1, 10 ** (math.floor(math.log10(value)) - 2)))
+    high = _nice_ceiling(4 * value)
+    low = step if name == "sale_price" else 0.0  # a price of 0 would divide by zero
+    default = max(_round_to(value, step), low)
+    return Slider(name, SLIDER_KEYS[name], kind, low, high, step, default, None, note)
+
+
+def slider(name: str, historical: float | None) -> Slider:
+    """The slider of one input: default = historical rounded to the step, range from 0 (a win
+    rate from 1 %) to a round number >= 4x the historical value (3x for the qualification rate,
+    at least 100 %); an undefined or zero historical value uses FALLBACKS and says why."""
+    value, note = historical, None
+    usable = value is not None and not _is_nan(value) and value > 0
+    if not usable:
+        value = FALLBACKS[name]
+        shown = format_field(name, value)
+        if historical is None or _is_nan(historical) or name == "revenue_goal":
+            why = f"is n/a because {_FALLBACK_WHY[name]}"
+        else:
+            why = "is 0 in this period, which leaves the slider no range"
+        note = f"{label(name)} {why}; the slider starts at {shown} instead."
+    spec = _slider(name, float(value), note)
+    return replace(spec, historical=float(historical) if usable else None)
+
+
+def sliders(historical: dict) -> dict[str, Slider]:
+    """Every planner slider (SLIDER_KEYS order) from gtm.metrics.growth_inputs.historical().
+
+    The budget slider's historical value is the budget the historical inputs imply
+    (N x CAC), so solving for the revenue goal from it gives back the historical goal."""
+    base = PlanInputs(**{n: historical.get(n) for n in SLIDER_KEYS if n != "budget"},
+                      group_size=int(historical.get("group_size") or 1))
+    values = {**historical, "budget": solve(base).budget}
+    return {name: slider(name, values.get(name)) for name in SLIDER_KEYS}
+
+
+def plan_inputs(specs: dict[str, Slider], values: dict[str, float], group_size: int,
+                solve_for: str = DEFAULT_SOLVE_FOR) -> PlanInputs:
+    """PlanInputs from slider values (slider units). The budget is given only when solving
+    for the revenue goal, so every other mode works forward from the goal."""
+    plan = {name: specs[name].to_plan(values[name]) for name in specs if name in values}
+    if solve_for != "revenue_goal":
+        plan.pop("budget", None)
+    else:
+        plan.pop("revenue_goal", None)
+    return PlanInputs(**{n: plan.get(n) for n in SLIDER_KEYS if n != "budget"},
+                      group_size=group_size, budget=plan.get("budget"))
+
+
+def trailing_new_arr(monthly: pd.DataFrame | Iterable[dict], months: int = 12) -> float | None:
+    """New ARR won in the last `months` months of the history (the forecast's comparison)."""
+    frame = _history(monthly)
+    if "won_amount" not in frame or len(frame) < months:
+        return None
+    return float(frame["won_amount"].tail(months).fillna(0).sum())

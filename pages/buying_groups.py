@@ -1,8 +1,112 @@
-"""Buying groups: placeholder page (its author replaces this file)."""
+"""Buying groups: are we talking to the whole committee, or betting deals on one contact?
 
+B2B deals are bought by 7 to 11 people; this page shows how many of them (and which
+roles) each target account has engaged, how win rate moves with the number of contacts
+on a deal, and the open pipeline that hangs on one person.
+"""
+
+import html
+
+import plotly.graph_objects as go
 import streamlit as st
 
+import gtm.metrics
 import ui
+from gtm import findings_accounts as fa
+from gtm import fmt
+from gtm.metrics import groups
 
-ui.header("Buying groups", "This page is being built.", ui.dataset_info())
-st.info("This page is being built.", icon=":material/construction:")
+KPIS = ["avg_group_coverage", "avg_role_coverage", "target_account_penetration"]
+HEATMAP_ROWS = 30
+
+
+def kpis(info: dict) -> None:
+    flt, settings = ui.current_filter(), ui.current_settings()
+    now = ui.cached(gtm.metrics.compute, flt, settings)
+    before = ui.cached(gtm.metrics.compute, ui.previous_filter(), settings)
+    total = ui.view(groups.single_threaded_total)
+    columns = st.columns(len(KPIS) + 1)
+    for column, metric_id in zip(columns, KPIS, strict=False):
+        ui.kpi(metric_id, now.get(metric_id), before.get(metric_id), info, column)
+    columns[-1].metric("Single-threaded open pipeline",
+                       fmt.money(total["single_threaded_open_amount"]),
+                       help="Open new-business deals with at most one contact on the deal "
+                       "at the period end: amount.", border=True, height="stretch")
+
+
+def threading_charts(as_of) -> None:
+    df = ui.view(groups.threading)
+    shown = df[df["closed"] > 0]
+    names = [fa.BUCKET_LABELS[b].replace("a single contact", "1 contact") for b in shown["bucket"]]
+    left, right = st.columns(2)
+    win = go.Figure(go.Bar(
+        x=names, y=shown["win_rate"], marker_color=ui.PIPELINE_BLUE,
+        text=[f"{fmt.percent(r)}<br>{w} of {c}" for r, w, c in
+              zip(shown["win_rate"], shown["won"], shown["closed"], strict=True)],
+        textposition="outside", name="Win rate", cliponaxis=False))
+    win.update_yaxes(tickformat=".0%", title="Win rate (won / closed)", rangemode="tozero")
+    win.update_xaxes(title="Contacts on the deal")
+    with left:
+        ui.show(ui.style(win, fa.threading_finding(df), as_of), key="threading-win")
+    cycle = go.Figure(go.Bar(
+        x=names, y=shown["median_cycle_days"], marker_color=ui.MQL_GREY, name="Sales cycle",
+        text=[fmt.days(d) for d in shown["median_cycle_days"]], textposition="outside",
+        cliponaxis=False))
+    cycle.update_yaxes(title="Median days, qualified to won", rangemode="tozero")
+    cycle.update_xaxes(title="Contacts on the deal")
+    with right:
+        ui.show(ui.style(cycle, fa.cycle_finding(df), as_of), key="threading-cycle")
+    st.caption("Closed new-business deals in the period, by distinct contacts on the deal "
+               "(opportunity contacts).")
+
+
+def role_heatmap(as_of) -> None:
+    roles = list(ui.current_settings().required_roles)
+    df = ui.view(groups.role_heatmap, HEATMAP_ROWS)
+    if df.empty:
+        st.info(fa.heatmap_finding(df, roles))
+        return
+    rows = [f"{html.escape(str(a)[:28])} · {fmt.money(v)}" for a, v in
+            zip(df["account"], df["open_pipeline"], strict=True)]
+    counts = df[roles]
+    fig = go.Figure(go.Heatmap(
+        z=counts.clip(upper=4).to_numpy(), x=[fa.label(r) for r in roles], y=rows,
+        text=counts.to_numpy(), texttemplate="%{text}", zmin=0, zmax=4, xgap=2, ygap=2,
+        colorscale=[[0, "#F4C7C3"], [0.125, "#F4C7C3"], [0.125, "#D6E4F0"],
+                    [1, ui.PIPELINE_BLUE]],
+        showscale=False, hovertemplate="%{y}<br>%{x}: %{text} engaged<extra></extra>"))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(side="top")
+    height = 140 + 26 * len(df)
+    ui.show(ui.style(fig, fa.heatmap_finding(df, roles), as_of, height=height), key="heatmap")
+    st.caption(f"Target accounts with open deals at the period end (up to {HEATMAP_ROWS}), "
+               "worst role coverage first, then the largest open pipeline; each cell counts "
+               "the engaged people in that role (red: nobody).")
+
+
+def single_threaded() -> None:
+    total = ui.view(groups.single_threaded_total)
+    st.subheader(fa.single_threaded_finding(total), anchor=False)
+    df = ui.view(groups.single_threaded_open)
+    if df.empty:
+        return
+    ui.table(df, "single-threaded open pipeline", key="download-single-threaded",
+             column_config={
+                 "opportunity_id": "Opportunity", "account_id": "Account id",
+                 "account": "Account", "stage": "Stage at period end",
+                 "amount": st.column_config.NumberColumn("Amount", format="dollar"),
+                 "contacts": "Contacts", "close_date": "Close date"})
+
+
+info = ui.dataset_info()
+ui.header("Buying groups", "Whole buying committees engaged, not single leads: coverage of "
+          "target accounts, win rate by threading, pipeline hanging on one contact.", info)
+provided = info.get("tables") or {}
+if provided.get("touches") or provided.get("opportunity_contacts"):
+    as_of = info["as_of"]
+    kpis(info)
+    threading_charts(as_of)
+    role_heatmap(as_of)
+    single_threaded()
+else:
+    ui.need_tables(info, ["touches", "opportunity_contacts"], "buying groups")

@@ -1,8 +1,162 @@
-"""MQLs vs pipeline: placeholder page (its author replaces this file)."""
+"""MQLs vs qualified pipeline: the volume lens beside the quality lens.
 
+The page a CMO opens to see which channels the MQL count flatters: both lenses by
+month and by channel, the channel ranking under each, the qualified stage behind the
+pipeline lens, and signups vs activated signups for the product-led motion.
+"""
+
+from html import escape
+
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
+from plotly.subplots import make_subplots
 
+import gtm.metrics
 import ui
+from gtm import findings_funnel as find
+from gtm import fmt
+from gtm.metrics import funnel
 
-ui.header("MQLs vs pipeline", "This page is being built.", ui.dataset_info())
-st.info("This page is being built.", icon=":material/construction:")
+KPIS = ["leads", "mqls", "qualified_opportunities", "qualified_pipeline", "qualified_win_rate",
+        "mql_to_customer_rate"]
+
+
+def lens_by_month(df: pd.DataFrame, as_of) -> go.Figure:
+    months = [find.month(m) for m in df["month"]]
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.14,
+                        subplot_titles=("MQLs", "Qualified pipeline"))
+    fig.add_bar(x=months, y=df["mqls"], name="MQLs", marker_color=ui.MQL_GREY,
+                text=df["mqls"], textposition="outside", row=1, col=1)
+    fig.add_bar(x=months, y=df["qualified_pipeline"], name="Qualified pipeline",
+                marker_color=ui.PIPELINE_BLUE, row=2, col=1,
+                text=[fmt.money(v) for v in df["qualified_pipeline"]], textposition="outside")
+    fig.update_yaxes(tickprefix="$", tickformat="~s", row=2, col=1)
+    fig.update_yaxes(rangemode="tozero")
+    fig.update_traces(cliponaxis=False)
+    return ui.style(fig, escape(find.lens_by_month(df)), as_of, height=440)
+
+
+def lens_by_channel(df: pd.DataFrame, as_of) -> go.Figure:
+    df = df.sort_values("pipeline_share")
+    names = [find.label(c) for c in df["channel"]]
+    fig = go.Figure()
+    fig.add_bar(y=names, x=df["mql_share"], name="Share of MQLs", orientation="h",
+                marker_color=ui.MQL_GREY, text=[find.share(v) for v in df["mql_share"]])
+    fig.add_bar(y=names, x=df["pipeline_share"], name="Share of qualified pipeline",
+                orientation="h", marker_color=ui.PIPELINE_BLUE,
+                text=[find.share(v) for v in df["pipeline_share"]])
+    fig.update_traces(textposition="outside", cliponaxis=False)
+    fig.update_layout(barmode="group", legend_traceorder="reversed")
+    fig.update_xaxes(tickformat=".0%", showgrid=True)
+    return ui.style(fig, escape(find.lens_by_channel(df)), as_of,
+                    height=max(440, 60 * len(df) + 140))
+
+
+def ranking_slope(df: pd.DataFrame, as_of) -> go.Figure:
+    """One line per channel from its MQL rank to its pipeline rank (flattered: accent)."""
+    fig = go.Figure()
+    ends = ["Rank by MQLs", "Rank by qualified pipeline"]
+    for r in df.itertuples():
+        name = find.label(r.channel)
+        fig.add_scatter(x=ends, y=[r.rank_by_mqls, r.rank_by_pipeline], mode="lines+markers+text",
+                        line={"color": ui.ACCENT if r.flattered else "#C9D1D9",
+                              "width": 3 if r.flattered else 1.5},
+                        marker={"size": 10, "color": [ui.MQL_GREY, ui.PIPELINE_BLUE]},
+                        text=[f"{name} ", f" {name}"], textposition=["middle left", "middle right"],
+                        showlegend=False, hovertemplate=f"{escape(name)}: %{{x}} %{{y}}<extra></extra>")
+    fig.update_yaxes(autorange="reversed", dtick=1, title="rank (1 = best)", showgrid=False)
+    fig.update_xaxes(range=[-0.8, 1.8])
+    return ui.style(fig, escape(find.lens_ranking(df)), as_of, height=max(420, 38 * len(df) + 160))
+
+
+def stage_chart(qs, threshold: float, as_of) -> go.Figure:
+    rates = qs.win_rates
+    colours = [ui.ACCENT if s == qs.stage else ui.PIPELINE_BLUE for s in rates["stage"]]
+    fig = go.Figure(go.Bar(x=rates["stage"], y=rates["win_rate"], marker_color=colours,
+                           text=[find.share(v) for v in rates["win_rate"]],
+                           textposition="outside", cliponaxis=False, name="Win rate"))
+    fig.add_hline(y=threshold, line_dash="dash", line_color=ui.MQL_GREY,
+                  annotation_text=f"auto threshold {find.share(threshold)}",
+                  annotation_position="top left")
+    fig.update_yaxes(tickformat=".0%", rangemode="tozero", title="won / closed that reached it")
+    title = find.qualified_stage(qs.stage, rates, threshold)
+    return ui.style(fig, escape(title), as_of, height=380)
+
+
+def activation_chart(df: pd.DataFrame, days: int, as_of) -> go.Figure:
+    months = [find.month(m) for m in df["month"]]
+    fig = go.Figure()
+    fig.add_bar(x=months, y=df["signups"], name="Signups", marker_color=ui.MQL_GREY,
+                text=df["signups"])
+    fig.add_bar(x=months, y=df["activated_signups"], name=f"Activated within {days} days",
+                marker_color=ui.PIPELINE_BLUE, text=df["activated_signups"])
+    fig.update_traces(textposition="outside", cliponaxis=False)
+    fig.update_layout(barmode="group")
+    return ui.style(fig, escape(find.activation(df, days)), as_of, height=380)
+
+
+def ranking_table(df: pd.DataFrame) -> None:
+    ui.table(df, "channel ranking MQL vs pipeline", key="download-ranking", column_config={
+        "qualified_pipeline": st.column_config.NumberColumn("qualified pipeline", format="$%,.0f"),
+        "marketing_cac": st.column_config.NumberColumn("marketing CAC", format="$%,.0f"),
+        "rank_by_mqls": "rank by MQLs", "rank_by_pipeline": "rank by pipeline",
+        "rank_by_cac": "rank by CAC (1 = cheapest)",
+        "flattered": st.column_config.CheckboxColumn("flattered by MQLs"),
+    })
+
+
+info = ui.dataset_info()
+ui.header("MQLs vs qualified pipeline",
+          "The volume lens (MQLs, muted) beside the quality lens (qualified pipeline, strong): "
+          "which channels does the MQL count flatter?", info)
+
+flt, settings = ui.current_filter(), ui.current_settings()
+as_of = flt.end
+has_signups = bool((info.get("tables") or {}).get("signups"))
+with st.spinner("Computing both lenses…"):
+    now = ui.cached(gtm.metrics.compute, flt, settings)
+    before = ui.cached(gtm.metrics.compute, ui.previous_filter(), settings)
+    qs = ui.cached(gtm.metrics.resolve_qualified_stage, settings)
+    by_month = ui.view(funnel.by_month)
+    by_channel = ui.view(funnel.by_channel)
+    ranking = ui.view(funnel.channel_ranking)
+
+ui.kpi_row(KPIS + (["activation_rate"] if has_signups else []), now, before, info)
+prev = ui.previous_filter()
+st.caption(f"Deltas compare with {prev.start} to {prev.end}. Qualified = reached "
+           f"**{ui.esc(qs.stage or 'a supplied qualified date')}** or later.")
+
+left, right = st.columns(2)
+with left:
+    ui.show(lens_by_month(by_month, as_of), key="lens-month")
+with right:
+    ui.show(lens_by_channel(by_channel, as_of), key="lens-channel")
+
+st.subheader("Channel ranking under each lens", anchor=False)
+flattered = find.flattered_channels(ranking)
+st.markdown("A channel is *flattered by the MQL lens* when it ranks at least max(2, n/4) places "
+            "better by MQLs than by qualified pipeline or by marketing CAC."
+            + (f" This period: **{ui.esc(flattered)}**." if flattered else ""))
+left, right = st.columns([2, 3])
+with left:
+    ui.show(ranking_slope(ranking, as_of), key="ranking-slope")
+with right:
+    ranking_table(ranking)
+
+st.subheader("The qualified stage", anchor=False)
+st.markdown(f"**{ui.esc(qs.stage or 'none')}** · {ui.esc(qs.how)}. Win rate by stage over the "
+            "whole dataset (not filtered): the share of closed deals that reached each stage and "
+            "were won.")
+left, right = st.columns([3, 2])
+with left:
+    ui.show(stage_chart(qs, settings.qualified_threshold, as_of), key="stage-win-rates")
+with right:
+    ui.table(qs.win_rates, "win rate by stage", key="download-stages", column_config={
+        "win_rate": st.column_config.NumberColumn("win rate", format="percent"),
+        "reached_closed": "closed that reached it", "reached_won": "won that reached it",
+        "sort_order": "order"})
+
+st.subheader("Product-led: signups vs activated signups", anchor=False)
+if ui.need_tables(info, ["signups"], "signups vs activated signups"):
+    ui.show(activation_chart(by_month, settings.activation_days, as_of), key="activation")

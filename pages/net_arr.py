@@ -1,8 +1,114 @@
-"""Net ARR: placeholder page (its author replaces this file)."""
+"""Net ARR: where recurring revenue came from and where it went.
 
+Growth measured on customers, not leads: the ARR bridge of the selected period as a
+waterfall, the monthly or quarterly movements over the last periods, the 12-month net
+and gross retention, and the same by segment.
+"""
+
+import plotly.graph_objects as go
 import streamlit as st
 
+import gtm.metrics
 import ui
+from gtm import findings_accounts as fa
+from gtm import fmt
+from gtm.metrics import arr
 
-ui.header("Net ARR", "This page is being built.", ui.dataset_info())
-st.info("This page is being built.", icon=":material/construction:")
+FLOW_KPIS = ["net_new_arr", "new_arr", "expansion_arr", "reactivation_arr", "contraction_arr",
+             "churned_arr"]
+RETENTION_KPIS = ["nrr_12m", "grr_12m", "quick_ratio"]
+TRAILING = {"month": 12, "quarter": 8}
+# gains green, losses red; the lesser flows of each side in lighter shades
+FLOW_STYLE = {"new": (ui.GAIN_GREEN, 1.0), "expansion": (ui.GAIN_GREEN, 0.65),
+              "reactivation": (ui.GAIN_GREEN, 0.35), "contraction": (ui.LOSS_RED, 0.55),
+              "churn": (ui.LOSS_RED, 1.0)}
+
+
+def kpis(info: dict) -> None:
+    flt, settings = ui.current_filter(), ui.current_settings()
+    now = ui.cached(gtm.metrics.compute, flt, settings)
+    before = ui.cached(gtm.metrics.compute, ui.previous_filter(), settings)
+    ui.kpi_row(FLOW_KPIS, now, before, info)
+    ui.kpi_row(RETENTION_KPIS, now, before, info)
+
+
+def waterfall(grain: str, as_of) -> None:
+    bridge = arr.period_bridge(ui.view(arr.bridge, grain))
+    if bridge is None:
+        st.info("No ARR snapshots fall in this period: pick a later period.")
+        return
+    steps = fa.waterfall_steps(bridge)
+    fig = go.Figure(go.Waterfall(
+        x=steps["step"], y=steps["value"], measure=steps["measure"],
+        text=[fmt.money(v) for v in steps["value"]], textposition="outside",
+        increasing={"marker": {"color": ui.GAIN_GREEN}},
+        decreasing={"marker": {"color": ui.LOSS_RED}},
+        totals={"marker": {"color": ui.PIPELINE_BLUE}},
+        connector={"line": {"color": ui.MQL_GREY, "width": 1}}, cliponaxis=False))
+    low = min(bridge["starting_arr"], bridge["ending_arr"])
+    high = max(bridge["starting_arr"], bridge["ending_arr"]) + bridge["new"] \
+        + bridge["reactivation"] + bridge["expansion"]
+    fig.update_yaxes(range=[low * 0.9, high * 1.04], title="ARR")
+    ui.show(ui.style(fig, fa.bridge_finding(bridge), as_of, money="y", height=420),
+            key="waterfall")
+    st.caption("The y axis does not start at zero, so the movements are visible against "
+               "the whole base.")
+
+
+def movements(grain: str, as_of) -> None:
+    window = fa.trailing_filter(ui.current_filter(), TRAILING[grain], grain)
+    df = ui.view(arr.bridge, grain, flt=window)
+    if df.empty:
+        return
+    fig = go.Figure()
+    for flow in ("new", "expansion", "reactivation", "contraction", "churn"):
+        colour, opacity = FLOW_STYLE[flow]
+        sign = -1 if flow in ("contraction", "churn") else 1
+        fig.add_bar(x=df["label"], y=sign * df[flow], name=fa.FLOW_LABELS[flow],
+                    marker={"color": colour, "opacity": opacity})
+    net = df["new"] + df["reactivation"] + df["expansion"] - df["contraction"] - df["churn"]
+    fig.add_scatter(x=df["label"], y=net, name="Net new ARR", mode="lines+markers",
+                    line={"color": ui.PIPELINE_BLUE, "width": 2})
+    fig.update_layout(barmode="relative")
+    fig.update_xaxes(type="category")
+    title = fa.movements_finding(df, grain)
+    ui.show(ui.style(fig, title, as_of, money="y", height=420), key="movements")
+
+
+def by_segment(as_of) -> None:
+    df = ui.view(arr.by_segment)
+    if df.empty:
+        return
+    fig = go.Figure()
+    fig.add_bar(x=df["segment"], y=df["nrr_12m"], name="NRR (12 months)",
+                marker_color=ui.PIPELINE_BLUE, text=[fmt.percent(v) for v in df["nrr_12m"]],
+                textposition="outside", cliponaxis=False)
+    fig.add_bar(x=df["segment"], y=df["grr_12m"], name="GRR (12 months)",
+                marker_color=ui.MQL_GREY, text=[fmt.percent(v) for v in df["grr_12m"]],
+                textposition="outside", cliponaxis=False)
+    fig.add_hline(y=1, line={"color": ui.ACCENT, "dash": "dash", "width": 1},
+                  annotation_text="100 %: the base kept", annotation_position="top left")
+    fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    ui.show(ui.style(fig, fa.segment_finding(df), as_of), key="segments")
+    money = {c: st.column_config.NumberColumn(fa.FLOW_LABELS.get(c, "Net new ARR"),
+                                              format="dollar")
+             for c in (*arr.FLOWS, "net_new_arr")}
+    percent = {c: st.column_config.NumberColumn(label, format="percent")
+               for c, label in (("nrr_12m", "NRR (12 months)"), ("grr_12m", "GRR (12 months)"))}
+    ui.table(df, "net ARR by segment", key="download-segments",
+             column_config={"segment": "Segment", **money, **percent})
+
+
+info = ui.dataset_info()
+ui.header("Net ARR", "Growth from customers: new, expansion and reactivation ARR against "
+          "contraction and churn, and how much of last year's base we kept.", info)
+if ui.need_tables(info, ["arr"], "Net ARR"):
+    as_of = info["as_of"]
+    kpis(info)
+    grain = st.radio("Grain", ["Month", "Quarter"], key="grain", bind="query-params",
+                     horizontal=True, help="Bridge and movements by calendar month or quarter.")
+    grain = grain.lower()
+    waterfall(grain, as_of)
+    movements(grain, as_of)
+    st.subheader("By segment", anchor=False)
+    by_segment(as_of)

@@ -1,8 +1,115 @@
-"""Target market: placeholder page (its author replaces this file)."""
+"""Target market and demand: how much of the agreed account list we reach, at what cost,
+and whether spend creates new demand or harvests demand that already exists.
+"""
 
+import plotly.graph_objects as go
 import streamlit as st
 
+import gtm.metrics
 import ui
+from gtm import findings_accounts as fa
+from gtm import fmt
+from gtm.metrics import market
 
-ui.header("Target market", "This page is being built.", ui.dataset_info())
-st.info("This page is being built.", icon=":material/construction:")
+KPIS = ["target_account_penetration", "cost_per_target_account_reached"]
+TREND_MONTHS = 12
+DEMAND_COLOURS = {"Demand creation": ui.PIPELINE_BLUE, "Demand harvest": ui.ACCENT,
+                  "Unassigned": ui.MQL_GREY}
+
+
+def kpis(info: dict, trend) -> None:
+    flt, settings = ui.current_filter(), ui.current_settings()
+    now = ui.cached(gtm.metrics.compute, flt, settings)
+    before = ui.cached(gtm.metrics.compute, ui.previous_filter(), settings)
+    columns = st.columns(len(KPIS) + 1)
+    for column, metric_id in zip(columns, KPIS, strict=False):
+        ui.kpi(metric_id, now.get(metric_id), before.get(metric_id), info, column)
+    targets = trend["target_accounts"].iloc[-1] if len(trend) else None
+    columns[-1].metric("Target accounts", fmt.count(targets), border=True, height="stretch",
+                       help="Accounts marked is_target (or with fit_score at or above the ICP "
+                       "threshold) in the current filter.")
+
+
+def penetration_chart(trend, as_of) -> None:
+    flt = ui.current_filter()
+    fig = go.Figure(go.Scatter(
+        x=trend["month"], y=trend["penetration"], mode="lines+markers+text",
+        line={"color": ui.PIPELINE_BLUE, "width": 3}, name="Penetration",
+        text=[fmt.percent(v) for v in trend["penetration"]], textposition="top center",
+        customdata=trend[["engaged_targets", "target_accounts"]],
+        hovertemplate="%{x|%b %Y}: %{customdata[0]} of %{customdata[1]} target accounts"
+                      "<extra></extra>"))
+    fig.add_vrect(x0=flt.start, x1=flt.end, fillcolor=ui.MQL_GREY, opacity=0.12, line_width=0,
+                  annotation_text="selected period", annotation_position="top left")
+    fig.update_yaxes(tickformat=".0%", rangemode="tozero", title="Target accounts engaged")
+    fig.update_xaxes(dtick="M1", tickformat="%b %Y")
+    ui.show(ui.style(fig, fa.penetration_finding(trend), as_of), key="penetration")
+    st.caption("Share of target accounts with an engaged person in each calendar month "
+               "(a touch in the month or a contact on a deal open in it).")
+
+
+def reach_chart(info: dict, as_of) -> None:
+    if not ui.need_tables(info, ["spend", "touches"], "cost per target account reached"):
+        return
+    df = ui.view(market.cost_per_target_account_reached)
+    priced = df[df["cost_per_target_account_reached"].notna()].sort_values(
+        "cost_per_target_account_reached", ascending=False)
+    fig = go.Figure(go.Bar(
+        y=[fa.label(c) for c in priced["channel"]], x=priced["cost_per_target_account_reached"],
+        orientation="h", marker_color=ui.PIPELINE_BLUE, cliponaxis=False,
+        text=[f"{fmt.money(c)} · {n} accounts" for c, n in
+              zip(priced["cost_per_target_account_reached"], priced["target_accounts_reached"],
+                  strict=True)], textposition="outside"))
+    fig.update_xaxes(title="Marketing spend per target account reached")
+    ui.show(ui.style(fig, fa.reach_finding(df), as_of, money="x",
+                     height=140 + 34 * max(len(priced), 3)), key="reach")
+    ui.table(df, "cost per target account reached", key="download-reach", column_config={
+        "channel": "Channel",
+        "marketing_spend": st.column_config.NumberColumn("Marketing spend", format="dollar"),
+        "target_accounts_reached": "Target accounts reached",
+        "cost_per_target_account_reached": st.column_config.NumberColumn(
+            "Cost per target account reached", format="dollar")})
+
+
+def demand_chart(as_of) -> None:
+    df = ui.view(market.demand_split)
+    mix = fa.demand_mix(df)
+    fig = go.Figure()
+    for demand_type, part in mix.groupby("demand_type", sort=False):
+        values = [fmt.money(v) if m in ("Spend", "Qualified pipeline") else fmt.count(v)
+                  for m, v in zip(part["measure"], part["value"], strict=True)]
+        fig.add_bar(x=part["measure"], y=part["share"], name=demand_type,
+                    marker_color=DEMAND_COLOURS.get(demand_type, ui.MQL_GREY),
+                    text=[f"{fmt.percent(s)}<br>{v}" for s, v in
+                          zip(part["share"], values, strict=True)],
+                    textposition="outside", cliponaxis=False)
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(tickformat=".0%", rangemode="tozero", title="Share of the period's total")
+    ui.show(ui.style(fig, fa.demand_finding(df), as_of, height=420), key="demand")
+    ui.table(df, "demand creation vs harvest", key="download-demand", column_config={
+        "demand_type": "Demand type",
+        "spend": st.column_config.NumberColumn("Marketing spend", format="dollar"),
+        "leads": "Leads",
+        "qualified_pipeline": st.column_config.NumberColumn("Qualified pipeline",
+                                                            format="dollar"),
+        "qualified_opportunities": "Qualified opportunities",
+        "new_customers": "New customers"})
+    st.caption("Demand type from the campaign (first touch for leads), else the channel's "
+               "default: events, content, outbound, webinars, partners and paid social create "
+               "demand; paid search, email, organic, referral and direct harvest it.")
+
+
+info = ui.dataset_info()
+ui.header("Target market and demand", "Reach of the agreed target-account list, its cost by "
+          "channel, and whether spend creates demand or harvests it.", info)
+if ui.need_tables(info, ["accounts"], "the target market"):
+    as_of = info["as_of"]
+    trend = ui.view(market.penetration_by_month,
+                    flt=fa.trailing_filter(ui.current_filter(), TREND_MONTHS))
+    kpis(info, trend)
+    penetration_chart(trend, as_of)
+    left, right = st.columns(2)
+    with left:
+        reach_chart(info, as_of)
+    with right:
+        demand_chart(as_of)

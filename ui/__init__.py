@@ -10,7 +10,17 @@ that knows how the sidebar, caching and the house chart style work.
         values = ui.cached(gtm.metrics.compute, ui.current_filter(), ui.current_settings())
 """
 
-from ui.charts import ACCENT, CHART_CONFIG, MQL_GREY, PIPELINE_BLUE, money_axis, show, style
+from ui.charts import (
+    ACCENT,
+    CHART_CONFIG,
+    GAIN_GREEN,
+    LOSS_RED,
+    MQL_GREY,
+    PIPELINE_BLUE,
+    money_axis,
+    show,
+    style,
+)
 from ui.data_access import (
     cached,
     clear_caches,
@@ -32,7 +42,8 @@ from ui.kpi import kpi, kpi_row
 from ui.layout import esc, filter_summary, header, need_tables
 
 __all__ = [
-    "ACCENT", "CHART_CONFIG", "MQL_GREY", "PIPELINE_BLUE", "cached", "clear_caches",
+    "ACCENT", "CHART_CONFIG", "GAIN_GREEN", "LOSS_RED", "MQL_GREY", "PIPELINE_BLUE", "cached",
+    "clear_caches",
     "connection", "current_filter", "current_period", "current_settings", "dataset_info",
     "esc", "filter_summary", "header", "kpi", "kpi_row", "money_axis", "need_tables",
     "neutralise", "previous_filter", "safe_csv", "share_link", "show", "stage_names", "style",

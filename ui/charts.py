@@ -18,6 +18,8 @@ from gtm import fmt
 MQL_GREY = "#9AA5B1"  # the legacy MQL lens: present but quiet
 PIPELINE_BLUE = "#1F4E79"  # the pipeline lens: what we manage to
 ACCENT = "#F28C28"  # one highlight per chart
+GAIN_GREEN = "#2E7D4F"  # ARR gained (new, expansion, reactivation)
+LOSS_RED = "#C0392B"  # ARR lost (contraction, churn)
 GRID = "#E5E8EC"
 TEXT = "#1F2933"
 SEQUENCE = (PIPELINE_BLUE, ACCENT, "#5B8DB8", "#7A9E3B", "#B5497A", MQL_GREY, "#3E6B48")

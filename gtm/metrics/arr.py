@@ -217,6 +217,17 @@ def bridge(con, p: dict, grain: str = "month") -> pd.DataFrame:
     return df
 
 
+def period_bridge(bridge_df: pd.DataFrame) -> dict | None:
+    """One bridge for the whole period from bridge() rows: the first row's starting ARR,
+    the movements summed, the last row's ending ARR (None without any row)."""
+    if bridge_df.empty:
+        return None
+    rows = bridge_df.sort_values("period")
+    return {"starting_arr": float(rows["starting_arr"].iloc[0]),
+            **{f: float(rows[f].sum()) for f in FLOWS},
+            "ending_arr": float(rows["ending_arr"].iloc[-1])}
+
+
 def _label(d, grain: str) -> str:
     return f"{d.year}-Q{(d.month - 1) // 3 + 1}" if grain == "quarter" else f"{d:%Y-%m}"
 

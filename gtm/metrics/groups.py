@@ -181,25 +181,38 @@ def threading(con, p: dict) -> pd.DataFrame:
 
 SINGLE_THREADED_SQL = FILTERED + f""",
 open_deals as (
-    select o.opportunity_id, o.account_id, o.stage, o.amount, o.close_date,
+    select o.opportunity_id, o.account_id, o.stage, o.is_closed, o.amount, o.close_date,
         count(distinct c.person_id) as contacts
     from f_opps as o
     left join opportunity_contacts as c on c.opportunity_id = o.opportunity_id
     where coalesce(o.type, 'new_business') = 'new_business' and {OPEN_AT_END_O}
     group by all
+),
+
+stage_at_end as (
+    select opportunity_id, arg_max(stage, entered_date) as stage
+    from opportunity_stages
+    where entered_date <= $end
+    group by opportunity_id
 )
 
-select d.opportunity_id, d.account_id, coalesce(a.name, d.account_id) as account, d.stage,
+select d.opportunity_id, d.account_id, coalesce(a.name, d.account_id) as account,
+    coalesce(h.stage, case when not d.is_closed then d.stage end) as stage,
     d.amount, d.contacts, d.close_date
 from open_deals as d
 left join accounts as a on a.account_id = d.account_id
+left join stage_at_end as h on h.opportunity_id = d.opportunity_id
 where d.contacts <= 1
 order by d.amount desc nulls last, d.opportunity_id
 """
 
 
 def single_threaded_open(con, p: dict) -> pd.DataFrame:
-    """Open new-business deals with at most one contact: the pipeline at risk."""
+    """Open new-business deals with at most one contact: the pipeline at risk.
+
+    `stage` is the stage the deal was in at the period end (its latest stage history entry
+    by then); without history, its current stage unless that is a closed one (then None),
+    so a deal open at the period end never reads "Closed Lost"."""
     return query(con, SINGLE_THREADED_SQL, p)
 
 
