@@ -46,7 +46,8 @@ _METRICS = (
       "New-business opportunities with `qualified_date` in period: sum of `amount`."),
     M("mql_to_customer_rate", "MQL-to-customer rate", "ratio", VOLUME,
       "Cohort: of the MQLs in period, the share whose account has a won new-business "
-      "opportunity created on or after the `mql_date`."),
+      "opportunity created on or after the `mql_date`. Wins count up to the dataset's as-of "
+      "date, so a recent cohort keeps maturing."),
     M("qualified_win_rate", "Qualified win rate", "ratio", VOLUME,
       "Won / closed among qualified new-business opportunities whose `close_date` is in period."),
     M("signups", "Signups", "count", VOLUME, "Signups with `signup_date` in period (product-led)."),

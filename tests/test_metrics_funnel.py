@@ -71,12 +71,12 @@ def test_mql_to_customer_rate(tiny_con):
     assert funnel.mql_to_customer_rate(tiny_con, p(tiny_con))["mql_to_customer_rate"] == 0.25
 
 
-def test_mql_to_customer_counts_wins_only_up_to_as_of(tiny_con):
-    # As of 2025-09-15, O3 (won 09-20) is not won yet: only P5 converts among the 7 MQLs
-    # with mql_date 07-01..09-15 (P11's 09-28 is outside) -> 1 / 7
+def test_mql_to_customer_cohort_matures_to_the_dataset_as_of(tiny_con):
+    # Period 07-01..09-15 holds 7 MQLs (P11's 09-28 is outside). O3 is won 09-20, after the
+    # period but before the dataset's as-of date, so P1 still converts, as does P5 -> 2 / 7
     flt = Filter(date(2025, 7, 1), date(2025, 9, 15))
     rate = funnel.mql_to_customer_rate(tiny_con, p(tiny_con, flt))["mql_to_customer_rate"]
-    assert rate == pytest.approx(1 / 7)
+    assert rate == pytest.approx(2 / 7)
 
 
 def test_qualified_win_rate(tiny_con):

@@ -107,8 +107,8 @@ def volume(con, p: dict) -> dict:
 
 
 # Outcome looked up over ALL opportunities of the MQL's account (not narrowed by the
-# deal's channel): a won new-business deal created on/after the mql_date and won by
-# the as-of date $end.
+# deal's channel): a won new-business deal created on/after the mql_date, won by the
+# dataset's as-of date (a cohort keeps maturing after its period; DECISIONS.md).
 MQL_TO_CUSTOMER_SQL = FILTERED + """,
 mql_cohort as (
     select person_id, account_id, mql_date
@@ -123,7 +123,7 @@ converted as (
     where o.is_won
       and coalesce(o.type, 'new_business') = 'new_business'
       and o.created_date >= m.mql_date
-      and o.close_date <= $end
+      and o.close_date <= (select cast(value as date) from dataset_meta where key = 'as_of')
 )
 
 select (select count(*) from converted) / nullif((select count(*) from mql_cohort), 0)
