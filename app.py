@@ -6,10 +6,11 @@ across pages; the pages themselves are in pages/ and read the view through ui.
 
 import streamlit as st
 
-from ui import frame
+from ui import auth, frame
 
 st.set_page_config(page_title="Targetline", page_icon=":material/target:", layout="wide")
 
+auth.gate()  # with sign-in configured, nothing below runs for a visitor
 frame.ensure_dataset()
 
 page = st.navigation([

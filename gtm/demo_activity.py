@@ -26,7 +26,7 @@ from gtm.demo_world import (
     PUSH_MONTHS,
     Accounts,
     People,
-    into_play,
+    in_play_on,
     month_index,
     month_of,
     rng,
@@ -104,12 +104,13 @@ _LATER = np.array([[_T[t] for t in row] for row in (
     ("web_visit", "web_visit", "web_visit"), ("web_visit", "meeting", "web_visit"))])
 # Later touches' channel mix: target accounts are worked by outbound and events (ABM),
 # hardly ever reached by paid search.
-MIX_TARGET = np.array([0.0, 0.0, 0.33, 0.01, 0.0, 0.65, 0.0, 0.01, 0.0, 0.0])
+MIX_TARGET = np.array([0.0, 0.0, 0.34, 0.0, 0.0, 0.66, 0.0, 0.0, 0.0, 0.0])
 MIX_OTHER = np.array([0.1, 0.1, 0.03, 0.17, 0.28, 0.02, 0.01, 0.08, 0.19, 0.02])
 NO_CAMPAIGN = (CH["organic"], CH["referral"])
 CHUNK_PEOPLE = 100_000
 CHUNK_CONTACTS = 400_000
 TOUCHES_PER_ACCOUNT = 200
+TARGET_TOUCHES = 0.4  # later-touch weight of a target-account person (others 1)
 
 
 @dataclass
@@ -139,7 +140,7 @@ def touch_chunks(p: People, acc: Accounts, camps: Campaigns, contacts: dict,
 
 def _touch_weight(p: People, acc: Accounts) -> np.ndarray:
     target = (p.account >= 0) & acc.is_target[np.maximum(p.account, 0)]
-    return np.select([p.junk, p.account < 0, target], [0.15, 0.6, 0.5], 1.0)
+    return np.select([p.junk, p.account < 0, target], [0.15, 0.6, TARGET_TOUCHES], 1.0)
 
 
 def _journey(p: People, acc, camps, rows, lam, g) -> TouchBlock:
@@ -149,7 +150,7 @@ def _journey(p: People, acc, camps, rows, lam, g) -> TouchBlock:
     later = np.repeat(rows, extra)
     span = np.minimum(540, LAST_DAY - p.created[later])
     day = p.created[later] + np.floor(span * g.random(len(later)) ** 1.6).astype(np.int64)
-    kept, day = into_play(acc.plan, p.account[later], day, g)
+    kept = in_play_on(acc.plan, p.account[later], day)
     later, day = later[kept], day[kept]
     target = (p.account[later] >= 0) & acc.is_target[np.maximum(p.account[later], 0)]
     mix = np.where(target, g.choice(10, len(later), p=MIX_TARGET),

@@ -44,10 +44,10 @@ CH_W = np.array([0.75, 0.75, 1.3, 0.95, 0.95, 1.25, 1.0, 1.0, 1.0, 1.0])
 ROLE_OPP = np.array([1.5, 1.8, 1.5, 1.0, 0.9, 0.7, 0.5, 0.3, 0.3])
 # By buying-group bucket (1, 2-3, 4-6, 7+ contacts): P(qualify), P(win | qualified).
 BASE_Q = np.array([0.26, 0.33, 0.40, 0.45])
-BASE_W = np.array([0.18, 0.27, 0.36, 0.46])
+BASE_W = np.array([0.21, 0.31, 0.41, 0.52])
 AMOUNT = np.array([12_000.0, 45_000.0, 150_000.0])
 NB_PER_ACCOUNT = 4.8  # sales-process opportunities per account over the 36 months
-TARGET_DEALS = 0.01  # a target-account person's deal weight (others: per account)
+TARGET_DEALS = 0.0022  # a target-account person's deal weight (others: per account)
 
 
 def _capacity(factors: dict[tuple[int, int], float]) -> np.ndarray:
@@ -130,8 +130,9 @@ def pick_sources(p: People, acc: Accounts, g: np.random.Generator) -> np.ndarray
     key = np.where(p.mql >= 0, p.mql, p.created)
     ordinary = np.bincount(p.account[matched & ~p.junk], minlength=acc.n)
     affinity = np.array([1.0, 1.8, 3.0])[acc.segment] * (0.4 + acc.latent_fit / 100)
-    # other accounts: deals per account; target accounts: deals per person in play
-    affinity = affinity * np.where(acc.is_target, TARGET_DEALS, 1 / np.maximum(ordinary, 1))
+    # other accounts: deals per account; target accounts: deals per person, hot ones more
+    affinity = affinity * np.where(acc.is_target, TARGET_DEALS * acc.plan.account_heat(),
+                                   1 / np.maximum(ordinary, 1))
     engaged = (p.mql >= 0) | (p.channel == CH["outbound"]) | (p.channel == CH["events"])
     w = CH_OPP[p.channel] * ROLE_OPP[p.role] * np.where(engaged, 1.6, 0.5) * affinity[a]
     w = w * np.where(p.junk, 0.3, CAP_CREATE[month_of(key)]) * matched

@@ -61,7 +61,7 @@ INDUSTRY_P = (0.2, 0.12, 0.1, 0.1, 0.1, 0.07, 0.07, 0.08, 0.06, 0.1)
 ICP_INDUSTRIES = (0, 1, 2, 3)  # software, financial services, healthcare, manufacturing
 
 ROLE = {name: i for i, name in enumerate(BUYING_ROLES)}
-ROLE_P = (0.07, 0.12, 0.08, 0.15, 0.18, 0.25, 0.05, 0.03, 0.07)
+ROLE_P = (0.06, 0.13, 0.09, 0.15, 0.18, 0.24, 0.05, 0.03, 0.07)
 TITLES = {
     "economic_buyer": ("CFO", "VP Finance", "Chief Revenue Officer", "CEO"),
     "champion": ("Director of Marketing Operations", "Head of Revenue Operations",
@@ -143,13 +143,14 @@ def make_accounts(n: int, seed: int) -> Accounts:
 # the first month to the last, PLAY_RAMP), works accounts in bursts (PLAY_PERSIST:
 # month-to-month correlation) and unevenly: a gamma "heat" per account makes a few hot
 # accounts and many cold ones, so penetration, group and role coverage have a spread.
-PLAY_RAMP = (0.2, 0.3)  # chance of being in play for an account of heat 1
+PLAY_RAMP = (0.2, 0.5)  # chance of being in play for an account of heat 1
 PLAY_PERSIST = 0.3
-PLAY_HEAT = 1.0  # gamma shape of the heat (mean 1); smaller = more uneven
+PLAY_HEAT = 0.5  # gamma shape of the heat (mean 1); smaller = more uneven
 PLAY_MAX = 0.6
-LEADS_PER_PLAY = 1.8  # new people of a target account per month in play
+PLAY_FLOOR = 0.2  # the coldest target account's heat
+LEADS_PER_PLAY = 1.5  # new people of a target account per month in play
 # The channels through which target accounts' people arrive (ABM: outbound and events).
-TARGET_MIX = np.array([0.01, 0.03, 0.27, 0.05, 0.01, 0.48, 0.05, 0.05, 0.03, 0.02])
+TARGET_MIX = np.array([0.01, 0.03, 0.29, 0.03, 0.01, 0.52, 0.04, 0.03, 0.02, 0.02])
 
 
 @dataclass
@@ -158,17 +159,21 @@ class TargetPlan:
 
     row: np.ndarray  # account -> row of `active` (-1 = not a target)
     active: np.ndarray  # (targets, N_MONTHS) bool
-    next_play: np.ndarray  # (targets, N_MONTHS + 1): first month in play from m on
+    heat: np.ndarray  # per target account: how hot (mean ~1)
 
     def accounts(self) -> np.ndarray:
         return np.flatnonzero(self.row >= 0)
+
+    def account_heat(self) -> np.ndarray:
+        """Heat per account (0 for accounts not on the target list)."""
+        return np.where(self.row >= 0, self.heat[np.maximum(self.row, 0)], 0.0)
 
 
 def make_plan(is_target: np.ndarray, seed: int) -> TargetPlan:
     """A bursty, maturing, uneven calendar of target accounts in play."""
     g = rng(seed, len(is_target), 12)
     n = int(is_target.sum())
-    heat = g.gamma(PLAY_HEAT, 1 / PLAY_HEAT, n)
+    heat = PLAY_FLOOR + (1 - PLAY_FLOOR) * g.gamma(PLAY_HEAT, 1 / PLAY_HEAT, n)
     ramp = np.linspace(*PLAY_RAMP, N_MONTHS)
     active = np.zeros((n, N_MONTHS), dtype=bool)
     prev = g.random(n) < np.minimum(PLAY_MAX, ramp[0] * heat)
@@ -176,12 +181,9 @@ def make_plan(is_target: np.ndarray, seed: int) -> TargetPlan:
         share = np.minimum(PLAY_MAX, ramp[m] * heat)
         p = np.where(prev, share + PLAY_PERSIST * (1 - share), share * (1 - PLAY_PERSIST))
         prev = active[:, m] = g.random(n) < p
-    next_play = np.full((n, N_MONTHS + 1), N_MONTHS, dtype=np.int64)
-    for m in range(N_MONTHS - 1, -1, -1):
-        next_play[:, m] = np.where(active[:, m], m, next_play[:, m + 1])
     row = np.full(len(is_target), -1, dtype=np.int64)
     row[is_target] = np.arange(n)
-    return TargetPlan(row, active, next_play)
+    return TargetPlan(row, active, heat)
 
 
 def in_play(plan: TargetPlan, month: np.ndarray, g) -> np.ndarray:
@@ -195,18 +197,11 @@ def in_play(plan: TargetPlan, month: np.ndarray, g) -> np.ndarray:
     return out
 
 
-def into_play(plan: TargetPlan, account: np.ndarray, day: np.ndarray,
-              g) -> tuple[np.ndarray, np.ndarray]:
-    """Move target-account activity to the account's next month in play: (kept, day).
-    Other accounts' days are unchanged; activity with no month in play after it is dropped."""
+def in_play_on(plan: TargetPlan, account: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """False for activity of a target account on a day of a month it is not in play."""
     r = plan.row[np.maximum(account, 0)]
-    tgt = (account >= 0) & (r >= 0)
     m = np.minimum(month_of(day), N_MONTHS - 1)
-    nxt = np.where(tgt, plan.next_play[np.maximum(r, 0), m], m)
-    start = MONTH_START[np.minimum(nxt, N_MONTHS - 1)]
-    length = MONTH_START[np.minimum(nxt, N_MONTHS - 1) + 1] - start
-    moved = start + np.floor(g.random(len(day)) * length).astype(np.int64)
-    return nxt < N_MONTHS, np.where(nxt == m, day, moved)
+    return (account < 0) | (r < 0) | plan.active[np.maximum(r, 0), m]
 
 
 def _name_codes(n: int, g: np.random.Generator) -> np.ndarray:

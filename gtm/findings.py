@@ -157,16 +157,18 @@ def growth(plan: Plan | None) -> str:
     if plan.engaged_targets is None:
         return f"A {goal} goal cannot be traced to target accounts: a rate is missing or zero."
     needs = (f"A {goal} goal needs {format_field('customers', plan.customers)} customers from "
-             f"{format_field('engaged_targets', plan.engaged_targets)} engaged target accounts")
+             f"{format_field('engaged_targets', plan.engaged_targets)} engaged target accounts "
+             f"({fmt.count(plan.people_needed)} people)")
     if plan.feasible is None:
         return f"{needs}; the addressable market is unknown."
-    people, market = fmt.count(plan.people_needed), fmt.count(plan.addressable_people)
+    market = fmt.count(plan.addressable_people)
     if plan.feasible:
-        return f"{needs}: {people} people, {fmt.percent(plan.excess_ratio)} of the market."
+        return (f"{needs}: {fmt.percent(plan.excess_ratio)} of the {market} addressable, "
+                "so the market holds it.")
     if plan.excess_ratio is None:
-        return f"{needs}: {people} people, but the addressable market is empty."
-    return (f"{needs}: {people} people, but only {market} exist, "
-            f"{fmt.percent(plan.excess_ratio - 1)} more buyers than the market holds.")
+        return f"{needs}, but the addressable market is empty."
+    return (f"{needs}, but only {market} exist: {fmt.percent(plan.excess_ratio - 1)} more "
+            "buyers than the market holds.")
 
 
 def tornado(rows: list[dict], output: str) -> str:
@@ -252,8 +254,8 @@ def target_market(penetration: pd.DataFrame | None) -> str:
         return (f"{fmt.percent(last['penetration'])} of the {targets} target accounts were "
                 f"engaged in {month}.")
     start = f"{pd.Timestamp(first['month']):%b %Y}"
-    return (f"Engaged target accounts {moved_share(first['penetration'], last['penetration'])} "
-            f"of the {targets} between {start} and {month}.")
+    return (f"Target-account penetration {moved_share(first['penetration'], last['penetration'])}"
+            f" between {start} and {month} ({targets} target accounts).")
 
 
 def moved_share(before, after) -> str:

@@ -229,7 +229,6 @@ def demand_finding(df: pd.DataFrame) -> str:
     create = mix[mix["demand_type"] == DEMAND_LABELS["create"]].set_index("measure")["share"]
     if create.isna().all():
         return "No spend, leads, pipeline or new customers in this period"
-    parts = [f"{fmt.percent(create.get(m))} of {m.lower()}" for m in
-             ("Qualified pipeline", "New customers")]
-    return f"Demand creation took {fmt.percent(create.get('Spend'))} of spend and brought " \
-           f"{parts[0]} and {parts[1]}"
+    return (f"Demand creation: {fmt.percent(create.get('Spend'))} of spend, "
+            f"{fmt.percent(create.get('Qualified pipeline'))} of qualified pipeline, "
+            f"{fmt.percent(create.get('New customers'))} of new customers")

@@ -10,7 +10,9 @@ Sentences are plain text: pages escape them for Plotly or Markdown.
 
 from __future__ import annotations
 
+import html
 import math
+import textwrap
 
 import pandas as pd
 
@@ -62,6 +64,12 @@ def change(before, after) -> str:
     if abs(pct) < 0.005:
         return "held flat"
     return f"{'rose' if pct > 0 else 'fell'} {abs(pct) * 100:.0f} %"
+
+
+def chart_title(text: str, width: int = 70) -> str:
+    """A finding as a Plotly title: HTML-escaped (CRM text must not become markup) and
+    wrapped onto lines of at most `width` characters with <br>."""
+    return "<br>".join(html.escape(line) for line in textwrap.wrap(text, width)) or "&nbsp;"
 
 
 def _valid(df: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -196,6 +204,23 @@ def cheap_leads(cost_by_channel: pd.DataFrame) -> str:
     rank = int((cac["marketing_cac"] < cheapest.marketing_cac).sum()) + 1
     return (f"{lead} and ranks {ordinal(rank)} of {len(cac)} on marketing CAC "
             f"({fmt.money(cheapest.marketing_cac)})")
+
+
+def lead_to_customer(cost_by_channel: pd.DataFrame) -> str:
+    """Where a cheap lead turns into the most expensive customer: the largest marketing
+    CAC / CPL multiple, against the smallest. Input: cost.by_channel."""
+    rows = _valid(_valid(_channels_only(cost_by_channel), "cpl"), "marketing_cac")
+    rows = rows[rows["cpl"] > 0]
+    if rows.empty:
+        return "No channel has both leads and new customers in this period"
+    multiple = rows["marketing_cac"] / rows["cpl"]
+    worst, best = rows.loc[multiple.idxmax()], rows.loc[multiple.idxmin()]
+    text = (f"{cap(label(worst.channel))}: a {fmt.money(worst.cpl)} lead becomes a "
+            f"{fmt.money(worst.marketing_cac)} customer ({multiple.max():,.0f}x)")
+    if best.channel != worst.channel:
+        text += (f"; {label(best.channel)} converts spend best ({fmt.money(best.cpl)} lead, "
+                 f"{fmt.money(best.marketing_cac)} customer, {multiple.min():,.0f}x)")
+    return text
 
 
 def cost_ladder(values: dict) -> str:

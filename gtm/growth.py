@@ -404,6 +404,18 @@ SLIDER_KEYS = {"revenue_goal": "goal", "sale_price": "price", "win_rate": "win",
                "budget": "budget"}
 SOLVE_KEY = "solve"
 
+# What each slider means, for its help text (metrics.md "The growth equation").
+SLIDER_HELP = {
+    "revenue_goal": "New ARR to win from new business in a period like the one filtered.",
+    "sale_price": "Average amount of a won new-business deal.",
+    "win_rate": "Share of closed qualified opportunities that were won.",
+    "qualification_rate": "Qualified opportunities per engaged target account; above 100 % when "
+                          "accounts outside the target list also create pipeline.",
+    "cac": "Marketing and sales spend per new customer (blended CAC).",
+    "addressable_people": "Target accounts x buying-group size: the people the plan can reach.",
+    "budget": "Acquisition spend available; the revenue goal is solved from it (N = B / CAC).",
+}
+
 # Starting values when the data has no historical value (DECISIONS.md "Growth planner").
 FALLBACKS = {"revenue_goal": 1_000_000.0, "sale_price": 50_000.0, "win_rate": 0.20,
              "qualification_rate": 1.0, "cac": 50_000.0, "addressable_people": 1_000.0,

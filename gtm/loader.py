@@ -113,6 +113,7 @@ def _build(path: Path, sources: list[Source], messages: list[Message], raws: dic
             return None
         report("writing typed tables", 0.75)
         counts = _write_typed(con, files, report)
+        _write_raw_layer(con, files)
         _write_dataset_tables(con, files, counts)
         _write_meta(con, meta)
         report("saving the database file", 0.95)
@@ -129,7 +130,7 @@ def _read_all(con, sources, messages, raws, report) -> dict[str, RawFile]:
     done, files = 0, {}
     for src in sources:
         report(f"reading {src.path.name}", 0.7 * done / total)
-        raw_table = f"raw_{src.table}"
+        raw_table = f"load_{src.table}"  # a temp table: never written to the file
         raw = readers.read(con, src, raw_table)
         raws[src.table] = raw
         file_messages = list(raw.messages)
@@ -167,8 +168,8 @@ def _map_columns(src: Source, raw: RawRead, raw_table: str) -> tuple[RawFile, li
         messages.append(Message("warning", src.path.name, 1, None,
                                 f"column{'s' if len(unknown) > 1 else ''} "
                                 f"{', '.join(unknown)} not in the data contract: kept in "
-                                f"{raw_table} only, not used by the metrics"))
-    return RawFile(table, src.path.name, raw_table, mapping, raw.rows), messages
+                                f"raw_{src.table} only, not used by the metrics"))
+    return RawFile(table, src.path.name, raw_table, mapping, raw.rows, tuple(unknown)), messages
 
 
 def _missing_columns(src: Source, table: Table, mapping: dict, header: list[str]):
@@ -231,6 +232,18 @@ def _write_typed(con, files: dict[str, RawFile], report: Progress) -> dict[str, 
         counts[table.name] = con.execute(
             f"select count(*) from {table.name}").fetchall()[0][0]  # noqa: S608
     return counts
+
+
+def _write_raw_layer(con, files: dict[str, RawFile]) -> None:
+    """Persist raw_<table>: each row's source line and the columns outside the contract.
+
+    The full all-varchar copy stays a temp table: writing it too would double the file
+    and the load time, and everything in the contract is in the typed table already.
+    """
+    for name, rf in files.items():
+        cols = ", ".join(["_line", *(ident(c) for c in rf.unknown)])
+        con.execute(f"create table raw_{name} as select {cols} "  # noqa: S608
+                    f"from {ident(rf.raw_table)} order by _line")
 
 
 def _allowed_params(table: Table) -> dict:

@@ -170,7 +170,7 @@ def _csv_scan(con, src, raw_table, names, delimiter, encoding) -> list[tuple]:
         con.execute(f"drop table if exists {ident(t)}")
     columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
     con.execute(
-        f"""create table {ident(raw_table)} as
+        f"""create temp table {ident(raw_table)} as
             select (row_number() over ()) + 1 as _line, *
             from read_csv($path, columns = {columns}, header = true, delim = $delim,
                 quote = '"', escape = '"', auto_detect = false, encoding = $enc,
@@ -283,7 +283,7 @@ def _register_rows(con, raw_table: str, names: list[str], body) -> None:
             [cell_text(row[j]) if j < len(row) else None for _, row in body], pa.string())
     view = f"xlsx_{raw_table}"
     con.register(view, pa.table(columns))
-    con.execute(f"create table {ident(raw_table)} as select * from {ident(view)}")  # noqa: S608
+    con.execute(f"create temp table {ident(raw_table)} as select * from {ident(view)}")  # noqa: S608
     con.unregister(view)
 
 
@@ -315,7 +315,7 @@ def read_parquet(con, src: Source, raw_table: str) -> RawRead:
     names = unique_names(original)
     select = ", ".join(f"cast({ident(o)} as varchar) as {ident(n)}"
                        for o, n in zip(original, names, strict=True))
-    con.execute(f"""create table {ident(raw_table)} as
+    con.execute(f"""create temp table {ident(raw_table)} as
                     select row_number() over () as _line, {select}
                     from read_parquet($path)""", {"path": str(src.path)})  # noqa: S608
     rows = con.execute(f"select count(*) from {ident(raw_table)}").fetchall()[0][0]  # noqa: S608

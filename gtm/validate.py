@@ -141,6 +141,7 @@ class RawFile:
     raw_table: str  # e.g. raw_people
     columns: dict[str, str]  # contract column -> raw column name
     rows: int
+    unknown: tuple[str, ...] = ()  # columns outside the contract, kept in raw_<table>
 
 
 def _examples(rows, n_total: int, make) -> list[Message]:

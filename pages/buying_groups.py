@@ -47,7 +47,7 @@ def threading_charts(as_of) -> None:
     win.update_yaxes(tickformat=".0%", title="Win rate (won / closed)", rangemode="tozero")
     win.update_xaxes(title="Contacts on the deal")
     with left:
-        ui.show(ui.style(win, fa.threading_finding(df), as_of), key="threading-win")
+        ui.show(ui.style(win, fa.threading_finding(df), as_of, wrap=52), key="threading-win")
     cycle = go.Figure(go.Bar(
         x=names, y=shown["median_cycle_days"], marker_color=ui.MQL_GREY, name="Sales cycle",
         text=[fmt.days(d) for d in shown["median_cycle_days"]], textposition="outside",
@@ -55,7 +55,7 @@ def threading_charts(as_of) -> None:
     cycle.update_yaxes(title="Median days, qualified to won", rangemode="tozero")
     cycle.update_xaxes(title="Contacts on the deal")
     with right:
-        ui.show(ui.style(cycle, fa.cycle_finding(df), as_of), key="threading-cycle")
+        ui.show(ui.style(cycle, fa.cycle_finding(df), as_of, wrap=52), key="threading-cycle")
     st.caption("Closed new-business deals in the period, by distinct contacts on the deal "
                "(opportunity contacts).")
 
@@ -94,8 +94,9 @@ def single_threaded() -> None:
              column_config={
                  "opportunity_id": "Opportunity", "account_id": "Account id",
                  "account": "Account", "stage": "Stage at period end",
-                 "amount": st.column_config.NumberColumn("Amount", format="dollar"),
-                 "contacts": "Contacts", "close_date": "Close date"})
+                 "amount": st.column_config.NumberColumn("Amount", format="$%,.0f"),
+                 "contacts": "Contacts",
+                 "close_date": st.column_config.DateColumn("Close date", format="YYYY-MM-DD")})
 
 
 info = ui.dataset_info()

@@ -79,7 +79,8 @@ def run_load(files, currency: str) -> None:
         st.error("The loader is not installed in this build; nothing was changed.")
         return
     with tempfile.TemporaryDirectory(prefix="targetline-upload-") as tmp:
-        refusals = upload.stage([(f.name, f.getvalue()) for f in files], Path(tmp))
+        refusals = upload.stage([(f.name, f.getvalue()) for f in files], Path(tmp),
+                                limit_mb=st.get_option("server.maxUploadSize"))
         if refusals:
             st.error("Upload refused; the previous dataset is still served.\n\n"
                      + "\n".join(f"- {ui.esc(r)}" for r in refusals))
@@ -118,6 +119,8 @@ def show_upload() -> None:
     files = st.file_uploader("CRM extract", type=list(upload.ACCEPTED),
                              accept_multiple_files=True,
                              key=f"upload-{st.session_state.get(_UPLOADER, 0)}")
+    st.caption(f"Up to {st.get_option('server.maxUploadSize')} MB per file; load a bigger "
+               "extract with `python -m gtm load DIR` instead.")
     currency = st.selectbox("Currency of the money columns", ["USD", "EUR", "GBP"])
     if st.button("Check and load", type="primary", disabled=not files):
         run_load(files, currency)

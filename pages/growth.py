@@ -1,8 +1,214 @@
-"""Growth equation: placeholder page (its author replaces this file)."""
+"""Growth equation: what a revenue goal takes, and whether the market holds it.
 
+Marketing drags these sliders in pipeline reviews and pastes the link into QBR decks, so
+every slider and the solve-for choice is bound to the URL and starts at the historical value
+of the current filters. All arithmetic is gtm.growth's; this page reads state and renders.
+"""
+
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 import ui
+from gtm import findings, growth
+from gtm.growth import FIELD_LABELS, SOLVE_FOR, format_field
+from gtm.metrics.growth_inputs import historical, monthly_history
+from ui.links import Param, notices
 
-ui.header("Growth equation", "This page is being built.", ui.dataset_info())
-st.info("This page is being built.", icon=":material/construction:")
+BIND = "query-params"
+FORMATS = {"money": "$%,d", "percent": "%.1f %%", "count": "%,d"}
+_CHECKED = "_growth_link_checked"
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _band(history: pd.DataFrame) -> dict:
+    return growth.forecast_band(history)
+
+
+def _link_notices(specs: dict) -> list[str]:
+    """Link values the page will ignore (checked once per session, before the widgets)."""
+    if st.session_state.get(_CHECKED):
+        return []
+    st.session_state[_CHECKED] = True
+    raw = {k: st.query_params.get_all(k) for k in (*growth.SLIDER_KEYS.values(), "solve")}
+    labels = tuple(FIELD_LABELS[n] for n in SOLVE_FOR)
+    labels += SOLVE_FOR  # solve=budget is accepted too (see _accept_short_solve)
+    params = [Param(s.key, "int" if s.kind != "percent" else "float", low=s.low, high=s.high)
+              for s in specs.values()]
+    params.append(Param(growth.SOLVE_KEY, "choice", labels,
+                        unknown="expected one of " + ", ".join(SOLVE_FOR)))
+    found = notices({k: v for k, v in raw.items() if v}, params)
+    solve = (raw.get("solve") or [None])[-1]
+    if raw.get("budget") and solve not in (FIELD_LABELS["revenue_goal"], "revenue_goal"):
+        found.append(f"Ignored budget={raw['budget'][-1]} from the link: it only applies when "
+                     "solving for the revenue goal.")
+    return found
+
+
+def _slider(spec: growth.Slider, disabled: bool = False):
+    cast = float if spec.kind == "percent" else int
+    shown = format_field(spec.name, spec.historical)
+    value = st.slider(spec.label, cast(spec.low), cast(spec.high), cast(spec.default),
+                      cast(spec.step), format=FORMATS[spec.kind], key=spec.key, bind=BIND,
+                      disabled=disabled,
+                      help=f"{growth.SLIDER_HELP[spec.name]} Historical value in the current "
+                      f"filters: {shown}.")
+    if spec.note:
+        st.caption(f":material/info: {spec.note}")
+    return value
+
+
+def _accept_short_solve() -> bool:
+    """A hand-written link may name the quantity (solve=budget): take it as its label."""
+    raw = st.query_params.get_all(growth.SOLVE_KEY)
+    if raw and raw[-1] in SOLVE_FOR and growth.SOLVE_KEY not in st.session_state:
+        st.session_state[growth.SOLVE_KEY] = raw[-1]
+        return True
+    return False
+
+
+def _inputs(specs: dict) -> tuple[str, dict]:
+    """The solve-for choice and every slider value shown for it."""
+    # the default index is left out when the link's short name set the value (no double source)
+    index = None if _accept_short_solve() else SOLVE_FOR.index(growth.DEFAULT_SOLVE_FOR)
+    solve_for = st.radio("Solve for", SOLVE_FOR, index=index,
+                         format_func=FIELD_LABELS.get, key=growth.SOLVE_KEY, bind=BIND,
+                         help="The quantity computed from the others: every mode works "
+                         "forward from the revenue goal, except the revenue goal itself, "
+                         "which works back from the acquisition budget.")
+    values = {}
+    hidden = "revenue_goal" if solve_for == "revenue_goal" else "budget"  # output / unused
+    for name, spec in specs.items():
+        if name != hidden:
+            values[name] = _slider(spec)
+    return solve_for, values
+
+
+TILES = (*SOLVE_FOR, "excess_ratio")
+
+
+def _tiles(plan: growth.Plan) -> None:
+    """The plan in numbers, three to a row; the solved quantity says so."""
+    columns = st.columns(3)
+    for index, name in enumerate(TILES):
+        solved = name == plan.solve_for
+        how = f"Solved from the {findings.lower(FIELD_LABELS[plan.solved_from])}." \
+            if solved and plan.solved_from else None
+        columns[index % 3].metric(FIELD_LABELS[name], format_field(name, plan.value(name)),
+                                  delta="solved" if solved else None, delta_color="off",
+                                  delta_arrow="off", border=True, help=how)
+
+
+def _feasibility(plan: growth.Plan) -> None:
+    sentence = plan.notes[-1]
+    if plan.feasible is False:
+        st.error(f"**The plan needs more buyers than exist.** {sentence}",
+                 icon=":material/warning:")
+    elif plan.feasible:
+        st.success(sentence, icon=":material/check_circle:")
+    else:
+        st.warning(sentence, icon=":material/help:")
+
+
+def _funnel_chart(plan: growth.Plan, as_of) -> go.Figure:
+    names = ["customers", "qualified_opportunities", "engaged_targets", "people_needed"]
+    labels = [FIELD_LABELS[n] for n in names] + ["Addressable people (the market)"]
+    values = [plan.value(n) for n in names] + [plan.addressable_people]
+    over = plan.feasible is False
+    colours = [ui.PIPELINE_BLUE] * 3 + [ui.ACCENT if over else ui.PIPELINE_BLUE, ui.MQL_GREY]
+    text = [format_field(n, plan.value(n)) for n in names]
+    text.append(format_field("addressable_people", plan.addressable_people))
+    fig = go.Figure(go.Bar(y=labels, x=[0 if v is None else v for v in values],
+                           orientation="h", marker_color=colours, text=text,
+                           textposition="outside", cliponaxis=False, hoverinfo="skip"))
+    if plan.addressable_people is not None:
+        fig.add_vline(x=plan.addressable_people, line_dash="dash", line_color=ui.MQL_GREY)
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(title_text="count", rangemode="tozero")
+    return ui.style(fig, findings.growth(plan), as_of, height=340, wrap=85)
+
+
+def _tornado_chart(rows: list[dict], output: str, as_of) -> go.Figure:
+    fig = go.Figure()
+    for side, colour, name in (("low", ui.MQL_GREY, "Input −10 %"),
+                               ("high", ui.PIPELINE_BLUE, "Input +10 %")):
+        fig.add_trace(go.Bar(
+            y=[r["label"] for r in rows], x=[(r[side] or 0) - r["base"] for r in rows],
+            base=[r["base"] for r in rows], orientation="h", name=name, marker_color=colour,
+            text=[format_field(output, r[side]) for r in rows], textposition="outside",
+            cliponaxis=False, hoverinfo="skip"))
+    fig.update_yaxes(autorange="reversed")
+    if rows:
+        fig.add_vline(x=rows[0]["base"], line_color=ui.ACCENT)
+        ends = [r[side] for r in rows for side in ("low", "high") if r[side] is not None]
+        pad = (max(ends) - min(ends)) * 0.18 or 1
+        fig.update_xaxes(range=[min(ends) - pad, max(ends) + pad])
+    money = "x" if growth.FIELD_UNITS[output] == "usd" else ()
+    fig = ui.style(fig, findings.tornado(rows, output), as_of, money=money, height=300, wrap=62)
+    fig.update_layout(barmode="overlay", legend={"y": -0.12, "yanchor": "top"})
+    return fig
+
+
+def _band_chart(band: dict, trailing, as_of) -> go.Figure:
+    fig = go.Figure()
+    ahead = f"Next {band['months_ahead']} months (forecast)"
+    if trailing is not None:
+        fig.add_trace(go.Bar(y=["Last 12 months (actual)"], x=[trailing], orientation="h",
+                             marker_color=ui.MQL_GREY, text=[format_field(
+                                 "revenue_goal", trailing)], textposition="inside",
+                             hoverinfo="skip"))
+    fig.add_trace(go.Bar(y=[ahead], x=[band["p90"] - band["p10"]], base=[band["p10"]],
+                         orientation="h", marker_color=ui.PIPELINE_BLUE, opacity=0.85,
+                         hoverinfo="skip"))
+    fig.add_trace(go.Scatter(
+        y=[ahead] * 3, x=[band["p10"], band["p50"], band["p90"]], mode="markers+text",
+        marker={"symbol": "line-ns-open", "size": 30, "color": "white", "line": {"width": 3}},
+        text=[f"{k.upper()} {format_field('revenue_goal', band[k])}" for k in ("p10", "p50",
+                                                                             "p90")],
+        textposition=["bottom left", "top center", "bottom right"], cliponaxis=False,
+        hoverinfo="skip"))
+    fig.update_xaxes(rangemode="tozero")
+    fig.update_yaxes(autorange="reversed")
+    fig = ui.style(fig, findings.forecast(band, trailing), as_of, money="x", height=280, wrap=62)
+    fig.update_layout(showlegend=False, bargap=0.45)
+    return fig
+
+
+def main() -> None:
+    info = ui.dataset_info()
+    ui.header("Growth equation", "What a revenue goal takes (customers, qualified "
+              "opportunities, engaged target accounts, budget) and whether the market holds "
+              "it. Every slider starts at the historical value of the current filters.", info)
+    if not ui.need_tables(info, ["opportunities"], "the growth equation"):
+        return
+    with st.spinner("Reading the historical inputs…"):
+        hist = ui.view(historical)
+    specs = growth.sliders(hist)
+    for text in _link_notices(specs):
+        st.info(text, icon=":material/link_off:")
+    left, right = st.columns([1, 2.2], gap="large")
+    with left:
+        solve_for, values = _inputs(specs)
+    inputs = growth.plan_inputs(specs, values, int(hist["group_size"]), solve_for)
+    plan = growth.solve(inputs, solve_for)
+    rows = growth.sensitivity(inputs, solve_for)
+    with right:
+        _tiles(plan)
+        _feasibility(plan)
+        ui.show(_funnel_chart(plan, info["as_of"]), key="growth_funnel")
+    lower_left, lower_right = st.columns(2, gap="large")
+    with lower_left:
+        ui.show(_tornado_chart(rows, solve_for, info["as_of"]), key="growth_tornado")
+    with lower_right:
+        history = ui.view(monthly_history)
+        band = _band(history)
+        trailing = growth.trailing_new_arr(history)
+        if band["p50"] is None:
+            st.info(findings.forecast(band, trailing), icon=":material/query_stats:")
+        else:
+            ui.show(_band_chart(band, trailing, info["as_of"]), key="growth_band")
+            st.caption("Monte Carlo bootstrap (5,000 runs) of the monthly qualified volume, "
+                       "win rate and deal size of the last 24 months, drawn independently.")
+
+
+main()

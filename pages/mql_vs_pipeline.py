@@ -18,8 +18,20 @@ from gtm import findings_funnel as find
 from gtm import fmt
 from gtm.metrics import funnel
 
-KPIS = ["leads", "mqls", "qualified_opportunities", "qualified_pipeline", "qualified_win_rate",
-        "mql_to_customer_rate"]
+MQL_KPIS = ["leads", "mqls", "mql_to_customer_rate"]
+PIPELINE_KPIS = ["qualified_opportunities", "qualified_pipeline", "qualified_win_rate"]
+
+
+def styled(fig: go.Figure, finding: str, as_of, *, width: int = 62, height: int = 400,
+           **kwargs) -> go.Figure:
+    """ui.style with the finding wrapped over lines and the top margin to fit them."""
+    title = find.chart_title(finding, width)
+    ui.style(fig, title, as_of, height=height, **kwargs)
+    shown = [t for t in fig.data if t.showlegend is not False]
+    legend = 26 if fig.layout.showlegend is not False and len(shown) > 1 else 0
+    return fig.update_layout(margin_t=44 + 20 * title.count("<br>") + legend,
+                             title={"y": 1, "yref": "container", "yanchor": "top",
+                                    "pad": {"t": 14}})
 
 
 def lens_by_month(df: pd.DataFrame, as_of) -> go.Figure:
@@ -34,7 +46,8 @@ def lens_by_month(df: pd.DataFrame, as_of) -> go.Figure:
     fig.update_yaxes(tickprefix="$", tickformat="~s", row=2, col=1)
     fig.update_yaxes(rangemode="tozero")
     fig.update_traces(cliponaxis=False)
-    return ui.style(fig, escape(find.lens_by_month(df)), as_of, height=440)
+    fig.update_layout(showlegend=False)
+    return styled(fig, find.lens_by_month(df), as_of, height=480)
 
 
 def lens_by_channel(df: pd.DataFrame, as_of) -> go.Figure:
@@ -49,8 +62,7 @@ def lens_by_channel(df: pd.DataFrame, as_of) -> go.Figure:
     fig.update_traces(textposition="outside", cliponaxis=False)
     fig.update_layout(barmode="group", legend_traceorder="reversed")
     fig.update_xaxes(tickformat=".0%", showgrid=True)
-    return ui.style(fig, escape(find.lens_by_channel(df)), as_of,
-                    height=max(440, 60 * len(df) + 140))
+    return styled(fig, find.lens_by_channel(df), as_of, height=max(480, 52 * len(df) + 150))
 
 
 def ranking_slope(df: pd.DataFrame, as_of) -> go.Figure:
@@ -67,7 +79,8 @@ def ranking_slope(df: pd.DataFrame, as_of) -> go.Figure:
                         showlegend=False, hovertemplate=f"{escape(name)}: %{{x}} %{{y}}<extra></extra>")
     fig.update_yaxes(autorange="reversed", dtick=1, title="rank (1 = best)", showgrid=False)
     fig.update_xaxes(range=[-0.8, 1.8])
-    return ui.style(fig, escape(find.lens_ranking(df)), as_of, height=max(420, 38 * len(df) + 160))
+    return styled(fig, find.lens_ranking(df), as_of, width=48,
+                  height=max(420, 38 * len(df) + 160))
 
 
 def stage_chart(qs, threshold: float, as_of) -> go.Figure:
@@ -81,7 +94,7 @@ def stage_chart(qs, threshold: float, as_of) -> go.Figure:
                   annotation_position="top left")
     fig.update_yaxes(tickformat=".0%", rangemode="tozero", title="won / closed that reached it")
     title = find.qualified_stage(qs.stage, rates, threshold)
-    return ui.style(fig, escape(title), as_of, height=380)
+    return styled(fig, title, as_of, width=75, height=400)
 
 
 def activation_chart(df: pd.DataFrame, days: int, as_of) -> go.Figure:
@@ -93,7 +106,7 @@ def activation_chart(df: pd.DataFrame, days: int, as_of) -> go.Figure:
                 marker_color=ui.PIPELINE_BLUE, text=df["activated_signups"])
     fig.update_traces(textposition="outside", cliponaxis=False)
     fig.update_layout(barmode="group")
-    return ui.style(fig, escape(find.activation(df, days)), as_of, height=380)
+    return styled(fig, find.activation(df, days), as_of, width=70, height=400)
 
 
 def ranking_table(df: pd.DataFrame) -> None:
@@ -122,16 +135,17 @@ with st.spinner("Computing both lenses…"):
     by_channel = ui.view(funnel.by_channel)
     ranking = ui.view(funnel.channel_ranking)
 
-ui.kpi_row(KPIS + (["activation_rate"] if has_signups else []), now, before, info)
+ui.kpi_row(MQL_KPIS + (["activation_rate"] if has_signups else []), now, before, info)
+ui.kpi_row(PIPELINE_KPIS, now, before, info)
 prev = ui.previous_filter()
 st.caption(f"Deltas compare with {prev.start} to {prev.end}. Qualified = reached "
            f"**{ui.esc(qs.stage or 'a supplied qualified date')}** or later.")
 
 left, right = st.columns(2)
 with left:
-    ui.show(lens_by_month(by_month, as_of), key="lens-month")
+    ui.show(lens_by_month(by_month, as_of), key="chart-lens-month")
 with right:
-    ui.show(lens_by_channel(by_channel, as_of), key="lens-channel")
+    ui.show(lens_by_channel(by_channel, as_of), key="chart-lens-channel")
 
 st.subheader("Channel ranking under each lens", anchor=False)
 flattered = find.flattered_channels(ranking)
@@ -140,9 +154,11 @@ st.markdown("A channel is *flattered by the MQL lens* when it ranks at least max
             + (f" This period: **{ui.esc(flattered)}**." if flattered else ""))
 left, right = st.columns([2, 3])
 with left:
-    ui.show(ranking_slope(ranking, as_of), key="ranking-slope")
+    ui.show(ranking_slope(ranking, as_of), key="chart-ranking")
 with right:
     ranking_table(ranking)
+    st.caption("Marketing CAC is empty (n/a) for a channel with no new customer in the period; "
+               "such a channel ranks last on CAC.")
 
 st.subheader("The qualified stage", anchor=False)
 st.markdown(f"**{ui.esc(qs.stage or 'none')}** · {ui.esc(qs.how)}. Win rate by stage over the "
@@ -150,7 +166,7 @@ st.markdown(f"**{ui.esc(qs.stage or 'none')}** · {ui.esc(qs.how)}. Win rate by 
             "were won.")
 left, right = st.columns([3, 2])
 with left:
-    ui.show(stage_chart(qs, settings.qualified_threshold, as_of), key="stage-win-rates")
+    ui.show(stage_chart(qs, settings.qualified_threshold, as_of), key="chart-stages")
 with right:
     ui.table(qs.win_rates, "win rate by stage", key="download-stages", column_config={
         "win_rate": st.column_config.NumberColumn("win rate", format="percent"),
@@ -158,5 +174,14 @@ with right:
         "sort_order": "order"})
 
 st.subheader("Product-led: signups vs activated signups", anchor=False)
-if ui.need_tables(info, ["signups"], "signups vs activated signups"):
-    ui.show(activation_chart(by_month, settings.activation_days, as_of), key="activation")
+left, right = st.columns([3, 2])
+with left:
+    if ui.need_tables(info, ["signups"], "signups vs activated signups"):
+        ui.show(activation_chart(by_month, settings.activation_days, as_of),
+                key="chart-activation")
+with right:
+    st.markdown("**Both lenses by month**")
+    ui.table(by_month, "mqls and pipeline by month", key="download-lens-month", column_config={
+        "month": st.column_config.DateColumn("month", format="MMM YYYY"),
+        "qualified_pipeline": st.column_config.NumberColumn("qualified pipeline",
+                                                            format="$%,.0f")})

@@ -19,9 +19,15 @@ FLOW_KPIS = ["net_new_arr", "new_arr", "expansion_arr", "reactivation_arr", "con
 RETENTION_KPIS = ["nrr_12m", "grr_12m", "quick_ratio"]
 TRAILING = {"month": 12, "quarter": 8}
 # gains green, losses red; the lesser flows of each side in lighter shades
-FLOW_STYLE = {"new": (ui.GAIN_GREEN, 1.0), "expansion": (ui.GAIN_GREEN, 0.65),
-              "reactivation": (ui.GAIN_GREEN, 0.35), "contraction": (ui.LOSS_RED, 0.55),
+FLOW_STYLE = {"new": (ui.GAIN_GREEN, 1.0), "expansion": (ui.GAIN_GREEN, 0.6),
+              "reactivation": (ui.GAIN_GREEN, 0.3), "contraction": (ui.LOSS_RED, 0.5),
               "churn": (ui.LOSS_RED, 1.0)}
+
+
+def tint(colour: str, alpha: float) -> str:
+    """#RRGGBB at the given opacity, as an rgba() the legend shows too."""
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
 
 
 def kpis(info: dict) -> None:
@@ -62,10 +68,10 @@ def movements(grain: str, as_of) -> None:
         return
     fig = go.Figure()
     for flow in ("new", "expansion", "reactivation", "contraction", "churn"):
-        colour, opacity = FLOW_STYLE[flow]
+        colour, alpha = FLOW_STYLE[flow]
         sign = -1 if flow in ("contraction", "churn") else 1
         fig.add_bar(x=df["label"], y=sign * df[flow], name=fa.FLOW_LABELS[flow],
-                    marker={"color": colour, "opacity": opacity})
+                    marker={"color": tint(colour, alpha)})
     net = df["new"] + df["reactivation"] + df["expansion"] - df["contraction"] - df["churn"]
     fig.add_scatter(x=df["label"], y=net, name="Net new ARR", mode="lines+markers",
                     line={"color": ui.PIPELINE_BLUE, "width": 2})
@@ -87,11 +93,11 @@ def by_segment(as_of) -> None:
                 marker_color=ui.MQL_GREY, text=[fmt.percent(v) for v in df["grr_12m"]],
                 textposition="outside", cliponaxis=False)
     fig.add_hline(y=1, line={"color": ui.ACCENT, "dash": "dash", "width": 1},
-                  annotation_text="100 %: the base kept", annotation_position="top left")
+                  annotation_text="100 %: the base kept", annotation_position="top right")
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     ui.show(ui.style(fig, fa.segment_finding(df), as_of), key="segments")
     money = {c: st.column_config.NumberColumn(fa.FLOW_LABELS.get(c, "Net new ARR"),
-                                              format="dollar")
+                                              format="$%,.0f")
              for c in (*arr.FLOWS, "net_new_arr")}
     percent = {c: st.column_config.NumberColumn(label, format="percent")
                for c, label in (("nrr_12m", "NRR (12 months)"), ("grr_12m", "GRR (12 months)"))}

@@ -13,6 +13,7 @@ from gtm.metrics import market
 
 KPIS = ["target_account_penetration", "cost_per_target_account_reached"]
 TREND_MONTHS = 12
+MONEY = "$%,.0f"  # exact dollars in tables; charts read $1.2M
 DEMAND_COLOURS = {"Demand creation": ui.PIPELINE_BLUE, "Demand harvest": ui.ACCENT,
                   "Unassigned": ui.MQL_GREY}
 
@@ -40,12 +41,13 @@ def penetration_chart(trend, as_of) -> None:
         hovertemplate="%{x|%b %Y}: %{customdata[0]} of %{customdata[1]} target accounts"
                       "<extra></extra>"))
     fig.add_vrect(x0=flt.start, x1=flt.end, fillcolor=ui.MQL_GREY, opacity=0.12, line_width=0,
-                  annotation_text="selected period", annotation_position="top left")
+                  annotation_text="selected period", annotation_position="bottom left")
     fig.update_yaxes(tickformat=".0%", rangemode="tozero", title="Target accounts engaged")
     fig.update_xaxes(dtick="M1", tickformat="%b %Y")
     ui.show(ui.style(fig, fa.penetration_finding(trend), as_of), key="penetration")
     st.caption("Share of target accounts with an engaged person in each calendar month "
-               "(a touch in the month or a contact on a deal open in it).")
+               "(a touch in the month or a contact on a deal open in it). The headline counts "
+               "the whole selected period, so it is higher than any single month.")
 
 
 def reach_chart(info: dict, as_of) -> None:
@@ -60,15 +62,16 @@ def reach_chart(info: dict, as_of) -> None:
         text=[f"{fmt.money(c)} · {n} accounts" for c, n in
               zip(priced["cost_per_target_account_reached"], priced["target_accounts_reached"],
                   strict=True)], textposition="outside"))
-    fig.update_xaxes(title="Marketing spend per target account reached")
-    ui.show(ui.style(fig, fa.reach_finding(df), as_of, money="x",
+    top = priced["cost_per_target_account_reached"].max() if len(priced) else 0
+    fig.update_xaxes(range=[0, top * 1.35 if top else 1])
+    ui.show(ui.style(fig, fa.reach_finding(df), as_of, money="x", wrap=52,
                      height=140 + 34 * max(len(priced), 3)), key="reach")
     ui.table(df, "cost per target account reached", key="download-reach", column_config={
         "channel": "Channel",
-        "marketing_spend": st.column_config.NumberColumn("Marketing spend", format="dollar"),
+        "marketing_spend": st.column_config.NumberColumn("Marketing spend", format=MONEY),
         "target_accounts_reached": "Target accounts reached",
         "cost_per_target_account_reached": st.column_config.NumberColumn(
-            "Cost per target account reached", format="dollar")})
+            "Cost per target account reached", format=MONEY)})
 
 
 def demand_chart(as_of) -> None:
@@ -80,18 +83,18 @@ def demand_chart(as_of) -> None:
                   for m, v in zip(part["measure"], part["value"], strict=True)]
         fig.add_bar(x=part["measure"], y=part["share"], name=demand_type,
                     marker_color=DEMAND_COLOURS.get(demand_type, ui.MQL_GREY),
-                    text=[f"{fmt.percent(s)}<br>{v}" for s, v in
-                          zip(part["share"], values, strict=True)],
-                    textposition="outside", cliponaxis=False)
+                    text=[fmt.percent(s) for s in part["share"]], customdata=values,
+                    hovertemplate="%{x}: %{customdata} (%{text})<extra>" + demand_type
+                    + "</extra>", textposition="outside", cliponaxis=False)
     fig.update_layout(barmode="group")
     fig.update_yaxes(tickformat=".0%", rangemode="tozero", title="Share of the period's total")
-    ui.show(ui.style(fig, fa.demand_finding(df), as_of, height=420), key="demand")
+    ui.show(ui.style(fig, fa.demand_finding(df), as_of, height=420, wrap=52), key="demand")
     ui.table(df, "demand creation vs harvest", key="download-demand", column_config={
         "demand_type": "Demand type",
-        "spend": st.column_config.NumberColumn("Marketing spend", format="dollar"),
+        "spend": st.column_config.NumberColumn("Marketing spend", format=MONEY),
         "leads": "Leads",
         "qualified_pipeline": st.column_config.NumberColumn("Qualified pipeline",
-                                                            format="dollar"),
+                                                            format=MONEY),
         "qualified_opportunities": "Qualified opportunities",
         "new_customers": "New customers"})
     st.caption("Demand type from the campaign (first touch for leads), else the channel's "

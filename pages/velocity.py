@@ -1,8 +1,166 @@
-"""Velocity: placeholder page (its author replaces this file)."""
+"""Velocity and fail-fast: how fast pipeline qualifies, closes, and says no.
 
+Speed is a quality signal: a slow stage-0 clock, a long road to "no" and pipeline
+that has not moved in months all inflate the forecast. This page shows the clocks,
+the pipeline movement of the period, the stale deals to chase, and why leads are
+disqualified, by channel, as feedback to marketing.
+"""
+
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
+import gtm.metrics
 import ui
+from gtm import findings_funnel as find
+from gtm import fmt
+from gtm.metrics import velocity
 
-ui.header("Velocity", "This page is being built.", ui.dataset_info())
-st.info("This page is being built.", icon=":material/construction:")
+CLOCK_KPIS = ["stage0_days_median", "stage0_days_p75", "sales_cycle_days_median",
+              "sales_velocity_per_day"]
+NO_KPIS = ["time_to_no_days_median", "time_to_no_people_days_median", "stale_pipeline_amount",
+           "stale_pipeline_count"]
+FLOWS = {"all": "All new-business pipeline", "qualified": "Qualified pipeline only"}
+STEP_LABELS = {"opening": "Open at start", "created": "Created", "qualified": "Qualified",
+               "won": "Won", "lost": "Lost", "closing": "Open at end"}
+HEAT = [[0, "#F5F7FA"], [1, "#3E4C59"]]  # people (the MQL lens): greys
+
+
+def styled(fig: go.Figure, finding: str, as_of, *, width: int = 62, height: int = 400,
+           **kwargs) -> go.Figure:
+    """ui.style with the finding wrapped over lines and the top margin to fit them."""
+    title = find.chart_title(finding, width)
+    ui.style(fig, title, as_of, height=height, **kwargs)
+    shown = [t for t in fig.data if t.showlegend is not False]
+    legend = 26 if fig.layout.showlegend is not False and len(shown) > 1 else 0
+    return fig.update_layout(margin_t=44 + 20 * title.count("<br>") + legend,
+                             title={"y": 1, "yref": "container", "yanchor": "top",
+                                    "pad": {"t": 14}})
+
+
+def stage0_chart(df: pd.DataFrame, as_of) -> go.Figure:
+    months = [find.month(m) for m in df["month"]]
+    fig = go.Figure()
+    fig.add_bar(x=months, y=df["stage0_days_median"], name="Median", marker_color=ui.PIPELINE_BLUE,
+                text=[fmt.days(v) for v in df["stage0_days_median"]], textposition="outside",
+                cliponaxis=False)
+    fig.add_scatter(x=months, y=df["stage0_days_p75"], name="75th percentile", mode="markers",
+                    marker={"symbol": "line-ew-open", "size": 40, "color": ui.ACCENT,
+                            "line": {"width": 3}})
+    fig.update_yaxes(title="days from created to qualified", rangemode="tozero")
+    return styled(fig, find.slowest_stage0(df), as_of, height=420)
+
+
+def cycle_chart(df: pd.DataFrame, as_of) -> go.Figure:
+    months = [find.month(m) for m in df["month"]]
+    fig = go.Figure(go.Bar(x=months, y=df["sales_cycle_days_median"], name="Median sales cycle",
+                           marker_color=ui.PIPELINE_BLUE, customdata=df["won"],
+                           text=[fmt.days(v) for v in df["sales_cycle_days_median"]],
+                           textposition="outside", cliponaxis=False,
+                           hovertemplate="%{x}: %{y} days, %{customdata} won<extra></extra>"))
+    fig.update_yaxes(title="days from qualified to won", rangemode="tozero")
+    return styled(fig, find.cycle_range(df), as_of, height=420)
+
+
+def time_to_no_chart(df: pd.DataFrame, values: dict, as_of) -> go.Figure:
+    fig = go.Figure()
+    for kind, name, colour in (("person", "Disqualified leads", ui.MQL_GREY),
+                               ("opportunity", "Lost deals", ui.PIPELINE_BLUE)):
+        fig.add_histogram(x=df.loc[df["kind"] == kind, "days"], name=name, marker_color=colour,
+                          xbins={"start": 0, "size": 7}, opacity=0.8)
+    fig.update_layout(barmode="overlay")
+    fig.update_xaxes(title="days from created to no (weekly bins)")
+    fig.update_yaxes(title="count")
+    return styled(fig, find.time_to_no(values), as_of, height=420)
+
+
+def waterfall_chart(df: pd.DataFrame, as_of) -> go.Figure:
+    steps = df[df["kind"] != "note"]
+    sign = steps["kind"].map({"total": 1, "increase": 1, "decrease": -1})
+    measure = ["absolute", "relative", "relative", "relative", "total"]
+    fig = go.Figure(go.Waterfall(
+        x=[STEP_LABELS.get(s, s) for s in steps["step"]], y=steps["amount"] * sign,
+        measure=measure, text=[f"{fmt.money(a)} · {c:,} deals"
+                               for a, c in zip(steps["amount"], steps["count"], strict=True)],
+        textposition="outside", cliponaxis=False, connector={"line": {"color": "#C9D1D9"}},
+        totals={"marker": {"color": ui.PIPELINE_BLUE}},
+        increasing={"marker": {"color": "#5B8DB8"}}, decreasing={"marker": {"color": ui.ACCENT}}))
+    fig.update_layout(showlegend=False)
+    return styled(fig, find.pipeline_movement(df), as_of, width=75, height=440, money="y")
+
+
+def notes(df: pd.DataFrame) -> str:
+    rows = df.set_index("step")
+    pushed, overdue = rows.loc["pushed_out"], rows.loc["overdue"]
+    return (f"Of the pipeline open at the end, {fmt.money(pushed.amount)} ({pushed['count']:,} "
+            f"deals) had an expected close date inside the period and {fmt.money(overdue.amount)} "
+            f"({overdue['count']:,} deals) is overdue (expected close on or before the end).")
+
+
+def reasons_chart(df: pd.DataFrame, as_of) -> go.Figure:
+    grid = df.pivot_table(index="channel", columns="disqualified_reason", values="people",
+                          aggfunc="sum", fill_value=0)
+    grid = grid.loc[grid.sum(axis=1).sort_values().index,
+                    grid.sum(axis=0).sort_values(ascending=False).index]
+    fig = go.Figure(go.Heatmap(
+        z=grid.values, x=list(grid.columns), y=[find.label(c) for c in grid.index],
+        colorscale=HEAT, text=grid.values, texttemplate="%{text}", showscale=False,
+        hovertemplate="%{y} · %{x}: %{z} people<extra></extra>"))
+    fig.update_xaxes(side="bottom")
+    return styled(fig, find.disqualification(df), as_of, width=110,
+                  height=max(380, 34 * len(grid) + 160))
+
+
+def stale_table(df: pd.DataFrame) -> None:
+    ui.table(df, "stale pipeline", key="download-stale", height=min(420, 38 + 35 * len(df)),
+             column_config={
+                 "amount": st.column_config.NumberColumn("amount", format="$%,.0f"),
+                 "days_since_change": "days without a stage change",
+                 "close_date": st.column_config.DateColumn("expected close")})
+
+
+info = ui.dataset_info()
+ui.header("Velocity and fail-fast",
+          "How fast pipeline qualifies and closes, how fast a no arrives, and what has stopped "
+          "moving.", info)
+
+flt, settings = ui.current_filter(), ui.current_settings()
+as_of = flt.end
+with st.spinner("Timing the pipeline…"):
+    now = ui.cached(gtm.metrics.compute, flt, settings)
+    before = ui.cached(gtm.metrics.compute, ui.previous_filter(), settings)
+    stage0 = ui.view(velocity.stage0_by_month)
+    cycle = ui.view(velocity.cycle_by_month)
+    no = ui.view(velocity.time_to_no)
+ui.kpi_row(CLOCK_KPIS, now, before, info)
+ui.kpi_row(NO_KPIS, now, before, info)
+prev = ui.previous_filter()
+st.caption(f"Deltas compare with {prev.start} to {prev.end}. New-business deals only; medians "
+           "interpolate. Open is judged as of the period end.")
+
+left, right = st.columns(2)
+with left:
+    ui.show(stage0_chart(stage0, as_of), key="chart-stage0")
+with right:
+    ui.show(cycle_chart(cycle, as_of), key="chart-cycle")
+
+st.subheader("Pipeline movement", anchor=False)
+flow = st.segmented_control("Pipeline", list(FLOWS), format_func=FLOWS.get, default="all",
+                            key="flow", bind="query-params", required=True)
+waterfall = ui.view(velocity.pipeline_waterfall, flow == "qualified")
+ui.show(waterfall_chart(waterfall, as_of), key="chart-waterfall")
+st.caption(notes(waterfall) + " Opening + created − won − lost = closing, in amount and deals.")
+
+left, right = st.columns(2)
+with left:
+    ui.show(time_to_no_chart(no, now, as_of), key="chart-time-to-no")
+with right:
+    st.markdown(f"**{ui.esc(find.stale(now, settings.stale_days))}**")
+    stale_table(ui.view(velocity.stale_list, 200))
+
+st.subheader("Why leads are disqualified, by channel", anchor=False)
+reasons = ui.view(velocity.disqualification_reasons)
+if reasons.empty:
+    st.info("No lead was disqualified in this period.", icon=":material/info:")
+else:
+    ui.show(reasons_chart(reasons, as_of), key="chart-reasons")

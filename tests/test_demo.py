@@ -304,6 +304,71 @@ def test_target_market_is_small_and_engaged_by_bigger_groups(con):
     assert multi > 0.5 * one(con, "select count(*) from accounts")[0]
 
 
+@pytest.fixture(scope="module")
+def metrics_con(default_demo, tmp_path_factory):
+    """The default demo loaded by the real loader, for checks through gtm.metrics."""
+    from gtm import loader, store
+
+    out, _ = default_demo
+    db = tmp_path_factory.mktemp("demo_db") / "targetline.duckdb"
+    result = loader.load(out, db)
+    assert result.ok, [str(e) for e in result.errors]
+    c = store.connect(db)
+    yield c
+    c.close()
+
+
+def _market_params(con, start: date, end: date) -> dict:
+    from gtm.filters import Filter, Settings
+    from gtm.metrics import params, resolve_qualified_stage
+
+    settings = Settings()
+    return params(Filter(start, end), settings, resolve_qualified_stage(con, settings))
+
+
+def test_target_accounts_are_reached_partly_and_more_each_year(metrics_con):
+    """Through the real metrics: marketing reaches part of its target list in a quarter,
+    a bigger part over time, and covers the buying groups only partly."""
+    from gtm.filters import Filter
+    from gtm.metrics import compute, groups, market
+
+    values = compute(metrics_con, Filter(date(2026, 7, 1), date(2026, 9, 30)))
+    assert 0.2 < values["target_account_penetration"] < 0.9
+    assert 0.1 < values["avg_group_coverage"] < 0.8
+    assert 0.1 < values["avg_role_coverage"] < 0.8
+    first_year = market.penetration(
+        metrics_con, _market_params(metrics_con, date(2023, 11, 1), date(2024, 10, 31)))
+    last_year = market.penetration(
+        metrics_con, _market_params(metrics_con, date(2025, 11, 1), date(2026, 10, 31)))
+    assert last_year > first_year
+    monthly = market.penetration_by_month(
+        metrics_con, _market_params(metrics_con, date(2023, 11, 1), date(2026, 10, 31)))
+    assert monthly["penetration"].max() < 0.7  # never the whole list in one month
+    assert monthly["penetration"].tail(12).mean() > monthly["penetration"].head(12).mean()
+    # economic buyers and procurement are the buying-group roles marketing reaches least
+    p = _market_params(metrics_con, date(2026, 7, 1), date(2026, 9, 30))
+    coverage = groups.account_coverage(metrics_con, p)
+    roles = coverage[coverage["is_target"]][list(p["required_roles"])].mean()
+    assert set(roles.nsmallest(2).index) == {"economic_buyer", "procurement"}
+    engaged = coverage[coverage["is_target"]]["engaged_people"]
+    assert (engaged <= 2).sum() >= 10 and (engaged >= 7).sum() >= 10  # a wide spread
+
+
+def test_abm_channels_reach_target_accounts_cheapest(metrics_con):
+    """Cost per target account reached: outbound and events, the ABM channels, are the two
+    cheapest; paid search costs the most per target account or reaches none."""
+    from gtm.metrics import market
+
+    p = _market_params(metrics_con, date(2026, 7, 1), date(2026, 9, 30))
+    reach = market.cost_per_target_account_reached(metrics_con, p).set_index("channel")
+    cost = reach["cost_per_target_account_reached"].drop("unallocated").fillna(float("inf"))
+    assert set(cost.nsmallest(2).index) == {"outbound", "events"}
+    assert cost["paid_search"] == cost.max()
+    people = one(metrics_con, """select count(p.person_id) / count(distinct a.account_id)
+        from accounts as a left join people as p using (account_id) where a.is_target""")[0]
+    assert 8 <= people <= 20  # a target account has a real buying group's worth of people
+
+
 def test_arr_has_every_movement_including_a_reactivation(con):
     moves = one(con, """
         with

@@ -7,6 +7,7 @@ bar is on. Pages build Plotly figures freely and pass them through style()/show(
 
 from __future__ import annotations
 
+import textwrap
 from datetime import date
 from numbers import Real as numbers_Real
 
@@ -78,11 +79,25 @@ def _nice_ticks(top: float, count: int = 5) -> list[float]:
     return [step * i for i in range(int(top // step) + 2)]
 
 
+def wrap_title(title: str, width: int | None) -> str:
+    """Plotly titles never wrap: break a long finding into lines of about `width` chars."""
+    if not width or len(title) <= width:
+        return title
+    return "<br>".join(textwrap.wrap(title, width, break_long_words=False))
+
+
 def style(fig: go.Figure, title: str, as_of: date | str | None, *,
-          money: str | tuple[str, ...] = (), height: int = 380) -> go.Figure:
-    """Apply the house theme: finding as title, 'as of' note, money axes."""
-    fig.update_layout(**_layout(), height=height,
-                      title={"text": title, "x": 0, "xanchor": "left",
+          money: str | tuple[str, ...] = (), height: int = 380,
+          wrap: int | None = None) -> go.Figure:
+    """Apply the house theme: finding as title, 'as of' note, money axes.
+
+    wrap: break the title into lines of about that many characters (narrow charts)."""
+    text = wrap_title(title, wrap)
+    lines = text.count("<br>")
+    layout = _layout()
+    layout["margin"] = {**layout["margin"], "t": layout["margin"]["t"] + 26 * lines}
+    fig.update_layout(**layout, height=height + 26 * lines,
+                      title={"text": text, "x": 0, "xanchor": "left",
                              "font": {"size": 16, "color": TEXT}})
     _axis_style(fig)
     for axis in (money,) if isinstance(money, str) else money:

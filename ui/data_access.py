@@ -9,6 +9,7 @@ Streamlit runs every session in its own thread.
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import duckdb
@@ -63,12 +64,23 @@ def cached(fn, *args, **kwargs):
     return _cached_call(current, name, fn, args, kwargs)
 
 
+def _run_named(cur, fn_name: str, flt, settings, *args, **kwargs):
+    """metrics.run for a breakdown named 'module:qualname' (st.cache_data cannot hash a
+    function argument, but it can hash its name)."""
+    module, _, name = fn_name.partition(":")
+    fn = importlib.import_module(module)
+    for part in name.split("."):
+        fn = getattr(fn, part)
+    return metrics.run(cur, fn, flt, settings, *args, **kwargs)
+
+
 def view(fn, *args, flt=None, **kwargs):
     """A gtm breakdown `fn(con, p, *args)` for the current (or given) filter and settings, cached."""
     from ui.filters import current_filter, current_settings
 
     flt = flt or current_filter()
-    return cached(metrics.run, fn, flt, current_settings(), *args, **kwargs)
+    name = f"{fn.__module__}:{fn.__qualname__}"
+    return cached(_run_named, name, flt, current_settings(), *args, **kwargs)
 
 
 def require_frame() -> None:

@@ -25,6 +25,11 @@ DEFAULT_SETTINGS = Settings()
 # Query-parameter keys: part of every shared link, so never rename them.
 KEYS = ("period", "start", "end", "region", "segment", "channel", "motion",
         "stage", "threshold", "margin", "group", "lookback", "activation", "stale")
+# The pages' own link parameters (growth planner, Net ARR grain, velocity flow) and
+# Streamlit's: any other key in a link is named in a notice (tests/test_hostile_urls.py
+# checks this list against every bind= key in pages/).
+PAGE_KEYS = ("goal", "price", "win", "qual", "cac", "market", "budget", "solve", "grain",
+             "flow", "embed", "embed_options")
 
 # key, label, kind, low, high, step, Settings field
 NUMBER_SETTINGS = (
@@ -66,6 +71,11 @@ def _link_notices(info: dict, stages: list[str]) -> list[str]:
     """Sentences about link parameters that will be ignored (checked before the widgets)."""
     raw = _raw_params()
     found = notices(raw, _param_specs(info, stages))
+    unknown = [k for k in st.query_params if k not in KEYS and k not in PAGE_KEYS]
+    if unknown:
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        found.append(f"Ignored {', '.join(k[:40] for k in unknown[:5])}{more} from the link: "
+                     "not a Targetline link parameter.")
     period = (raw.get("period") or [None])[-1]
     for key in ("start", "end"):
         if raw.get(key) and period != periods.CUSTOM:
@@ -128,8 +138,10 @@ def render_sidebar(info: dict, stages: list[str]) -> tuple[Filter, Settings]:
     """Draw filters and settings, remember the view for this run, return it."""
     if not st.session_state.get(_CHECKED):  # a link is read once, when the session opens
         st.session_state[_CHECKED] = True
-        for text in _link_notices(info, stages):
-            st.info(text, icon=":material/link_off:")
+        from ui.layout import esc  # (ui.layout imports this module)
+
+        for text in _link_notices(info, stages):  # link text is hostile until escaped
+            st.info(esc(text), icon=":material/link_off:")
     with st.sidebar:
         period, start, end = _period_widgets(info)
         if end < start:

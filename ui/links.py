@@ -54,8 +54,13 @@ def _number_problem(value: str, param: Param) -> str | None:
     except ValueError:
         return "not a whole number" if param.kind == "int" else "not a number"
     if not math.isfinite(number) or not param.low <= number <= param.high:
-        return f"outside {param.low:g} to {param.high:g}"
+        return f"outside {_plain(param.low)} to {_plain(param.high)}"
     return None
+
+
+def _plain(number: float) -> str:
+    """15000000 (never 1.5e+07): the bound as a value the user could type into the link."""
+    return f"{number:f}".rstrip("0").rstrip(".")
 
 
 def notices(raw: dict[str, list[str]], params: list[Param]) -> list[str]:

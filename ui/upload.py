@@ -15,6 +15,17 @@ DATA_EXTENSIONS = (".csv", ".xlsx", ".parquet")
 ACCEPTED = ("csv", "xlsx", "parquet", "zip")
 MAX_UNZIPPED = 2 * 1024**3  # bytes: a CRM extract bigger than this is not an upload
 _JUNK = ("__MACOSX/", ".DS_Store")  # written by macOS "Compress", never data
+MB = 1024 * 1024  # Streamlit's server.maxUploadSize counts megabytes of 1024 * 1024 bytes
+
+
+def over_limit(name: str, size: int, limit_mb: float | None) -> str | None:
+    """'x.csv is 250 MB; the upload limit is 200 MB: load it with python -m gtm load DIR
+    instead', or None when size fits (or there is no limit)."""
+    if limit_mb is None or size <= limit_mb * MB:
+        return None
+    shown = f"{size / MB:.0f}" if size >= 10 * MB else f"{size / MB:.1f}"
+    return (f"{name} is {shown} MB; the upload limit is {limit_mb:g} MB: load it with "
+            "python -m gtm load DIR instead")
 
 
 def _plain(name: str) -> str | None:
@@ -68,10 +79,14 @@ def _write(target: Path, name: str, data: bytes, problems: list[str]) -> None:
     path.write_bytes(data)
 
 
-def stage(files: list[tuple[str, bytes]], target: Path) -> list[str]:
+def stage(files: list[tuple[str, bytes]], target: Path,
+          limit_mb: float | None = None) -> list[str]:
     """Write uploads (name, bytes) into target; return refusals (empty = staged)."""
     problems: list[str] = []
     for name, data in files:
+        if too_big := over_limit(name, len(data), limit_mb):
+            problems.append(too_big)
+            continue
         if name.lower().endswith(".zip") and _plain(name):
             try:
                 problems += _zip_members(data, name, target)

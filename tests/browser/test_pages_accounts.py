@@ -1,0 +1,29 @@
+"""Buying groups, Net ARR and Target market in a real browser: each opens from its URL with
+its charts drawn, and a link with the grain reopens the Net ARR page on that grain."""
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("path, charts", [("/buying-groups", 2), ("/net-arr", 3),
+                                          ("/target-market", 3)])
+def test_page_opens_from_its_url_with_charts(app, path, charts):
+    tab = app.open(path, charts=charts)
+    assert urlsplit(tab.url).path == path
+    assert tab.locator("[data-testid=stPlotlyChart]").count() >= charts
+    assert tab.locator("[data-testid=stException]").count() == 0
+    assert tab.locator("[data-testid=stMetric]").count() >= 3
+    app.screenshot("acct" + path.replace("/", "-"))
+
+
+def test_a_link_with_grain_reopens_net_arr_by_quarter(app):
+    tab = app.open("/net-arr?period=2026Q2&grain=Quarter", charts=3)
+    assert tab.get_by_role("radio", name="Quarter").is_checked()
+    assert "of 8 quarters" in tab.inner_text("[data-testid=stMain]")
+    assert parse_qs(urlsplit(tab.url).query)["grain"] == ["Quarter"]
+    tab.get_by_text("Month", exact=True).click()
+    tab.wait_for_function("new URL(location.href).searchParams.get('grain') !== 'Quarter'")
+    app.screenshot("acct-net-arr-quarter")
