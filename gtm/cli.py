@@ -66,16 +66,36 @@ def _add_load(sub) -> None:
                    "opportunities.csv and any optional tables (accounts, touches, ...)")
     p.add_argument("--currency", default="USD", help="currency of every amount (default USD)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
+    import_options(p)
     _db_option(p)
     p.set_defaults(handler=run_load)
 
 
+def import_options(p: argparse.ArgumentParser) -> None:
+    """Options of a Salesforce / HubSpot / mapped import (load and report take them)."""
+    p.add_argument("--source", choices=("salesforce", "hubspot", "canonical"), default=None,
+                   help="what DIR holds: Salesforce or HubSpot exports, or canonical files "
+                   "(default: detected from the file names and headers)")
+    p.add_argument("--mapping", type=Path, default=None, metavar="FILE",
+                   help="a mapping file (YAML) saying which file is which table and which "
+                   "column is which field, for any other CRM (default: DIR/mapping.yaml)")
+    p.add_argument("--mql-field", default=None, metavar="NAME",
+                   help="the lead/contact field holding the MQL date (e.g. MQL_Date__c)")
+    p.add_argument("--date-format", default=None, metavar="FORMAT",
+                   help="how the exports write dates when it cannot be told from the values, "
+                   "e.g. %%d/%%m/%%Y or %%m/%%d/%%Y")
+
+
 def run_load(args) -> int:
-    from gtm.loader import load
+    from gtm.importers import import_and_load
 
     db = Path(args.db or store.default_db_path())
-    result = load(args.dir, db, currency=args.currency,
-                  progress=None if args.quiet else _progress_printer())
+    imported, result = import_and_load(
+        args.dir, db, source=args.source, mapping_file=args.mapping, mql_field=args.mql_field,
+        date_format=args.date_format, currency=args.currency,
+        progress=None if args.quiet else _progress_printer())
+    if imported is not None:
+        print_recognised(imported, sys.stderr if not result.ok else sys.stdout)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr if not result.ok else sys.stdout)
     if not result.ok:
@@ -88,6 +108,12 @@ def run_load(args) -> int:
     for table, rows in result.row_counts.items():
         print(f"  {table:<22} {rows:>12,} rows")
     return 0
+
+
+def print_recognised(imported, stream) -> None:
+    print(f"source: {imported.source or 'not recognised'}", file=stream)
+    for name, what in imported.recognised.items():
+        print(f"  {name:<40} {what}", file=stream)
 
 
 def _progress_printer():

@@ -11,7 +11,8 @@ stories under the definitions of metrics.md:
 - events and outbound have the highest cost per lead but the lowest CAC, cheap
   paid leads the reverse;
 - deals with more of the buying group engaged win clearly more often;
-- a target market of limited size (~8 % of accounts);
+- a target-account list (~8 % of accounts) that marketing reaches only in
+  part, a little more each year, mostly through outbound and events;
 - ARR with new, expansion, contraction, churn and reactivation;
 - a product-led signup stream of which only some activate;
 - deals disqualified fast and others left stale for months.

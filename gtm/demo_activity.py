@@ -102,8 +102,8 @@ _LATER = np.array([[_T[t] for t in row] for row in (
     ("meeting", "web_visit", "meeting"), ("webinar_registered", "webinar_attended",
                                           "webinar_attended"),
     ("web_visit", "web_visit", "web_visit"), ("web_visit", "meeting", "web_visit"))])
-# Later touches' channel mix: target accounts are worked by outbound and events (ABM),
-# hardly ever reached by paid search.
+# Later touches' channel mix: target accounts are worked by outbound and events only (ABM),
+# so the other channels reach them only through the leads they bring in.
 MIX_TARGET = np.array([0.0, 0.0, 0.34, 0.0, 0.0, 0.66, 0.0, 0.0, 0.0, 0.0])
 MIX_OTHER = np.array([0.1, 0.1, 0.03, 0.17, 0.28, 0.02, 0.01, 0.08, 0.19, 0.02])
 NO_CAMPAIGN = (CH["organic"], CH["referral"])
@@ -164,7 +164,8 @@ def _journey(p: People, acc, camps, rows, lam, g) -> TouchBlock:
 
 
 def _deal_touches(part: dict, camps, g) -> TouchBlock:
-    """Meetings, calls and emails with the buying group while the deal is open."""
+    """Sales meetings, calls and emails (outbound) and event meetings (events) with the
+    buying group while the deal is open."""
     n_each = 1 + g.poisson(1.5, len(part["person"]))
     person = np.repeat(part["person"], n_each)
     start, end = np.repeat(part["start"], n_each), np.repeat(part["end"], n_each)

@@ -146,8 +146,8 @@ def contacts_wanted(seg: np.ndarray, target: np.ndarray, g) -> np.ndarray:
     """Buying-group size a deal engages: larger for bigger and target accounts."""
     n = len(seg)
     base = np.select([seg == 0, seg == 1], [1 + g.poisson(0.6, n), 1 + g.poisson(1.6, n)],
-                     2 + g.poisson(3.0, n))
-    return base + target * g.poisson(1.5, n)
+                     2 + g.poisson(3.5, n))
+    return base + target * g.poisson(2.5, n)
 
 
 def bucket(k: np.ndarray) -> np.ndarray:

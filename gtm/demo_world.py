@@ -1,4 +1,5 @@
-"""The demo company's fixed world: calendar, vocabulary, accounts and people.
+"""The demo company's fixed world: calendar, vocabulary, accounts, the months in which
+each target account is in play, and people.
 
 Split from gtm/demo.py so the generator reads as a pipeline of small, vectorised
 steps. Every date is an integer day offset from DEMO_START (numpy int arrays), so a
@@ -263,7 +264,7 @@ def _pick_accounts(acc: Accounts, channel: int, month: np.ndarray, g) -> np.ndar
     """Accounts for one channel's matched leads. Target accounts get people only in the
     months they are in play (LEADS_PER_PLAY a month, by TARGET_MIX channel); the other
     leads go to other accounts, bigger accounts getting more."""
-    n_play = np.bincount(np.nonzero(acc.plan.active)[1], minlength=N_MONTHS)
+    n_play = acc.plan.active.sum(axis=0)  # target accounts in play, per month
     count = np.bincount(month, minlength=N_MONTHS)
     want = LEADS_PER_PLAY * TARGET_MIX[channel] * n_play
     to_target = g.random(len(month)) < np.minimum(0.9, want / np.maximum(count, 1))[month]
@@ -275,7 +276,7 @@ def _pick_accounts(acc: Accounts, channel: int, month: np.ndarray, g) -> np.ndar
 
 
 def _other_weights(acc: Accounts, channel: int) -> np.ndarray:
-    volume = np.array([1.0, 2.5, 6.0])[acc.segment]
+    volume = np.array([1.0, 2.0, 3.5])[acc.segment]
     if CHANNELS[channel] in ("paid_search", "paid_social"):
         return np.array([2.0, 1.5, 1.0])[acc.segment]
     if CHANNELS[channel] == "outbound":

@@ -531,3 +531,12 @@ def trailing_new_arr(monthly: pd.DataFrame | Iterable[dict], months: int = 12) -
     if "won_amount" not in frame or len(frame) < months:
         return None
     return float(frame["won_amount"].tail(months).fillna(0).sum())
+
+
+def default_plan(historical: dict, solve_for: str = DEFAULT_SOLVE_FOR) -> Plan:
+    """The plan the growth page opens with: every slider at its default (the historical value
+    rounded to its step, or the fallback). The Overview reports its feasibility."""
+    specs = sliders(historical)
+    values = {name: spec.default for name, spec in specs.items()}
+    group_size = int(historical.get("group_size") or 1)
+    return solve(plan_inputs(specs, values, group_size, solve_for), solve_for)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from gtm import readers, store
+from gtm import readers, staging, store
 from gtm.contract import REQUIRED_TABLES, TABLES, Column, Table, create_table_sql
 from gtm.readers import RawRead, Source
 from gtm.validate import (
@@ -114,6 +114,7 @@ def _build(path: Path, sources: list[Source], messages: list[Message], raws: dic
         report("writing typed tables", 0.75)
         counts = _write_typed(con, files, report)
         _write_raw_layer(con, files)
+        staging.build(con, report)
         _write_dataset_tables(con, files, counts)
         _write_meta(con, meta)
         report("saving the database file", 0.95)
@@ -221,7 +222,7 @@ def _missing_tables(files: dict, raws: dict) -> list[Message]:
 def _write_typed(con, files: dict[str, RawFile], report: Progress) -> dict[str, int]:
     counts = {}
     for i, table in enumerate(TABLES.values()):
-        report(f"writing {table.name}", 0.75 + 0.2 * i / len(TABLES))
+        report(f"writing {table.name}", 0.75 + 0.12 * i / len(TABLES))
         con.execute(create_table_sql(table))
         rf = files.get(table.name)
         if rf is not None:

@@ -53,6 +53,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("--activation-days", type=int, default=DEFAULTS.activation_days)
     a("--stale-days", type=int, default=DEFAULTS.stale_days)
     a("--icp-threshold", type=float, default=DEFAULTS.icp_threshold)
+    from gtm.cli import import_options
+
+    import_options(parser)
 
 
 def _view(args) -> tuple[Filter, Settings]:
@@ -79,16 +82,19 @@ def run(args) -> int:
         return _report_db(args.db, flt, settings, args.format)
     with tempfile.TemporaryDirectory(prefix="targetline-report-") as tmp:
         db = Path(tmp) / "report.duckdb"
-        if not _load(Path(args.dir), db):
+        if not _load(Path(args.dir), db, args):
             return 1
         return _report_db(db, flt, settings, args.format)
 
 
-def _load(folder: Path, db: Path) -> bool:
-    """Load folder into db; print the loader's messages (file, line, column) if refused."""
-    from gtm.loader import load
+def _load(folder: Path, db: Path, args=None) -> bool:
+    """Load folder (canonical files or exports to import) into db; print the messages
+    (file, line, column) if refused."""
+    from gtm.importers import import_and_load
 
-    result = load(folder, db)
+    options = {k: getattr(args, k, None) for k in ("source", "mql_field", "date_format")}
+    _, result = import_and_load(folder, db, mapping_file=getattr(args, "mapping", None),
+                                **options)
     if not result.ok:
         for error in result.errors:
             print(f"error: {error}", file=sys.stderr)

@@ -1,6 +1,5 @@
 """Data: what is loaded, its history, loading a new extract, and the glossary."""
 
-import importlib
 import tempfile
 from pathlib import Path
 
@@ -71,16 +70,95 @@ def messages_frame(result) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["severity", "file", "line", "column", "problem"])
 
 
-def run_load(files, currency: str) -> None:
-    """Stage the uploads, run the loader with a progress bar, report every message."""
+SOURCES = {"Detect from the files": None, "Canonical files": "canonical",
+           "Salesforce exports": "salesforce", "HubSpot exports": "hubspot"}
+DATE_FORMATS = {"Read from the values": None, "US month/day/year (3/22/2024)": "%m/%d/%Y",
+                "European day/month/year (22/03/2024)": "%d/%m/%Y",
+                "German day.month.year (22.03.2024)": "%d.%m.%Y"}
+_PREVIEW = "_targetline_import_preview"
+
+
+def import_options() -> dict:
+    """Source, MQL field and date format for Salesforce, HubSpot and mapped exports."""
+    with st.expander("Salesforce, HubSpot or another CRM: import options"):
+        st.markdown("Upload the exports as they are (Data Loader or report CSVs for Salesforce; "
+                    "contacts, companies and deals for HubSpot). For any other CRM, add a "
+                    "`mapping.yaml` saying which file is which table (see the README).")
+        source = st.selectbox("What the files are", list(SOURCES))
+        mql = st.text_input("MQL date field (e.g. MQL_Date__c)", "").strip() or None
+        fmt = st.selectbox("Date format", list(DATE_FORMATS))
+    return {"source": SOURCES[source], "mql_field": mql, "date_format": DATE_FORMATS[fmt]}
+
+
+def _staged(files, tmp: Path) -> list[str]:
+    return upload.stage([(f.name, f.getvalue()) for f in files], tmp,
+                        limit_mb=st.get_option("server.maxUploadSize"))
+
+
+def _mapping_in(folder: Path) -> Path | None:
+    return next((p for p in sorted(folder.iterdir())
+                 if p.suffix.lower() in upload.MAPPING_EXTENSIONS), None)
+
+
+def preview_import(files, options: dict) -> None:
+    """What the upload was recognised as, the first rows of each canonical table and every
+    problem, before anything is loaded (computed once per upload and options)."""
+    from gtm import importers
+
+    key = (tuple((f.name, f.size) for f in files), tuple(options.items()))
+    cached = st.session_state.get(_PREVIEW)
+    if not cached or cached[0] != key:
+        with tempfile.TemporaryDirectory(prefix="targetline-preview-") as tmp:
+            folder = Path(tmp) / "in"
+            folder.mkdir()
+            refusals = _staged(files, folder)
+            result = None if refusals else importers.convert(
+                folder, Path(tmp) / "out", mapping_file=_mapping_in(folder), **options)
+            cached = (key, refusals, result, _previews(result))
+        st.session_state[_PREVIEW] = cached
+    _, refusals, result, previews = cached
+    if refusals or result is None:
+        return
+    show_preview(result, previews)
+
+
+def _previews(result) -> dict:
+    from gtm.importers.read import LINE, read_export
+
+    if result is None or not result.out_dir.is_dir():
+        return {}
+    return {p.stem: read_export(p).drop(columns=LINE).head(5)
+            for p in sorted(result.out_dir.iterdir()) if p.suffix.lower() in (".csv", ".xlsx",
+                                                                              ".parquet")}
+
+
+def show_preview(result, previews: dict) -> None:
+    st.markdown(f"**Detected source:** {ui.esc(result.source or 'not recognised')}")
+    recognised = pd.DataFrame([{"file": f, "recognised as": what}
+                               for f, what in result.recognised.items()])
+    if len(recognised):
+        st.dataframe(recognised, hide_index=True, width="stretch")
+    if previews:
+        st.caption("Preview: the first rows of each table the load will check")
+        for table, tab in zip(previews, st.tabs(list(previews)), strict=True):
+            with tab:
+                st.dataframe(previews[table], hide_index=True, width="stretch")
+    if result.messages:
+        (st.error if result.errors else st.warning)(
+            f"{len(result.errors)} problem(s) to fix before loading, {len(result.warnings)} "
+            "warning(s):" if result.errors else f"{len(result.warnings)} warning(s):")
+        ui.table(messages_frame(result), "import problems", key="download-import-problems")
+
+
+def run_load(files, currency: str, options: dict | None = None) -> None:
+    """Stage the uploads, convert exports if needed, load with a progress bar, report."""
     try:
-        loader = importlib.import_module("gtm.loader")
+        from gtm.importers import import_and_load
     except ImportError:
         st.error("The loader is not installed in this build; nothing was changed.")
         return
     with tempfile.TemporaryDirectory(prefix="targetline-upload-") as tmp:
-        refusals = upload.stage([(f.name, f.getvalue()) for f in files], Path(tmp),
-                                limit_mb=st.get_option("server.maxUploadSize"))
+        refusals = _staged(files, Path(tmp))
         if refusals:
             st.error("Upload refused; the previous dataset is still served.\n\n"
                      + "\n".join(f"- {ui.esc(r)}" for r in refusals))
@@ -88,7 +166,9 @@ def run_load(files, currency: str) -> None:
         bar = st.progress(0.0, text="Checking the extract")
         from ui.frame import progress_callback
 
-        result = loader.load(Path(tmp), currency=currency, progress=progress_callback(bar))
+        _, result = import_and_load(Path(tmp), mapping_file=_mapping_in(Path(tmp)),
+                                    currency=currency, progress=progress_callback(bar),
+                                    **(options or {}))
     bar.empty()
     report_load(result)
 
@@ -114,16 +194,21 @@ def show_upload() -> None:
             st.caption("Warnings (the load went through):")
             ui.table(flash[1], "load warnings", key="download-warnings")
     st.markdown("One file per table, named after it (`people.csv`, `opportunities.parquet`, "
-                "...), or one zip of those files. Only **people** and **opportunities** are "
-                "required. A refused load leaves the current dataset as it is.")
+                "...), or one zip of those files; or Salesforce / HubSpot exports as they are; "
+                "or any CRM's files with a `mapping.yaml`. Only **people** and "
+                "**opportunities** are required. A refused load leaves the current dataset as "
+                "it is.")
     files = st.file_uploader("CRM extract", type=list(upload.ACCEPTED),
                              accept_multiple_files=True,
                              key=f"upload-{st.session_state.get(_UPLOADER, 0)}")
     st.caption(f"Up to {st.get_option('server.maxUploadSize')} MB per file; load a bigger "
                "extract with `python -m gtm load DIR` instead.")
     currency = st.selectbox("Currency of the money columns", ["USD", "EUR", "GBP"])
+    options = import_options()
+    if files:
+        preview_import(files, options)
     if st.button("Check and load", type="primary", disabled=not files):
-        run_load(files, currency)
+        run_load(files, currency, options)
 
 
 def glossary() -> None:

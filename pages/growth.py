@@ -91,12 +91,9 @@ def _tiles(plan: growth.Plan) -> None:
     """The plan in numbers, three to a row; the solved quantity says so."""
     columns = st.columns(3)
     for index, name in enumerate(TILES):
-        solved = name == plan.solve_for
-        how = f"Solved from the {findings.lower(FIELD_LABELS[plan.solved_from])}." \
-            if solved and plan.solved_from else None
         columns[index % 3].metric(FIELD_LABELS[name], format_field(name, plan.value(name)),
-                                  delta="solved" if solved else None, delta_color="off",
-                                  delta_arrow="off", border=True, help=how)
+                                  delta="solved" if name == plan.solve_for else None,
+                                  delta_color="off", delta_arrow="off", border=True)
 
 
 def _feasibility(plan: growth.Plan) -> None:
@@ -124,7 +121,7 @@ def _funnel_chart(plan: growth.Plan, as_of) -> go.Figure:
     if plan.addressable_people is not None:
         fig.add_vline(x=plan.addressable_people, line_dash="dash", line_color=ui.MQL_GREY)
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title_text="count", rangemode="tozero")
+    fig.update_xaxes(rangemode="tozero")
     return ui.style(fig, findings.growth(plan), as_of, height=340, wrap=85)
 
 
@@ -141,11 +138,12 @@ def _tornado_chart(rows: list[dict], output: str, as_of) -> go.Figure:
     if rows:
         fig.add_vline(x=rows[0]["base"], line_color=ui.ACCENT)
         ends = [r[side] for r in rows for side in ("low", "high") if r[side] is not None]
-        pad = (max(ends) - min(ends)) * 0.18 or 1
+        pad = (max(ends) - min(ends)) * 0.35 or 1
         fig.update_xaxes(range=[min(ends) - pad, max(ends) + pad])
     money = "x" if growth.FIELD_UNITS[output] == "usd" else ()
-    fig = ui.style(fig, findings.tornado(rows, output), as_of, money=money, height=300, wrap=62)
-    fig.update_layout(barmode="overlay", legend={"y": -0.12, "yanchor": "top"})
+    fig = ui.style(fig, findings.tornado(rows, output), as_of, money=money, height=300, wrap=54)
+    fig.update_layout(barmode="overlay", legend={"y": -0.12, "yanchor": "top", "x": 0,
+                                                 "xref": "container", "orientation": "h"})
     return fig
 
 
@@ -161,15 +159,13 @@ def _band_chart(band: dict, trailing, as_of) -> go.Figure:
                          orientation="h", marker_color=ui.PIPELINE_BLUE, opacity=0.85,
                          hoverinfo="skip"))
     fig.add_trace(go.Scatter(
-        y=[ahead] * 3, x=[band["p10"], band["p50"], band["p90"]], mode="markers+text",
+        y=[ahead] * 3, x=[band["p10"], band["p50"], band["p90"]], mode="markers",
         marker={"symbol": "line-ns-open", "size": 30, "color": "white", "line": {"width": 3}},
-        text=[f"{k.upper()} {format_field('revenue_goal', band[k])}" for k in ("p10", "p50",
-                                                                             "p90")],
-        textposition=["bottom left", "top center", "bottom right"], cliponaxis=False,
-        hoverinfo="skip"))
-    fig.update_xaxes(rangemode="tozero")
+        hovertext=[f"{k.upper()} {format_field('revenue_goal', band[k])}"
+                   for k in ("p10", "p50", "p90")], hoverinfo="text"))
+    fig.update_xaxes(range=[0, max(band["p90"], trailing or 0) * 1.15])
     fig.update_yaxes(autorange="reversed")
-    fig = ui.style(fig, findings.forecast(band, trailing), as_of, money="x", height=280, wrap=62)
+    fig = ui.style(fig, findings.forecast(band, trailing), as_of, money="x", height=280, wrap=54)
     fig.update_layout(showlegend=False, bargap=0.45)
     return fig
 
@@ -184,9 +180,9 @@ def main() -> None:
     with st.spinner("Reading the historical inputs…"):
         hist = ui.view(historical)
     specs = growth.sliders(hist)
-    for text in _link_notices(specs):
-        st.info(text, icon=":material/link_off:")
-    left, right = st.columns([1, 2.2], gap="large")
+    for text in _link_notices(specs):  # link text is hostile: escaped (test_hostile_urls)
+        st.info(ui.esc(text), icon=":material/link_off:")
+    left, right = st.columns([1, 3], gap="medium")
     with left:
         solve_for, values = _inputs(specs)
     inputs = growth.plan_inputs(specs, values, int(hist["group_size"]), solve_for)
@@ -207,6 +203,9 @@ def main() -> None:
             st.info(findings.forecast(band, trailing), icon=":material/query_stats:")
         else:
             ui.show(_band_chart(band, trailing, info["as_of"]), key="growth_band")
+            for column, key in zip(st.columns(3), ("p10", "p50", "p90"), strict=True):
+                column.metric(f"{key.upper()}, next {band['months_ahead']} months",
+                              format_field("revenue_goal", band[key]), border=True)
             st.caption("Monte Carlo bootstrap (5,000 runs) of the monthly qualified volume, "
                        "win rate and deal size of the last 24 months, drawn independently.")
 

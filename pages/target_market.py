@@ -59,11 +59,11 @@ def reach_chart(info: dict, as_of) -> None:
     fig = go.Figure(go.Bar(
         y=[fa.label(c) for c in priced["channel"]], x=priced["cost_per_target_account_reached"],
         orientation="h", marker_color=ui.PIPELINE_BLUE, cliponaxis=False,
-        text=[f"{fmt.money(c)} · {n} accounts" for c, n in
+        text=[f"{fmt.money(c)} · {n} account{'' if n == 1 else 's'}" for c, n in
               zip(priced["cost_per_target_account_reached"], priced["target_accounts_reached"],
                   strict=True)], textposition="outside"))
     top = priced["cost_per_target_account_reached"].max() if len(priced) else 0
-    fig.update_xaxes(range=[0, top * 1.35 if top else 1])
+    fig.update_xaxes(range=[0, top * 1.5 if top else 1])
     ui.show(ui.style(fig, fa.reach_finding(df), as_of, money="x", wrap=52,
                      height=140 + 34 * max(len(priced), 3)), key="reach")
     ui.table(df, "cost per target account reached", key="download-reach", column_config={
@@ -71,7 +71,7 @@ def reach_chart(info: dict, as_of) -> None:
         "marketing_spend": st.column_config.NumberColumn("Marketing spend", format=MONEY),
         "target_accounts_reached": "Target accounts reached",
         "cost_per_target_account_reached": st.column_config.NumberColumn(
-            "Cost per target account reached", format=MONEY)})
+            "Cost per target reached", format=MONEY)})
 
 
 def demand_chart(as_of) -> None:
@@ -85,7 +85,7 @@ def demand_chart(as_of) -> None:
                     marker_color=DEMAND_COLOURS.get(demand_type, ui.MQL_GREY),
                     text=[fmt.percent(s) for s in part["share"]], customdata=values,
                     hovertemplate="%{x}: %{customdata} (%{text})<extra>" + demand_type
-                    + "</extra>", textposition="outside", cliponaxis=False)
+                    + "</extra>", textposition="outside", cliponaxis=False, constraintext="none")
     fig.update_layout(barmode="group")
     fig.update_yaxes(tickformat=".0%", rangemode="tozero", title="Share of the period's total")
     ui.show(ui.style(fig, fa.demand_finding(df), as_of, height=420, wrap=52), key="demand")

@@ -20,7 +20,8 @@ CLOCK_KPIS = ["stage0_days_median", "stage0_days_p75", "sales_cycle_days_median"
               "sales_velocity_per_day"]
 NO_KPIS = ["time_to_no_days_median", "time_to_no_people_days_median", "stale_pipeline_amount",
            "stale_pipeline_count"]
-FLOWS = {"all": "All new-business pipeline", "qualified": "Qualified pipeline only"}
+# The label is what a link carries (?flow=Qualified+only), so keep it short and stable.
+FLOWS = ("All deals", "Qualified only")
 STEP_LABELS = {"opening": "Open at start", "created": "Created", "qualified": "Qualified",
                "won": "Won", "lost": "Lost", "closing": "Open at end"}
 HEAT = [[0, "#F5F7FA"], [1, "#3E4C59"]]  # people (the MQL lens): greys
@@ -145,9 +146,10 @@ with right:
     ui.show(cycle_chart(cycle, as_of), key="chart-cycle")
 
 st.subheader("Pipeline movement", anchor=False)
-flow = st.segmented_control("Pipeline", list(FLOWS), format_func=FLOWS.get, default="all",
-                            key="flow", bind="query-params", required=True)
-waterfall = ui.view(velocity.pipeline_waterfall, flow == "qualified")
+flow = st.segmented_control("New-business pipeline", FLOWS, default=FLOWS[0], key="flow",
+                            bind="query-params", required=True,
+                            help="Qualified only: a deal enters the pipeline on its qualified date.")
+waterfall = ui.view(velocity.pipeline_waterfall, flow == FLOWS[1])
 ui.show(waterfall_chart(waterfall, as_of), key="chart-waterfall")
 st.caption(notes(waterfall) + " Opening + created − won − lost = closing, in amount and deals.")
 

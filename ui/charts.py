@@ -96,9 +96,10 @@ def style(fig: go.Figure, title: str, as_of: date | str | None, *,
     lines = text.count("<br>")
     layout = _layout()
     layout["margin"] = {**layout["margin"], "t": layout["margin"]["t"] + 26 * lines}
-    fig.update_layout(**layout, height=height + 26 * lines,
-                      title={"text": text, "x": 0, "xanchor": "left",
-                             "font": {"size": 16, "color": TEXT}})
+    title = {"text": text, "x": 0, "xanchor": "left", "font": {"size": 16, "color": TEXT}}
+    if lines:  # Plotly centres a title in the top margin: pin a wrapped one to the top
+        title.update(y=1, yref="container", yanchor="top", pad={"t": 14})
+    fig.update_layout(**layout, height=height + 26 * lines, title=title)
     _axis_style(fig)
     for axis in (money,) if isinstance(money, str) else money:
         money_axis(fig, axis)

@@ -16,7 +16,7 @@ import streamlit as st
 from gtm.filters import Filter, Settings
 from ui import periods
 from ui.data_access import require_frame
-from ui.links import Param, link_query, notices
+from ui.links import Param, link_query, notices, problem
 
 BIND = "query-params"
 MOTION_CHOICES = {"All": (), "Sales-led": ("sales_led",), "Product-led": ("product_led",)}
@@ -43,6 +43,7 @@ NUMBER_SETTINGS = (
 )
 _VIEW = "_targetline_view"
 _CHECKED = "_targetline_link_checked"
+_UNBOUND = "_targetline_unbound"  # settings whose link value was refused, this session
 
 
 def _param_specs(info: dict, stages: list[str]) -> list[Param]:
@@ -70,7 +71,14 @@ def _raw_params() -> dict[str, list[str]]:
 def _link_notices(info: dict, stages: list[str]) -> list[str]:
     """Sentences about link parameters that will be ignored (checked before the widgets)."""
     raw = _raw_params()
-    found = notices(raw, _param_specs(info, stages))
+    specs = _param_specs(info, stages)
+    found = notices(raw, specs)
+    unbound = st.session_state.setdefault(_UNBOUND, set())
+    for spec in specs:
+        if spec.kind != "multi" and raw.get(spec.key) and problem(spec, raw[spec.key]):
+            _drop_param(spec.key)
+            if spec.kind in ("int", "float"):  # Streamlit 1.67 raises seeding lookback=inf
+                unbound.add(spec.key)  # so this session draws it unbound (never seeded)
     unknown = [k for k in st.query_params if k not in KEYS and k not in PAGE_KEYS]
     if unknown:
         more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
@@ -86,6 +94,13 @@ def _link_notices(info: dict, stages: list[str]) -> list[str]:
             except Exception:  # already bound to a date widget: Streamlit owns it
                 pass
     return found
+
+
+def _drop_param(key: str) -> None:
+    try:
+        del st.query_params[key]
+    except Exception:  # already bound to a widget: Streamlit owns it
+        pass
 
 
 def _period_widgets(info: dict) -> tuple[str, date, date]:
@@ -129,8 +144,9 @@ def _settings_widgets(stages: list[str]) -> Settings:
         for key, label, kind, low, high, step, field in NUMBER_SETTINGS:
             default = getattr(DEFAULT_SETTINGS, field)
             cast = int if kind == "int" else float
+            bind = None if key in st.session_state.get(_UNBOUND, ()) else BIND
             values[field] = st.number_input(label, cast(low), cast(high), cast(default),
-                                            cast(step), key=key, bind=BIND)
+                                            cast(step), key=key, bind=bind)
     return Settings(qualified_stage=stage, **values)
 
 
@@ -141,7 +157,7 @@ def render_sidebar(info: dict, stages: list[str]) -> tuple[Filter, Settings]:
         from ui.layout import esc  # (ui.layout imports this module)
 
         for text in _link_notices(info, stages):  # link text is hostile until escaped
-            st.info(esc(text), icon=":material/link_off:")
+            st.info(esc(text).replace(".", "\\."), icon=":material/link_off:")  # no www. links
     with st.sidebar:
         period, start, end = _period_widgets(info)
         if end < start:
@@ -202,7 +218,9 @@ def _link_values(info: dict) -> tuple[dict, dict]:
 def share_link(page_path: str = "") -> str:
     """The URL of this exact view (page + every non-default filter and setting)."""
     values, defaults = _link_values(_view()["info"])
-    query = urlencode(link_query(values, defaults))
+    page_params = [(k, v) for k in st.query_params if k not in KEYS  # the page's own widgets
+                   for v in st.query_params.get_all(k)]
+    query = urlencode(link_query(values, defaults) + page_params)
     try:
         parts = urlsplit(st.context.url or "")
         base = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""

@@ -12,7 +12,8 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 DATA_EXTENSIONS = (".csv", ".xlsx", ".parquet")
-ACCEPTED = ("csv", "xlsx", "parquet", "zip")
+MAPPING_EXTENSIONS = (".yaml", ".yml")  # a column mapping (gtm/importers/mapping.py)
+ACCEPTED = ("csv", "xlsx", "parquet", "zip", "yaml", "yml")
 MAX_UNZIPPED = 2 * 1024**3  # bytes: a CRM extract bigger than this is not an upload
 _JUNK = ("__MACOSX/", ".DS_Store")  # written by macOS "Compress", never data
 MB = 1024 * 1024  # Streamlit's server.maxUploadSize counts megabytes of 1024 * 1024 bytes
@@ -40,7 +41,7 @@ def _check_name(name: str, where: str) -> str | None:
     if _plain(name) is None:
         return (f"{where}{name!r} is not a plain file name (folders and '..' are refused); "
                 "zip the files themselves, not a folder")
-    if not name.lower().endswith(DATA_EXTENSIONS):
+    if not name.lower().endswith(DATA_EXTENSIONS + MAPPING_EXTENSIONS):
         return f"{where}{name!r} is not a CSV, XLSX or Parquet file"
     return None
 
@@ -98,6 +99,6 @@ def stage(files: list[tuple[str, bytes]], target: Path,
             problems.append(problem)
         else:
             _write(target, name, data, problems)
-    if not problems and not any(target.iterdir()):
+    if not problems and not any(p.suffix.lower() in DATA_EXTENSIONS for p in target.iterdir()):
         problems.append("no CSV, XLSX or Parquet file was uploaded")
     return problems

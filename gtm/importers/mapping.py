@@ -40,6 +40,7 @@ from gtm.importers.read import LINE
 from gtm.validate import Message
 
 FILE = "_file"
+DERIVED = {"opportunities": ("is_closed", "is_won"), "people": ("channel",)}  # filled in later
 MONEY_RE = re.compile(r"^(?:[A-Z]{3}\s*|[$€£¥]\s*)?(-?[\d,]*\.?\d+)(?:\s*[A-Z]{3})?$")
 
 
@@ -85,6 +86,7 @@ class Extract:
     filemap: FileMap
     frame: pd.DataFrame
     columns: dict[str, str]  # field -> header as written
+    raw: pd.DataFrame | None = None  # the file as read (for columns a mapping cannot name)
 
 
 # --- YAML --------------------------------------------------------------------------
@@ -132,7 +134,8 @@ def _contract_kinds(table: str) -> dict[str, tuple[str, ...]]:
     cols = TABLES[table].columns
     return {"dates": tuple(c.name for c in cols if c.type in ("date", "timestamp")),
             "money": tuple(c.name for c in cols if c.type in ("money", "number")),
-            "required": tuple(c.name for c in cols if c.required)}
+            "required": tuple(c.name for c in cols if c.required
+                              and c.name not in DERIVED.get(table, ()))}
 
 
 def _strings(value) -> list[str]:
@@ -204,15 +207,15 @@ def extract(fm: FileMap, file: str, raw: pd.DataFrame, mapping: Mapping,
     if missing:
         return None
     frame = pd.DataFrame({LINE: raw[LINE], FILE: file})
-    for f, col in columns.items():
-        frame[f] = raw[col]
+    for f, cols in picks.items():  # several present candidates: the first non-empty value
+        frame[f] = raw[cols].bfill(axis=1).iloc[:, 0] if len(cols) > 1 else raw[cols[0]]
     for f, value in fm.defaults.items():
         frame[f] = frame[f].fillna(value) if f in frame else value
     ok = _ambiguous(fm, file, raw, picks, frame, columns, mapping, messages)
     _values(fm, frame)
     ok = _dates(fm, file, frame, columns, mapping, messages) and ok
     _money(fm, frame)
-    return Extract(file, fm, frame, columns) if ok else None
+    return Extract(file, fm, frame, columns, raw) if ok else None
 
 
 def _resolve(fm: FileMap, header: list[str]):

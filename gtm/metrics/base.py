@@ -86,17 +86,17 @@ resolved_stages as (
 )
 """
 
-# Motion of an account: product-led when any signup belongs to it (DECISIONS.md).
-# A target account: `is_target` where given, else fit_score >= the ICP threshold.
-# Account dimension filters drop records without a known account only when active.
+# Motion and each person's account dimensions come from the int_ tables the loader
+# builds (gtm/staging.py). A target account: `is_target` where given, else fit_score >=
+# the ICP threshold. Account dimension filters drop records without a known account
+# only when active. f_touches has `touch_day` (a date): filter windows on it, so DuckDB
+# reads only the row groups of that window.
 FILTERED = STAGES + """,
 accounts_m as (
     select
         a.*,
-        case when a.account_id in (select account_id from signups where account_id is not null)
-            then 'product_led' else 'sales_led' end as motion,
         coalesce(a.is_target, a.fit_score >= $icp_threshold, false) as is_target_account
-    from accounts as a
+    from int_accounts as a
 ),
 
 f_accounts as (
@@ -109,14 +109,9 @@ f_accounts as (
 people_m as (
     select
         p.*,
-        a.region,
-        a.segment,
-        coalesce(a.is_target_account, false) as is_target_account,
-        coalesce(a.motion, case when p.person_id in
-            (select person_id from signups where person_id is not null)
-            then 'product_led' else 'sales_led' end) as motion
-    from people as p
-    left join accounts_m as a on a.account_id = p.account_id
+        coalesce(p.account_is_target, p.account_fit_score >= $icp_threshold, false)
+            as is_target_account
+    from int_people as p
 ),
 
 f_people as (
@@ -156,12 +151,14 @@ f_opps as (
 ),
 
 f_touches as (
-    select t.*, p.account_id, p.buying_role, p.is_target_account
-    from touches as t
-    join people_m as p on p.person_id = t.person_id
-    where ($regions is null or list_contains($regions, p.region))
-      and ($segments is null or list_contains($segments, p.segment))
-      and ($motions is null or list_contains($motions, p.motion))
+    select
+        t.*,
+        coalesce(t.account_is_target, t.account_fit_score >= $icp_threshold, false)
+            as is_target_account
+    from int_touches as t
+    where ($regions is null or list_contains($regions, t.region))
+      and ($segments is null or list_contains($segments, t.segment))
+      and ($motions is null or list_contains($motions, t.motion))
       and ($channels is null or list_contains($channels, t.channel))
 ),
 

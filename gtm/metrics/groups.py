@@ -28,8 +28,8 @@ lookback_people as (
     select t.account_id, t.person_id, t.buying_role as role
     from f_touches as t
     where t.account_id is not null
-      and cast(t.touch_date as date) > $end - $lookback_days
-      and cast(t.touch_date as date) <= $end
+      and t.touch_day > $end - $lookback_days
+      and t.touch_day <= $end
 ),
 
 deal_people as (

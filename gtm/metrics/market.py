@@ -63,10 +63,10 @@ def _default_type(column: str) -> str:
 
 ENGAGED_IN_PERIOD = FILTERED + """,
 period_engaged as (
-    select account_id, cast(touch_date as date) as engaged_on, cast(touch_date as date) as until
+    select account_id, touch_day as engaged_on, touch_day as until
     from f_touches
     where account_id is not null
-      and cast(touch_date as date) between $start and $end
+      and touch_day between $start and $end
     union all
     select o.account_id, greatest(o.created_date, $start),
         least(coalesce(case when o.is_closed then o.close_date end, $end), $end)
@@ -138,7 +138,7 @@ channel_reach as (
     select channel, count(distinct account_id) as target_accounts_reached
     from f_touches
     where is_target_account and account_id is not null
-      and cast(touch_date as date) between $start and $end
+      and touch_day between $start and $end
     group by 1
 )
 
@@ -163,7 +163,7 @@ select
     (select sum(amount) from period_spend where function = 'marketing')
     / nullif((select count(distinct account_id) from f_touches
               where is_target_account and account_id is not null
-                and cast(touch_date as date) between $start and $end), 0)
+                and touch_day between $start and $end), 0)
 """
 
 
@@ -189,18 +189,11 @@ spend_typed as (
     group by 1
 ),
 
-first_touch as (
-    select person_id, first(campaign_id order by touch_date, campaign_id) as campaign_id
-    from touches
-    group by person_id
-),
-
 leads_typed as (
     select coalesce(ct.demand_type, {_default_type('p.channel')}, 'unassigned') as demand_type,
         count(*) as leads
     from f_people as p
-    left join first_touch as ft on ft.person_id = p.person_id
-    left join campaign_types as ct on ct.campaign_id = ft.campaign_id
+    left join campaign_types as ct on ct.campaign_id = p.first_touch_campaign_id
     where p.created_date between $start and $end
     group by 1
 ),

@@ -24,6 +24,6 @@ def test_a_link_with_grain_reopens_net_arr_by_quarter(app):
     assert tab.get_by_role("radio", name="Quarter").is_checked()
     assert "of 8 quarters" in tab.inner_text("[data-testid=stMain]")
     assert parse_qs(urlsplit(tab.url).query)["grain"] == ["Quarter"]
+    app.screenshot("acct-net-arr-quarter")
     tab.get_by_text("Month", exact=True).click()
     tab.wait_for_function("new URL(location.href).searchParams.get('grain') !== 'Quarter'")
-    app.screenshot("acct-net-arr-quarter")
