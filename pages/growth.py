@@ -18,6 +18,7 @@ from ui.links import Param, notices
 BIND = "query-params"
 FORMATS = {"money": "$%,d", "percent": "%.1f %%", "count": "%,d"}
 _CHECKED = "_growth_link_checked"
+BAND_TILES = (("p10", "P10 (low case)"), ("p50", "P50 (median)"), ("p90", "P90 (high case)"))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -203,9 +204,9 @@ def main() -> None:
             st.info(findings.forecast(band, trailing), icon=":material/query_stats:")
         else:
             ui.show(_band_chart(band, trailing, info["as_of"]), key="growth_band")
-            for column, key in zip(st.columns(3), ("p10", "p50", "p90"), strict=True):
-                column.metric(f"{key.upper()}, next {band['months_ahead']} months",
-                              format_field("revenue_goal", band[key]), border=True)
+            for column, (key, what) in zip(st.columns(3), BAND_TILES, strict=True):
+                column.metric(what, format_field("revenue_goal", band[key]), border=True,
+                              help=f"New ARR over the next {band['months_ahead']} months.")
             st.caption("Monte Carlo bootstrap (5,000 runs) of the monthly qualified volume, "
                        "win rate and deal size of the last 24 months, drawn independently.")
 

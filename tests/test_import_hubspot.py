@@ -103,7 +103,7 @@ def test_deal_without_company_says_what_to_fix_and_keeps_the_dataset(tmp_path):
     _, loaded = import_and_load(folder, db)
     assert not loaded.ok and store.current_version(db) == before
     (m,) = loaded.errors
-    assert (m.file, m.line, m.column) == (DEALS, 5, "account_id")
+    assert (m.file, m.line, m.column) == (DEALS, 5, "associatedcompanyid")
     assert "deal '5004' has no associated company" in m.text
     assert "associate it with a company in HubSpot" in m.text
 

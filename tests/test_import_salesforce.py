@@ -183,7 +183,7 @@ def test_deal_without_account_is_refused_and_the_dataset_is_kept(tmp_path):
     imported, loaded = import_and_load(folder, db)
     assert not loaded.ok and store.current_version(db) == before
     (m,) = loaded.errors
-    assert (m.file, m.line, m.column) == ("extract.csv", 5, "account_id")
+    assert (m.file, m.line, m.column) == ("extract.csv", 5, "AccountId")
     assert "has no AccountId" in m.text and "export again" in m.text
 
 

@@ -30,7 +30,9 @@ def safe_csv(df: pd.DataFrame) -> bytes:
         if not (pd.api.types.is_numeric_dtype(out[column])
                 or pd.api.types.is_datetime64_any_dtype(out[column])):
             out[column] = out[column].map(neutralise)
-    return out.to_csv(index=False).encode("utf-8")
+    # CRLF line ends make the csv writer quote every cell holding a CR or LF: with "\n"
+    # a bare CR inside a cell would start a new spreadsheet row (a formula past the quote).
+    return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
 
 
 def _file_name(name: str) -> str:

@@ -123,9 +123,10 @@ def _people(contacts: pd.DataFrame) -> pd.DataFrame:
 def _deals(parts, contacts, out: Output, messages, provided) -> None:
     deals = pd.concat([e.frame for e in parts], ignore_index=True)
     deals["account_id"] = [first_id(v) for v in deals["account_id"]]
+    header = parts[0].columns.get("account_id", "account_id")
     for _, row in deals[deals["account_id"].isna()].head(5).iterrows():
         messages.append(Message(
-            "error", row[FILE], int(row[LINE]), "account_id",
+            "error", row[FILE], int(row[LINE]), header,
             f"deal '{row['opportunity_id']}' has no associated company: every deal needs an "
             "account; associate it with a company in HubSpot (or remove it) and export again"))
     deals["stage"] = [_label(s) for s in deals["stage"]]

@@ -299,7 +299,7 @@ def _opportunities(opps, history, stages: StageList, out: Output, messages) -> N
 
 def _no_account(opps: pd.DataFrame, messages: list[Message], text: str) -> None:
     for _, row in opps[opps["account_id"].isna()].head(5).iterrows():
-        messages.append(Message("error", row[FILE], int(row[LINE]), "account_id",
+        messages.append(Message("error", row[FILE], int(row[LINE]), "AccountId",
                                 f"deal '{row['opportunity_id']}' {text}"))
 
 

@@ -1,6 +1,8 @@
 """MQLs vs pipeline, CAC vs CPL and Velocity in a real browser: each opens from its URL
 with its charts drawn, and the velocity page's pipeline view reopens from a link."""
 
+import re
+
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -25,9 +27,15 @@ def test_velocity_link_reopens_the_qualified_pipeline_view(app):
     tab = app.open("/velocity?flow=Qualified+only", charts=5)
     chosen = tab.get_by_role("radio", name="Qualified only")
     assert chosen.get_attribute("aria-checked") == "true"
-    waterfall = tab.locator(".js-plotly-plot", has_text="Open at start")
-    assert "Qualified" in waterfall.inner_text()
+    assert step_labels(tab)[1] == "Qualified"
     tab.get_by_role("radio", name="All deals").click()
     tab.wait_for_url("**/velocity")  # the default view drops the parameter
     tab.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]")
-    assert tab.locator(".js-plotly-plot", has_text="Created").count() == 1
+    tab.locator(".js-plotly-plot .xtick text", has_text=re.compile("^Created$")).wait_for()
+    assert step_labels(tab) == ["Open at start", "Created", "Won", "Lost", "Open at end"]
+
+
+def step_labels(tab) -> list[str]:
+    """The x-axis labels of the pipeline waterfall (the chart that starts 'Open at start')."""
+    chart = tab.locator(".js-plotly-plot", has=tab.locator(".xtick text", has_text="Open at start"))
+    return chart.locator(".xtick text").all_text_contents()
