@@ -56,8 +56,12 @@ class LoadResult:
 
 
 def load(source: Path | Sequence[Path], db_path: Path | None = None, *, currency: str = "USD",
-         progress: Progress | None = None) -> LoadResult:
-    """Load source (a folder, or a list of files) into db_path; never raises for bad input."""
+         progress: Progress | None = None, label: str | None = None) -> LoadResult:
+    """Load source (a folder, or a list of files) into db_path; never raises for bad input.
+
+    label names the source in the history when it differs from `source` (an import
+    converts the user's export into a temporary folder first).
+    """
     db_path = Path(db_path or store.default_db_path())
     db_path.parent.mkdir(parents=True, exist_ok=True)
     report = progress or (lambda message, fraction: None)
@@ -66,11 +70,11 @@ def load(source: Path | Sequence[Path], db_path: Path | None = None, *, currency
     with ThreadPoolExecutor(max_workers=1) as pool:
         sums = pool.submit(_checksums, [s.path for s in sources])
         version = store.new_version_path(db_path)
-        meta = {"currency": currency, "source": _source_text(source),
+        meta = {"currency": currency, "source": label or _source_text(source),
                 "files": _describe(sources)}
         result, raws = _attempt(version, db_path, sources, messages, meta, report)
         files = _file_entries(sources, raws, sums.result())
-    _record(db_path, started, source, files, result)
+    _record(db_path, started, label or _source_text(source), files, result)
     report("refused" if not result.ok else "loaded", 1.0)
     return result
 
@@ -317,12 +321,12 @@ def _file_entries(sources: list[Source], raws: dict, sums: dict) -> list[dict]:
             for s in sources]
 
 
-def _record(db_path: Path, started: datetime, source, files: list[dict],
+def _record(db_path: Path, started: datetime, source: str, files: list[dict],
             result: LoadResult) -> None:
     store.append_history(db_path, {
         "when": started.isoformat(timespec="seconds"),
         "seconds": round((datetime.now(UTC) - started).total_seconds(), 2),
-        "source": _source_text(source),
+        "source": source,
         "files": files,
         "row_counts": result.row_counts,
         "result": "ok" if result.ok else "refused",
@@ -331,6 +335,13 @@ def _record(db_path: Path, started: datetime, source, files: list[dict],
         "first_errors": [str(m) for m in result.errors[:10]],
         "version": result.version.name if result.version else None,
     })
+
+
+def record_refusal(db_path: Path | None, source: str, result: LoadResult) -> None:
+    """History entry for a load refused before the loader ran (e.g. a broken export)."""
+    db_path = Path(db_path or store.default_db_path())
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    _record(db_path, datetime.now(UTC), source, [], result)
 
 
 def _source_text(source) -> str:

@@ -137,3 +137,16 @@ def test_unknown_stage_without_closed_flags(tmp_path):
     (m,) = convert(folder, tmp_path / "c").errors
     assert (m.file, m.line, m.column) == (DEALS, 5, "dealstage")
     assert "stage '13579246' is not a known stage" in m.text
+
+
+def test_history_names_the_users_export_whether_loaded_or_refused(tmp_path):
+    db = tmp_path / "hist.duckdb"
+    assert import_and_load(HUBSPOT, db)[1].ok
+    folder = _copy(tmp_path)
+    deals = folder / DEALS
+    deals.write_text(deals.read_text().replace("EMAIL_MARKETING,9003,105", "EMAIL_MARKETING,,105"))
+    assert not import_and_load(folder, db)[1].ok
+    loaded, refused = store.read_history(db)
+    assert loaded["source"] == f"{HUBSPOT} (hubspot export)" and loaded["result"] == "ok"
+    assert refused["source"] == str(folder) and refused["result"] == "refused"
+    assert "has no associated company" in refused["first_errors"][0]

@@ -255,7 +255,7 @@ def import_and_load(folder: Path, db_path: Path | None = None, *, source: str | 
     reaches the loader, so the loaded dataset is untouched."""
     import tempfile
 
-    from gtm.loader import LoadResult, load
+    from gtm.loader import LoadResult, load, record_refusal
 
     if not needs_import(folder, source, mapping_file):
         return None, load(folder, db_path, currency=currency, progress=progress)
@@ -265,8 +265,11 @@ def import_and_load(folder: Path, db_path: Path | None = None, *, source: str | 
         result = convert(folder, Path(tmp) / "canonical", source, mapping_file, mql_field,
                          date_format)
         if not result.ok:
-            return result, LoadResult(False, None, result.errors, result.warnings, {})
-        loaded = load(result.out_dir, db_path, currency=currency, progress=progress)
+            refused = LoadResult(False, None, result.errors, result.warnings, {})
+            record_refusal(db_path, str(folder), refused)
+            return result, refused
+        loaded = load(result.out_dir, db_path, currency=currency, progress=progress,
+                      label=f"{folder} ({result.source} export)")
     loaded.errors = explain(loaded.errors, result)
     loaded.warnings = result.warnings + explain(loaded.warnings, result)
     return result, loaded
