@@ -74,6 +74,7 @@ def ladder(values: dict, as_of) -> go.Figure:
                            text=[fmt.money(r[1]) for r in rows], textposition="outside",
                            cliponaxis=False))
     fig.update_yaxes(**LOG_AXIS, title="cost per unit (log scale)")
+    fig.update_layout(margin_b=80)  # two-line step labels above the as-of note
     return styled(fig, find.cost_ladder(values), as_of, width=58, height=460)
 
 

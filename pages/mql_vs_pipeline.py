@@ -60,7 +60,7 @@ def lens_by_channel(df: pd.DataFrame, as_of) -> go.Figure:
                 orientation="h", marker_color=ui.PIPELINE_BLUE,
                 text=[find.share(v) for v in df["pipeline_share"]])
     fig.update_traces(textposition="outside", cliponaxis=False)
-    fig.update_layout(barmode="group", legend_traceorder="reversed")
+    fig.update_layout(barmode="group")
     fig.update_xaxes(tickformat=".0%", showgrid=True)
     return styled(fig, find.lens_by_channel(df), as_of, height=max(480, 52 * len(df) + 150))
 

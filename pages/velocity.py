@@ -70,8 +70,8 @@ def time_to_no_chart(df: pd.DataFrame, values: dict, as_of) -> go.Figure:
         fig.add_histogram(x=df.loc[df["kind"] == kind, "days"], name=name, marker_color=colour,
                           xbins={"start": 0, "size": 7}, opacity=0.8)
     fig.update_layout(barmode="overlay")
-    fig.update_xaxes(title="days from created to no (weekly bins)")
-    fig.update_yaxes(title="count")
+    fig.update_xaxes(ticksuffix=" days", rangemode="tozero")
+    fig.update_yaxes(title="count (weekly bins)")
     return styled(fig, find.time_to_no(values), as_of, height=420)
 
 
@@ -115,8 +115,9 @@ def reasons_chart(df: pd.DataFrame, as_of) -> go.Figure:
 def stale_table(df: pd.DataFrame) -> None:
     ui.table(df, "stale pipeline", key="download-stale", height=min(420, 38 + 35 * len(df)),
              column_config={
+                 "opportunity_id": st.column_config.TextColumn("opportunity", width="small"),
                  "amount": st.column_config.NumberColumn("amount", format="$%,.0f"),
-                 "days_since_change": "days without a stage change",
+                 "days_since_change": st.column_config.NumberColumn("days idle", width="small"),
                  "close_date": st.column_config.DateColumn("expected close")})
 
 

@@ -117,12 +117,18 @@ def test_leap_days_and_impossible_calendar_dates(good_db, tiny_load_dir, value, 
         assert m.text == f"'{value}' is not a date; expected ISO 8601 like 2025-03-31"
 
 
-@pytest.mark.parametrize("amount", ['"€1.200,50"', "1 200", "USD 5000", "5000$"])
-def test_amounts_written_for_people_not_machines(good_db, tiny_load_dir, amount):
+PLAIN = "is not a plain number; write 1200.50, without currency symbol or thousands separator"
+
+
+@pytest.mark.parametrize("amount, text", [
+    ('"€1.200,50"', f"'€1.200,50' {PLAIN}"), ("1 200", f"'1 200' {PLAIN}"),
+    ("5000$", f"'5000$' {PLAIN}"),
+    ("USD 5000", "'USD 5000' is not a number; expected a plain number like 1200.50"),
+])
+def test_amounts_written_for_people_not_machines(good_db, tiny_load_dir, amount, text):
     edit(tiny_load_dir, "spend.csv", "Sales,,,5000", f"Sales,,,{amount}")
     m = find(refused(good_db, tiny_load_dir), "spend.csv", 3, "amount")
-    assert m.text.endswith("is not a plain number; write 1200.50, without currency "
-                           "symbol or thousands separator")
+    assert m.text == text
 
 
 # --- uploads (ui/upload.py): refused before the loader, so nothing can change ---------
@@ -171,9 +177,9 @@ def _zip(members: dict[str, bytes], symlink: str | None = None) -> bytes:
 def test_a_zip_with_unexpected_members_or_climbing_paths(good_db, tmp_path, member, why):
     data = _zip({"opportunities.csv": b"opportunity_id\n", member: b"x"})
     problems = staged(good_db, [("extract.zip", data)], tmp_path)
+    folders = " (folders and '..' are refused); zip the files themselves, not a folder"
     assert problems == [f"extract.zip: member {member!r} {why}"
-                        + ("; zip the files themselves, not a folder"
-                           if "plain" in why else "")]
+                        + (folders if "plain" in why else "")]
 
 
 def test_a_zip_with_a_symbolic_link(good_db, tmp_path):
