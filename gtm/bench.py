@@ -10,8 +10,8 @@ year's headline metrics computed the hand-built way (gtm/bench_pandas.py). Each
 figure is the median of --runs runs and is printed beside its budget (the issue's
 budgets at the enterprise size, ~50,000 accounts) with how far over it is.
 
-The page measurements need Streamlit, so this is the one gtm module that imports
-it (lazily, inside the page functions; DECISIONS.md "Benchmark").
+The page measurements need Streamlit's AppTest: they live in ui/bench_pages.py and
+run in a child process, so gtm itself never imports Streamlit.
 """
 
 from __future__ import annotations
@@ -19,9 +19,7 @@ from __future__ import annotations
 import argparse
 import ast
 import contextlib
-import gc
 import json
-import logging
 import os
 import platform
 import shutil
@@ -422,136 +420,19 @@ def dataset_env(db: Path) -> Iterator[None]:
             os.environ["TARGETLINE_DB"] = saved_env
 
 
-def _clear_streamlit_caches() -> None:
-    """Empty every st.cache_data / st.cache_resource cache of this process (outside a
-    running app Streamlit warns that it uses its in-memory store: that is the point)."""
-    import streamlit as st
-
-    quiet = logging.getLogger("streamlit.runtime.caching.cache_data_api")
-    level = quiet.level
-    quiet.setLevel(logging.ERROR)
-    try:
-        st.cache_data.clear()
-        st.cache_resource.clear()
-    finally:
-        quiet.setLevel(level)
-
-
-def _timed_run(at) -> float:
-    began = time.perf_counter()
-    at.run()
-    return time.perf_counter() - began
-
-
-def _errors(at) -> list[str]:
-    return [str(getattr(e, "message", e)).splitlines()[0] for e in at.exception]
-
-
-def new_app_test():
-    """An AppTest of app.py that has run once (needed before switch_page)."""
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(APP), default_timeout=PAGE_TIMEOUT_S)
-    at.run()
-    return at
-
-
-def measure_page(at, page: Page, runs: int) -> list[Figure]:
-    """Cold (caches cleared) and warm script time of one page, medians of runs."""
-    cold, warm = [], []
-    for _ in range(runs):
-        _clear_streamlit_caches()
-        at.switch_page(page.path)
-        cold.append(_timed_run(at))
-    errors = _errors(at)
-    for _ in range(runs):
-        warm.append(_timed_run(at) * 1000)
-    note = ("page raised: " + "; ".join(errors)) if errors else ""
-    return [budgeted(f"page_cold_s[{page.url_path or 'overview'}]",
-                     f"page {page.title}: cold", median(cold), "page_cold_s", note),
-            budgeted(f"page_warm_ms[{page.url_path or 'overview'}]",
-                     f"page {page.title}: warm", median(warm), "page_warm_ms")]
-
-
-def _input_widget(at):
-    """The growth page's first numeric slider, else its first number input."""
-    for widget in [*at.main.slider, *at.main.number_input]:
-        if isinstance(widget.value, int | float) and not isinstance(widget.value, bool):
-            return widget
-    return None
-
-
-def _other_value(widget):
-    """A valid value one step away from the widget's current one."""
-    value, step = widget.value, widget.step or 1
-    low = widget.min if widget.min is not None else float("-inf")
-    high = widget.max if widget.max is not None else float("inf")
-    moved = value + step if value + step <= high else value - step
-    return moved if moved >= low else value
-
-
-def measure_slider(at, page: Page, runs: int) -> Figure:
-    """Median script time of moving the growth page's first input back and forth."""
-    at.switch_page(page.path)
-    at.run()
-    widget = _input_widget(at)
-    if widget is None:
-        return budgeted("slider_ms", "growth input move", None, "slider_ms",
-                        "no numeric slider or number input on the growth page")
-    kind, index = type(widget).__name__, _widget_index(at, widget)
-    values, times = (widget.value, _other_value(widget)), []
-    for i in range(max(runs, SLIDER_MOVES)):
-        target = _widgets(at, kind)[index]
-        target.set_value(values[(i + 1) % 2])
-        times.append(_timed_run(at) * 1000)
-    label = "growth slider move" if kind == "Slider" else "growth input move (number input)"
-    return budgeted("slider_ms", label, median(times), "slider_ms",
-                    note=f"{widget.label!r}: {values[0]} <-> {values[1]}")
-
-
-def _widgets(at, kind: str):
-    return at.main.slider if kind == "Slider" else at.main.number_input
-
-
-def _widget_index(at, widget) -> int:
-    listed = list(_widgets(at, type(widget).__name__))
-    return next(i for i, w in enumerate(listed) if w.id == widget.id)
-
-
-def measure_reruns(at, page: Page, reruns: int) -> Figure:
-    """RSS growth of this process over `reruns` consecutive reruns of a page
-    (after a warm-up), the signature of a cache or a leak without bounds."""
-    at.switch_page(page.path)
-    for _ in range(min(RERUN_WARMUP, reruns)):
-        at.run()
-    gc.collect()
-    before = psutil.Process().memory_info().rss
-    for _ in range(reruns):
-        at.run()
-    gc.collect()
-    growth = (psutil.Process().memory_info().rss - before) / 2**20
-    return budgeted(f"rerun_growth_mb[{page.url_path or 'overview'}]",
-                    f"page {page.title}: RSS growth over {reruns} reruns", growth,
-                    "rerun_growth_mb")
-
-
 def measure_pages(db: Path, opts: Options, log: Log) -> list[Figure]:
-    """Every page cold and warm, the growth input move, and optionally the reruns."""
-    figures = []
-    with dataset_env(db):
-        at = new_app_test()
-        pages = app_pages()
-        for page in pages:
-            log(f"page {page.title}")
-            figures += measure_page(at, page, opts.runs)
-        growth = next((p for p in pages if "growth" in p.path), None)
-        if growth is not None:
-            figures.append(measure_slider(at, growth, opts.runs))
-        for page in pages if opts.reruns else []:
-            log(f"{opts.reruns} reruns of {page.title}")
-            figures.append(measure_reruns(at, page, opts.reruns))
-        _clear_streamlit_caches()
-    return figures
+    """Every page cold and warm, the growth input move, and optionally the reruns.
+
+    Runs ui/bench_pages.py in a child process: timing pages needs Streamlit's AppTest,
+    and gtm never imports Streamlit (a fresh process also makes "cold" really cold).
+    """
+    log("pages through AppTest (child process)")
+    cmd = [sys.executable, "-m", "ui.bench_pages", str(db), str(opts.runs), str(opts.reruns)]
+    done = subprocess.run(cmd, cwd=store.REPO_ROOT, stdout=subprocess.PIPE, text=True,
+                          timeout=PAGE_TIMEOUT_S * 4, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"page timing failed (exit {done.returncode})")
+    return [Figure(**row) for row in json.loads(done.stdout.strip().splitlines()[-1])]
 
 
 # --- a cold page in headless Chromium ----------------------------------------------------

@@ -22,6 +22,8 @@ DELEGATED = {
     "report": ("gtm.report", "print every headline metric for a period (JSON or CSV), "
                "from the loaded dataset or from an extract folder"),
     "bench": ("gtm.bench", "measure load, metric and page times on a generated company"),
+    "loadtest": ("gtm.loadtest", "many browser sessions at once while a new extract is "
+                 "switched in: errors, p95 rerun time, dataset version per session"),
 }
 
 

@@ -37,21 +37,13 @@ def test_importing_every_gtm_module_never_loads_streamlit():
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
 
 
-# Modules allowed a *lazy* (inside a function) streamlit import, with the reason.
-LAZY_STREAMLIT = {
-    "gtm/bench.py": "times the app's pages through AppTest (DECISIONS.md, Benchmark)",
-}
 TOP_LEVEL_IMPORT = re.compile(r"^(import|from)\s+streamlit\b", re.MULTILINE)
 
 
 def test_no_gtm_source_imports_streamlit():
     sources = {str(p.relative_to(ROOT)): p.read_text(encoding="utf-8")
                for p in (ROOT / "gtm").rglob("*.py")}
-    top_level = [name for name, text in sources.items() if TOP_LEVEL_IMPORT.search(text)]
-    lazy = [name for name, text in sources.items()
-            if STREAMLIT_IMPORT.search(text) and name not in LAZY_STREAMLIT]
-    assert top_level == []
-    assert lazy == []
+    assert [name for name, text in sources.items() if STREAMLIT_IMPORT.search(text)] == []
 
 
 def test_the_import_pattern_catches_both_forms():

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import gtm
 from gtm import cli, store
 
 REPO = Path(__file__).resolve().parent.parent
@@ -97,6 +98,7 @@ def test_demo_delegates_to_gtm_demo(capsys, monkeypatch, tmp_path):
     fake = types.ModuleType("gtm.demo")
     fake.run = lambda args: seen.update(vars(args)) or 0
     monkeypatch.setitem(sys.modules, "gtm.demo", fake)
+    monkeypatch.setattr(gtm, "demo", fake, raising=False)  # once imported, the attribute wins
     code, _, _ = run(capsys, "demo", "--accounts", "12", "--seed", "3", "--out",
                      str(tmp_path), "--db", str(tmp_path / "d.duckdb"))
     assert code == 0
