@@ -241,6 +241,7 @@ async def _session(browser, base: str, s: Session, reruns: int, periods: list[st
         await _header(tab)
         for i in range(reruns):
             if i == reruns - 1:  # the last rerun comes after the switch, whatever the timing
+                done[1] += 1
                 while not published.is_set():
                     await asyncio.sleep(0.05)
             started = time.perf_counter()
@@ -258,6 +259,7 @@ async def _session(browser, base: str, s: Session, reruns: int, periods: list[st
             done[0] += 1
     except Exception as exc:
         s.errors.append(f"session start: {type(exc).__name__}: {str(exc)[:200]}")
+        done[1] += 1  # never waits for the switch: do not let the others wait for it
     finally:
         await context.close()
 
@@ -266,10 +268,10 @@ async def _drive(base: str, db: Path, new: Path, sessions: int, reruns: int,
                  report: Report, periods: list[str]) -> None:
     from playwright.async_api import async_playwright
 
-    done, published = [0], threading.Event()
+    done, published = [0, 0], threading.Event()  # reruns done, sessions waiting or gone
     after = max(1, sessions * (reruns - 1) // 2)  # midway through the reruns before the last
     load_thread = threading.Thread(target=_publish_when, daemon=True,
-                                   args=(db, new, done, after, report, published))
+                                   args=(db, new, done, after, sessions, report, published))
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
@@ -282,12 +284,13 @@ async def _drive(base: str, db: Path, new: Path, sessions: int, reruns: int,
     load_thread.join(timeout=300)
 
 
-def _publish_when(db: Path, new: Path, done: list[int], after: int, report: Report,
-                  published: threading.Event) -> None:
-    """Load the new extract into db once `after` reruns are done (in a thread)."""
+def _publish_when(db: Path, new: Path, done: list[int], after: int, sessions: int,
+                  report: Report, published: threading.Event) -> None:
+    """Load the new extract into db once `after` reruns are done (or every session
+    waits for it), in a thread beside the browser sessions."""
     from gtm.loader import load
 
-    while done[0] < after and not published.is_set():
+    while done[0] < after and done[1] < sessions:
         time.sleep(0.05)
     report.published_after = done[0]
     started = time.perf_counter()
