@@ -18,13 +18,13 @@ HEADLINE = ["qualified_pipeline", "new_customers", "cac", "net_new_arr", "qualif
 
 # page file, title, icon, the optional tables its finding needs
 PAGES = (
-    ("pages/mql_vs_pipeline.py", "MQLs vs pipeline", ":material/filter_alt:", ()),
-    ("pages/cac_vs_cpl.py", "CAC vs CPL", ":material/payments:", ("spend",)),
-    ("pages/buying_groups.py", "Buying groups", ":material/groups:", ()),
+    ("pages/mql-vs-pipeline.py", "MQLs vs pipeline", ":material/filter_alt:", ()),
+    ("pages/cac-vs-cpl.py", "CAC vs CPL", ":material/payments:", ("spend",)),
+    ("pages/buying-groups.py", "Buying groups", ":material/groups:", ()),
     ("pages/growth.py", "Growth equation", ":material/calculate:", ()),
-    ("pages/net_arr.py", "Net ARR", ":material/trending_up:", ("arr",)),
+    ("pages/net-arr.py", "Net ARR", ":material/trending_up:", ("arr",)),
     ("pages/velocity.py", "Velocity", ":material/speed:", ()),
-    ("pages/target_market.py", "Target market", ":material/my_location:", ("accounts",)),
+    ("pages/target-market.py", "Target market", ":material/my_location:", ("accounts",)),
 )
 
 
@@ -40,14 +40,14 @@ def _sentences(now: dict, settings) -> dict[str, str]:
     """page file -> its finding, from cached gtm calls for the current filters."""
     before_filter = ui.previous_filter()
     return {
-        "pages/mql_vs_pipeline.py": findings.mql_vs_pipeline(
+        "pages/mql-vs-pipeline.py": findings.mql_vs_pipeline(
             _view(funnel.by_channel), _view(funnel.by_channel, flt=before_filter)),
-        "pages/cac_vs_cpl.py": findings.cac_vs_cpl(_view(cost.by_channel)),
-        "pages/buying_groups.py": findings.buying_groups(_view(groups.threading)),
+        "pages/cac-vs-cpl.py": findings.cac_vs_cpl(_view(cost.by_channel)),
+        "pages/buying-groups.py": findings.buying_groups(_view(groups.threading)),
         "pages/growth.py": findings.growth(_plan()),
-        "pages/net_arr.py": findings.net_arr(now),
+        "pages/net-arr.py": findings.net_arr(now),
         "pages/velocity.py": findings.velocity(now, settings.stale_days),
-        "pages/target_market.py": findings.target_market(_view(market.penetration_by_month)),
+        "pages/target-market.py": findings.target_market(_view(market.penetration_by_month)),
     }
 
 

@@ -14,9 +14,9 @@ from gtm.metrics import dataset_info
 from ui import periods
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGES = ["pages/overview.py", "pages/mql_vs_pipeline.py", "pages/cac_vs_cpl.py",
-         "pages/buying_groups.py", "pages/growth.py", "pages/net_arr.py", "pages/velocity.py",
-         "pages/target_market.py", "pages/data.py"]
+PAGES = ["pages/overview.py", "pages/mql-vs-pipeline.py", "pages/cac-vs-cpl.py",
+         "pages/buying-groups.py", "pages/growth.py", "pages/net-arr.py", "pages/velocity.py",
+         "pages/target-market.py", "pages/data.py"]
 
 
 @pytest.fixture
@@ -76,7 +76,7 @@ def test_link_reopens_period_and_region_on_every_page(app, info):
     assert widget(at, "selectbox", "period").value == "2025Q1"
     assert widget(at, "multiselect", "region").value == [region]
     assert "2025Q1 (Jan 1, 2025 – Mar 31, 2025)" in at.caption[0].value
-    for page in ("pages/net_arr.py", "pages/data.py", "pages/overview.py"):
+    for page in ("pages/net-arr.py", "pages/data.py", "pages/overview.py"):
         at.switch_page(page).run()
         assert widget(at, "selectbox", "period").value == "2025Q1"
         assert widget(at, "multiselect", "region").value == [region]

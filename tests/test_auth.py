@@ -45,7 +45,7 @@ def shows_numbers(at: AppTest) -> bool:
                 or at.get("plotly_chart"))
 
 
-@pytest.mark.parametrize("page", [None, "pages/data.py", "pages/net_arr.py"])
+@pytest.mark.parametrize("page", [None, "pages/data.py", "pages/net-arr.py"])
 def test_a_visitor_sees_only_the_sign_in_prompt(app, page):
     at = app({"is_logged_in": False}, page=page)
     assert not at.exception, [e.value for e in at.exception]

@@ -29,9 +29,9 @@ from gtm.loader import load
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 TINY_LOAD = Path(__file__).parent / "data" / "tiny_load"
-PAGES = ["pages/overview.py", "pages/mql_vs_pipeline.py", "pages/cac_vs_cpl.py",
-         "pages/buying_groups.py", "pages/growth.py", "pages/net_arr.py", "pages/velocity.py",
-         "pages/target_market.py", "pages/data.py"]
+PAGES = ["pages/overview.py", "pages/mql-vs-pipeline.py", "pages/cac-vs-cpl.py",
+         "pages/buying-groups.py", "pages/growth.py", "pages/net-arr.py", "pages/velocity.py",
+         "pages/target-market.py", "pages/data.py"]
 
 HOSTILE = {
     "script": "<script>alert(1)</script>",

@@ -384,7 +384,7 @@ def test_the_scan_catches_an_interpolated_value(source):
 def test_hostile_page_parameters_do_not_break_any_page(app_db, monkeypatch, params):
     """The pages' own link parameters (growth planner, Net ARR grain, velocity flow)."""
     monkeypatch.setenv("TARGETLINE_DB", str(app_db))
-    for page in ("pages/growth.py", "pages/net_arr.py", "pages/velocity.py"):
+    for page in ("pages/growth.py", "pages/net-arr.py", "pages/velocity.py"):
         at = AppTest.from_file(APP, default_timeout=120)
         for key, value in params.items():
             at.query_params[key] = value

@@ -211,8 +211,8 @@ def test_single_threaded_stage_is_the_stage_at_period_end(tmp_path):
 
 
 # --- the pages through app.py -----------------------------------------------------------
-PAGES = {"buying_groups": "pages/buying_groups.py", "net_arr": "pages/net_arr.py",
-         "target_market": "pages/target_market.py"}
+PAGES = {"buying_groups": "pages/buying-groups.py", "net_arr": "pages/net-arr.py",
+         "target_market": "pages/target-market.py"}
 
 
 @pytest.fixture

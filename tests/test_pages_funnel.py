@@ -30,7 +30,7 @@ CAC_KPIS = ["cpl", "cost_per_mql", "cost_per_qualified_opportunity", "cac",
 VELOCITY_KPIS = ["stage0_days_median", "stage0_days_p75", "sales_cycle_days_median",
                  "sales_velocity_per_day", "time_to_no_days_median",
                  "time_to_no_people_days_median", "stale_pipeline_amount", "stale_pipeline_count"]
-PAGES = [("pages/mql_vs_pipeline.py", MQL_KPIS, 5), ("pages/cac_vs_cpl.py", CAC_KPIS, 4),
+PAGES = [("pages/mql-vs-pipeline.py", MQL_KPIS, 5), ("pages/cac-vs-cpl.py", CAC_KPIS, 4),
          ("pages/velocity.py", VELOCITY_KPIS, 5)]
 
 
@@ -91,7 +91,7 @@ def test_page_shows_compute_values_and_its_charts(env, expected, page, kpis, cha
 
 
 def test_mql_page_colours_each_lens(env):
-    at = open_page(env, "pages/mql_vs_pipeline.py")
+    at = open_page(env, "pages/mql-vs-pipeline.py")
     bars = {t["name"]: t["marker"]["color"] for s in chart_specs(at) for t in s["data"]
             if t.get("type") == "bar" and "name" in t}
     assert bars["Share of MQLs"] == bars["MQLs"] == bars["Signups"] == "#9AA5B1"
@@ -109,11 +109,11 @@ def test_velocity_waterfall_link_reopens_qualified_view(env, expected):
 
 def test_cost_page_says_spend_ignores_the_region_filter(env, expected):
     region = expected["info"]["regions"][0]
-    at = open_page(env, "pages/cac_vs_cpl.py", region=[region])
+    at = open_page(env, "pages/cac-vs-cpl.py", region=[region])
     assert not at.exception
     assert any("Spend is not narrowed by the region filter" in i.value for i in at.info)
     assert not any("Spend is not narrowed" in i.value for i in open_page(
-        env, "pages/cac_vs_cpl.py").info)
+        env, "pages/cac-vs-cpl.py").info)
 
 
 @pytest.fixture(scope="module")
@@ -131,8 +131,8 @@ def lean_db(app_db, tmp_path_factory):
     return db
 
 
-@pytest.mark.parametrize(("page", "file"), [("pages/mql_vs_pipeline.py", "signups.csv"),
-                                            ("pages/cac_vs_cpl.py", "spend.csv")])
+@pytest.mark.parametrize(("page", "file"), [("pages/mql-vs-pipeline.py", "signups.csv"),
+                                            ("pages/cac-vs-cpl.py", "spend.csv")])
 def test_missing_optional_file_is_named_not_a_crash(lean_db, monkeypatch, page, file):
     monkeypatch.setenv("TARGETLINE_DB", str(lean_db))
     at = open_page(lean_db, page)
