@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from ui import charts, links, periods, upload
 from ui.download import neutralise, safe_csv
-from ui.kpi import delta_text
+from ui.kpi import delta_color, delta_text
 
 
 # --- periods ------------------------------------------------------------------------
@@ -165,7 +165,11 @@ def test_deltas_are_in_the_metric_unit():
     assert delta_text("qualified_win_rate", 0.30, 0.25) == "+5.0 pts"
     assert delta_text("new_customers", 8, 10) == "-2"
     assert delta_text("cac", None, 10) is None
-    assert delta_text("new_customers", 10, 10) == "0"  # no change has no sign
+    assert delta_text("new_customers", 10, 10) == "no change"
+    # changes that round to nothing as shown read "no change", not "-0.00x" or "+0 days"
+    assert delta_text("ltv_to_cac", 3.001, 3.003) == "no change"
+    assert delta_text("stage0_days_median", 12.2, 12.0) == "no change"
+    assert delta_text("stage0_days_median", 14, 12) == "+2 days"
 
 
 def test_crm_text_is_inert_in_markdown():
@@ -174,3 +178,10 @@ def test_crm_text_is_inert_in_markdown():
     assert esc("[win](https://x.io) <b>*big*</b> $x$") == \
         r"\[win\](https\://x.io) \<b\>\*big\*\</b\> \$x\$"
     assert esc("Acme (EMEA) 2025-01") == "Acme (EMEA) 2025-01"
+
+
+def test_unchanged_kpis_are_grey_and_moves_are_coloured_by_direction():
+    assert delta_color("cac", "no change") == "off"
+    assert delta_color("cac", "+$5K") == "inverse"  # CAC up is bad: shown red
+    assert delta_color("qualified_pipeline", "+$5K") == "normal"
+    assert delta_color("marketing_spend", "+$5K") == "off"  # spend is neither good nor bad

@@ -50,15 +50,24 @@ def delta_text(metric_id: str, value, previous) -> str | None:
         return None
     unit = registry.get(metric_id).unit
     diff = float(value) - float(previous)
-    sign = "+" if diff > 0 else ("-" if diff < 0 else "")
-    if unit == "ratio":
-        return f"{sign}{abs(diff) * 100:.1f} pts"
-    return sign + fmt.format_value(abs(diff), unit)
+    change = f"{abs(diff) * 100:.1f} pts" if unit == "ratio" else fmt.format_value(abs(diff), unit)
+    if _is_zero(change):
+        return "no change"
+    return ("+" if diff > 0 else "-") + change
 
 
-def delta_color(metric_id: str) -> str:
+def _is_zero(formatted: str) -> bool:
+    """True when a change rounds to nothing as shown (0 days, 0.0 pts, $0, 0.00x)."""
+    digits = [c for c in formatted if c.isdigit()]
+    return bool(digits) and set(digits) == {"0"}
+
+
+def delta_color(metric_id: str, delta: str | None = None) -> str:
+    """Green when the metric moved the good way; grey when neutral or unchanged."""
     better = registry.get(metric_id).higher_is_better
-    return "off" if better is None else ("normal" if better else "inverse")
+    if better is None or delta == "no change":
+        return "off"
+    return "normal" if better else "inverse"
 
 
 def kpi(metric_id: str, value, previous=None, info: dict | None = None, container=None) -> None:
@@ -68,8 +77,9 @@ def kpi(metric_id: str, value, previous=None, info: dict | None = None, containe
     help_text = metric.definition
     if fmt.is_missing(value):
         help_text = f"{na_reason(metric_id, info)}\n\n{metric.definition}"
-    target.metric(metric.label, metric.format(value), delta_text(metric_id, value, previous),
-                  delta_color=delta_color(metric_id), help=help_text, border=True,
+    delta = delta_text(metric_id, value, previous)
+    target.metric(metric.label, metric.format(value), delta,
+                  delta_color=delta_color(metric_id, delta), help=help_text, border=True,
                   height="stretch")
 
 
