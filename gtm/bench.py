@@ -518,7 +518,18 @@ def time_view(browser, url: str, settle_s: float = 0.3) -> tuple[float, int]:
 def measure_browser(db: Path, opts: Options, log: Log,
                     pages: list[Page] | None = None) -> list[Figure]:
     """Per page (default: all), a fresh server (empty caches) and a fresh browser
-    context: seconds until every chart is drawn; then the median of --runs warm views."""
+    context: seconds until every chart is drawn; then the median of --runs warm views.
+
+    Playwright's sync API refuses to start in a thread that already runs an event loop
+    (another Playwright session, a test runner's), so it gets a thread of its own.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_measure_browser, db, opts, log, pages).result()
+
+
+def _measure_browser(db: Path, opts: Options, log: Log, pages: list[Page] | None) -> list[Figure]:
     from playwright.sync_api import sync_playwright
 
     figures, log_file = [], opts.dir() / "streamlit.log"

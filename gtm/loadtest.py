@@ -45,6 +45,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 READY = "[data-testid=stApp][data-test-script-state=notRunning]"
 MARGINS = ("0.6", "0.7", "0.9", "0.5")  # the gross-margin setting each slider move picks
+RAMP_S = 0.5  # session k opens k * RAMP_S seconds in (people do not click in the same ms)
+WAIT_MS = 120_000  # one browser step; a slower one counts as an error
 
 
 @dataclass
@@ -58,7 +60,7 @@ class Session:
 
     def consistent(self) -> bool:
         """Every rerun showed one known version, and never old after new."""
-        if any(v not in ("old", "new") for v in self.seen):
+        if not self.seen or any(v not in ("old", "new") for v in self.seen):
             return False
         return "old" not in self.seen[self.seen.index("new"):] if "new" in self.seen else True
 
@@ -200,9 +202,9 @@ def quarters(first: date, last: date) -> list[str]:
 
 async def _header(tab) -> str:
     """The 'As of ...' caption of the page header once the run is over."""
-    await tab.wait_for_selector(READY, timeout=60_000)
+    await tab.wait_for_selector(READY, timeout=WAIT_MS)
     caption = tab.locator("[data-testid=stMain] [data-testid=stCaptionContainer]").first
-    return await caption.inner_text(timeout=60_000)
+    return await caption.inner_text(timeout=WAIT_MS)
 
 
 async def _rerun(tab, base: str, i: int, periods: list[str]) -> str:
@@ -213,7 +215,7 @@ async def _rerun(tab, base: str, i: int, periods: list[str]) -> str:
         await tab.wait_for_timeout(200)  # let the run start before waiting for its end
         await tab.wait_for_function(
             f"document.querySelector('[data-testid=stMain]')?.innerText.includes('{period} (')",
-            timeout=60_000)
+            timeout=WAIT_MS)
     else:
         margin = MARGINS[(i // 2) % len(MARGINS)]
         box = tab.get_by_role("spinbutton", name="Gross margin")
@@ -223,7 +225,7 @@ async def _rerun(tab, base: str, i: int, periods: list[str]) -> str:
         await box.press("Enter")
         await tab.wait_for_function(
             f"new URL(location.href).searchParams.get('margin') === '{margin}'",
-            timeout=60_000)
+            timeout=WAIT_MS)
         await tab.wait_for_timeout(200)
     return await _header(tab)
 
@@ -231,13 +233,15 @@ async def _rerun(tab, base: str, i: int, periods: list[str]) -> str:
 async def _session(browser, base: str, s: Session, reruns: int, periods: list[str],
                    versions: dict[str, str], done: list[int],
                    published: threading.Event) -> None:
+    await asyncio.sleep((s.number - 1) * RAMP_S)
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(WAIT_MS)
+    context.set_default_navigation_timeout(WAIT_MS)
     tab = await context.new_page()
     tab.on("pageerror", lambda exc: s.errors.append(f"page error: {exc}"))
     try:
         await tab.goto(base + "/")
-        await tab.wait_for_selector("[data-testid=stSidebar] [data-testid=stSelectbox]",
-                                    timeout=90_000)
+        await tab.wait_for_selector("[data-testid=stSidebar] [data-testid=stSelectbox]")
         await _header(tab)
         for i in range(reruns):
             if i == reruns - 1:  # the last rerun comes after the switch, whatever the timing
@@ -248,7 +252,7 @@ async def _session(browser, base: str, s: Session, reruns: int, periods: list[st
             try:
                 header = await _rerun(tab, base, i, periods)
             except Exception as exc:  # a timeout or a lost page: count it, go on
-                s.errors.append(f"rerun {i + 1}: {type(exc).__name__}: {str(exc)[:200]}")
+                s.errors.append(f"rerun {i + 1}: {_first_line(exc)}")
                 continue
             s.seconds.append(time.perf_counter() - started)
             s.seen.append(next((k for k, d in versions.items() if f"As of {d}" in header),
@@ -258,10 +262,14 @@ async def _session(browser, base: str, s: Session, reruns: int, periods: list[st
                 s.errors.append(f"rerun {i + 1}: {exceptions} exception(s) on the page")
             done[0] += 1
     except Exception as exc:
-        s.errors.append(f"session start: {type(exc).__name__}: {str(exc)[:200]}")
+        s.errors.append(f"session start: {_first_line(exc)}")
         done[1] += 1  # never waits for the switch: do not let the others wait for it
     finally:
         await context.close()
+
+
+def _first_line(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:160]}"
 
 
 async def _drive(base: str, db: Path, new: Path, sessions: int, reruns: int,

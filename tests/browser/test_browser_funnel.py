@@ -18,8 +18,9 @@ def test_page_opens_from_its_url_with_charts(app, path, charts, title):
     tab = app.open(path + "?period=2026Q3", charts=charts)
     tab.get_by_role("heading", name=title).wait_for()
     assert tab.locator("[data-testid=stException]").count() == 0
-    assert tab.locator(".js-plotly-plot").count() >= charts
-    assert tab.locator("[data-testid=stMetric]").count() >= 6
+    # a rerun may redraw the page right after it first settles: wait, do not sample once
+    tab.wait_for_function(f"document.querySelectorAll('.js-plotly-plot').length >= {charts}")
+    tab.wait_for_function("document.querySelectorAll('[data-testid=stMetric]').length >= 6")
     app.screenshot("funnel" + path.replace("/", "-"))
 
 

@@ -41,3 +41,40 @@ def test_loadtest_four_sessions_while_a_new_extract_is_switched_in(app_db, tmp_p
     for seen in sessions:
         words = seen.split()
         assert len(words) == 3 and words[-1] == "new" and set(words) <= {"old", "new"}
+
+
+def test_the_figures_and_checks_of_the_load_test():
+    from datetime import date
+
+    from gtm.loadtest import Session, loopback_only, percentile, quarters
+
+    # nearest rank: p95 of 1..20 is the 19th value, p50 the 10th
+    assert percentile([float(v) for v in range(20, 0, -1)], 0.95) == 19.0
+    assert percentile([3.0, 1.0, 2.0], 0.5) == 2.0 and percentile([], 0.95) is None
+    assert quarters(date(2025, 11, 3), date(2026, 4, 30)) == ["2026Q2", "2026Q1", "2025Q4"]
+    assert Session(1, ["old", "old", "new"]).consistent()
+    assert not Session(1, ["old", "new", "old"]).consistent()  # went back
+    assert not Session(1, ["old", "As of 2020-01-01"]).consistent()  # a third version
+    assert not Session(1, []).consistent()  # saw nothing
+    assert loopback_only("http://127.0.0.1:8501/") == "http://127.0.0.1:8501"
+    with pytest.raises(ValueError, match="loopback"):
+        loopback_only("https://targetline.example.com")
+
+
+def test_the_new_extract_is_one_day_later(tmp_path):
+    import csv
+    from datetime import date
+
+    from gtm.loadtest import next_day_extract
+
+    source = tmp_path / "old"
+    source.mkdir()
+    (source / "people.csv").write_text("person_id,account_id,created_date,channel\n"
+                                       "P1,A1,2025-01-05,events\n")
+    (source / "opportunities.csv").write_text("opportunity_id\nO1\n")
+    new = next_day_extract(source, tmp_path / "new", date(2025, 1, 6))
+    rows = list(csv.DictReader((new / "people.csv").open()))
+    assert rows[-1] == {"person_id": "LOADTEST-NEXT-DAY", "account_id": "",
+                        "created_date": "2025-01-06", "channel": "events"}
+    assert (new / "opportunities.csv").read_text() == "opportunity_id\nO1\n"
+    assert len((source / "people.csv").read_text().splitlines()) == 2  # source untouched
