@@ -79,7 +79,8 @@ def kpi(metric_id: str, value, previous=None, info: dict | None = None, containe
         help_text = f"{na_reason(metric_id, info)}\n\n{metric.definition}"
     delta = delta_text(metric_id, value, previous)
     target.metric(metric.label, metric.format(value), delta,
-                  delta_color=delta_color(metric_id, delta), help=help_text, border=True,
+                  delta_color=delta_color(metric_id, delta),
+                  delta_arrow="off" if delta == "no change" else "auto", help=help_text, border=True,
                   height="stretch")
 
 
