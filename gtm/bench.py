@@ -23,11 +23,9 @@ import json
 import os
 import platform
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -36,7 +34,7 @@ from statistics import median
 
 import psutil
 
-from gtm import store
+from gtm import server, store
 
 APP = store.REPO_ROOT / "app.py"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -451,49 +449,6 @@ READY_JS = """() => {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def streamlit_server(db: Path, log_file: Path) -> Iterator[str]:
-    """`streamlit run app.py` on a free port with the bench dataset; yields its URL."""
-    port = _free_port()
-    env = {**os.environ, "TARGETLINE_DB": str(db)}
-    cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
-           "--server.headless", "true", "--server.fileWatcherType", "none",
-           "--browser.gatherUsageStats", "false"]
-    with open(log_file, "ab") as out:
-        proc = subprocess.Popen(cmd, cwd=store.REPO_ROOT, env=env, stdout=out,
-                                stderr=subprocess.STDOUT)
-    try:
-        url = f"http://localhost:{port}"
-        _wait_healthy(url, proc)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        time.sleep(0.2)
-    raise RuntimeError(f"streamlit did not answer on {url} within {timeout:.0f} s")
-
-
 def time_view(browser, url: str, settle_s: float = 0.3) -> tuple[float, int]:
     """Seconds from navigation until READY_JS holds (and still holds settle_s later,
     so a rerun in between does not count as done); and the number of charts."""
@@ -538,7 +493,7 @@ def _measure_browser(db: Path, opts: Options, log: Log, pages: list[Page] | None
         try:
             for page in pages or app_pages():
                 log(f"browser: {page.title}")
-                with streamlit_server(db, log_file) as url:
+                with server.streamlit_server(db, log_file) as url:
                     cold, charts = time_view(browser, f"{url}/{page.url_path}")
                     warm = [time_view(browser, f"{url}/{page.url_path}")[0]
                             for _ in range(opts.runs)]

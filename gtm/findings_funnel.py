@@ -10,9 +10,7 @@ Sentences are plain text: pages escape them for Plotly or Markdown.
 
 from __future__ import annotations
 
-import html
 import math
-import textwrap
 
 import pandas as pd
 
@@ -64,12 +62,6 @@ def change(before, after) -> str:
     if abs(pct) < 0.005:
         return "held flat"
     return f"{'rose' if pct > 0 else 'fell'} {abs(pct) * 100:.0f} %"
-
-
-def chart_title(text: str, width: int = 70) -> str:
-    """A finding as a Plotly title: HTML-escaped (CRM text must not become markup) and
-    wrapped onto lines of at most `width` characters with <br>."""
-    return "<br>".join(html.escape(line) for line in textwrap.wrap(text, width)) or "&nbsp;"
 
 
 def _valid(df: pd.DataFrame, column: str) -> pd.DataFrame:

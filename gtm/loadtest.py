@@ -22,21 +22,17 @@ import asyncio
 import contextlib
 import csv
 import math
-import os
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from gtm import store
+from gtm import server, store
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -136,50 +132,6 @@ def prepare(args, work: Path, log) -> tuple[Path, Path]:
 
 
 # --- the server ---------------------------------------------------------------------
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def serve(db: Path, log_file: Path):
-    """`streamlit run app.py` on a free loopback port reading db; yields its URL."""
-    port = _free_port()
-    env = {**os.environ, "TARGETLINE_DB": str(db)}
-    cmd = [sys.executable, "-m", "streamlit", "run", str(store.REPO_ROOT / "app.py"),
-           "--server.port", str(port), "--server.address", "127.0.0.1",
-           "--server.headless", "true", "--server.fileWatcherType", "none",
-           "--browser.gatherUsageStats", "false"]
-    with open(log_file, "ab") as out:
-        proc = subprocess.Popen(cmd, cwd=store.REPO_ROOT, env=env, stdout=out,
-                                stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        time.sleep(0.2)
-    raise RuntimeError(f"streamlit did not answer on {url} within {timeout:.0f} s")
-
 
 def loopback_only(url: str) -> str:
     host = urlsplit(url).hostname or ""
@@ -354,9 +306,9 @@ def execute(args, log=print) -> Report:
             first = con.execute("select min(created_date) from people").fetchall()[0][0]
         periods = quarters(first, old)[1:5] or [f"{old.year}Q1"]
         report = Report([Session(n + 1) for n in range(args.sessions)], versions)
-        server = (contextlib.nullcontext(loopback_only(args.url)) if args.url
-                  else serve(db, work / "streamlit.log"))
-        with server as base:
+        app = (contextlib.nullcontext(loopback_only(args.url)) if args.url
+               else server.streamlit_server(db, work / "streamlit.log"))
+        with app as base:
             log(f"{args.sessions} sessions x {args.reruns} reruns on {base}")
             asyncio.run(_drive(base, db, new, args.sessions, args.reruns, report, periods))
     return report

@@ -27,18 +27,6 @@ CHANNEL_LADDER = (("cpl", "Cost per lead", "#C9D1D9"), ("cost_per_mql", "Cost pe
                   ("marketing_cac", "Marketing CAC", ui.PIPELINE_BLUE))
 
 
-def styled(fig: go.Figure, finding: str, as_of, *, width: int = 62, height: int = 400,
-           **kwargs) -> go.Figure:
-    """ui.style with the finding wrapped over lines and the top margin to fit them."""
-    title = find.chart_title(finding, width)
-    ui.style(fig, title, as_of, height=height, **kwargs)
-    shown = [t for t in fig.data if t.showlegend is not False]
-    legend = 26 if fig.layout.showlegend is not False and len(shown) > 1 else 0
-    return fig.update_layout(margin_t=44 + 20 * title.count("<br>") + legend,
-                             title={"y": 1, "yref": "container", "yanchor": "top",
-                                    "pad": {"t": 14}})
-
-
 def channels_only(df: pd.DataFrame) -> pd.DataFrame:
     return df[~df["channel"].isin(["Blended", "unallocated"])]
 
@@ -58,7 +46,7 @@ def cpl_vs_cac(df: pd.DataFrame, as_of) -> go.Figure:
     fig.update_xaxes(title="cost per lead", showgrid=True, rangemode="tozero")
     fig.update_yaxes(title="marketing CAC", rangemode="tozero")
     fig.update_layout(showlegend=False)
-    return styled(fig, find.cheap_leads(df), as_of, width=58, height=460, money=("x", "y"))
+    return ui.style_finding(fig, find.cheap_leads(df), as_of, width=58, height=460, money=("x", "y"))
 
 
 def no_customer_note(df: pd.DataFrame) -> str:
@@ -75,7 +63,7 @@ def ladder(values: dict, as_of) -> go.Figure:
                            cliponaxis=False))
     fig.update_yaxes(**LOG_AXIS, title="cost per unit (log scale)")
     fig.update_layout(margin_b=80)  # two-line step labels above the as-of note
-    return styled(fig, find.cost_ladder(values), as_of, width=58, height=460)
+    return ui.style_finding(fig, find.cost_ladder(values), as_of, width=58, height=460)
 
 
 def channel_ladder(df: pd.DataFrame, as_of) -> go.Figure:
@@ -88,7 +76,7 @@ def channel_ladder(df: pd.DataFrame, as_of) -> go.Figure:
                     hovertemplate="%{x}: %{y:$,.0f}<extra>" + name + "</extra>")
     fig.update_layout(barmode="group", bargap=0.25)
     fig.update_yaxes(**LOG_AXIS, title="cost (log scale)")
-    return styled(fig, find.lead_to_customer(df), as_of, width=130, height=440)
+    return ui.style_finding(fig, find.lead_to_customer(df), as_of, width=130, height=440)
 
 
 def trend(df: pd.DataFrame, as_of) -> go.Figure:
@@ -102,7 +90,7 @@ def trend(df: pd.DataFrame, as_of) -> go.Figure:
                     cliponaxis=False)
         fig.update_yaxes(tickprefix="$", tickformat="~s", rangemode="tozero", row=row, col=1)
     fig.update_layout(showlegend=False)
-    return styled(fig, find.cost_trend(df), as_of, width=40, height=460)
+    return ui.style_finding(fig, find.cost_trend(df), as_of, width=40, height=460)
 
 
 def channel_table(df: pd.DataFrame) -> None:

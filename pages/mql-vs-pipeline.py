@@ -22,18 +22,6 @@ MQL_KPIS = ["leads", "mqls", "mql_to_customer_rate"]
 PIPELINE_KPIS = ["qualified_opportunities", "qualified_pipeline", "qualified_win_rate"]
 
 
-def styled(fig: go.Figure, finding: str, as_of, *, width: int = 62, height: int = 400,
-           **kwargs) -> go.Figure:
-    """ui.style with the finding wrapped over lines and the top margin to fit them."""
-    title = find.chart_title(finding, width)
-    ui.style(fig, title, as_of, height=height, **kwargs)
-    shown = [t for t in fig.data if t.showlegend is not False]
-    legend = 26 if fig.layout.showlegend is not False and len(shown) > 1 else 0
-    return fig.update_layout(margin_t=44 + 20 * title.count("<br>") + legend,
-                             title={"y": 1, "yref": "container", "yanchor": "top",
-                                    "pad": {"t": 14}})
-
-
 def lens_by_month(df: pd.DataFrame, as_of) -> go.Figure:
     months = [find.month(m) for m in df["month"]]
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.14,
@@ -47,7 +35,7 @@ def lens_by_month(df: pd.DataFrame, as_of) -> go.Figure:
     fig.update_yaxes(rangemode="tozero")
     fig.update_traces(cliponaxis=False)
     fig.update_layout(showlegend=False)
-    return styled(fig, find.lens_by_month(df), as_of, height=480)
+    return ui.style_finding(fig, find.lens_by_month(df), as_of, height=480)
 
 
 def lens_by_channel(df: pd.DataFrame, as_of) -> go.Figure:
@@ -62,7 +50,7 @@ def lens_by_channel(df: pd.DataFrame, as_of) -> go.Figure:
     fig.update_traces(textposition="outside", cliponaxis=False)
     fig.update_layout(barmode="group")
     fig.update_xaxes(tickformat=".0%", showgrid=True)
-    return styled(fig, find.lens_by_channel(df), as_of, height=max(480, 52 * len(df) + 150))
+    return ui.style_finding(fig, find.lens_by_channel(df), as_of, height=max(480, 52 * len(df) + 150))
 
 
 def ranking_slope(df: pd.DataFrame, as_of) -> go.Figure:
@@ -79,7 +67,7 @@ def ranking_slope(df: pd.DataFrame, as_of) -> go.Figure:
                         showlegend=False, hovertemplate=f"{escape(name)}: %{{x}} %{{y}}<extra></extra>")
     fig.update_yaxes(autorange="reversed", dtick=1, title="rank (1 = best)", showgrid=False)
     fig.update_xaxes(range=[-0.8, 1.8])
-    return styled(fig, find.lens_ranking(df), as_of, width=48,
+    return ui.style_finding(fig, find.lens_ranking(df), as_of, width=48,
                   height=max(420, 38 * len(df) + 160))
 
 
@@ -94,7 +82,7 @@ def stage_chart(qs, threshold: float, as_of) -> go.Figure:
                   annotation_position="top left")
     fig.update_yaxes(tickformat=".0%", rangemode="tozero", title="won / closed that reached it")
     title = find.qualified_stage(qs.stage, rates, threshold)
-    return styled(fig, title, as_of, width=75, height=400)
+    return ui.style_finding(fig, title, as_of, width=75, height=400)
 
 
 def activation_chart(df: pd.DataFrame, days: int, as_of) -> go.Figure:
@@ -106,7 +94,7 @@ def activation_chart(df: pd.DataFrame, days: int, as_of) -> go.Figure:
                 marker_color=ui.PIPELINE_BLUE, text=df["activated_signups"])
     fig.update_traces(textposition="outside", cliponaxis=False)
     fig.update_layout(barmode="group")
-    return styled(fig, find.activation(df, days), as_of, width=70, height=400)
+    return ui.style_finding(fig, find.activation(df, days), as_of, width=70, height=400)
 
 
 def ranking_table(df: pd.DataFrame) -> None:

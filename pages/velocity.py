@@ -27,18 +27,6 @@ STEP_LABELS = {"opening": "Open at start", "created": "Created", "qualified": "Q
 HEAT = [[0, "#F5F7FA"], [1, "#3E4C59"]]  # people (the MQL lens): greys
 
 
-def styled(fig: go.Figure, finding: str, as_of, *, width: int = 62, height: int = 400,
-           **kwargs) -> go.Figure:
-    """ui.style with the finding wrapped over lines and the top margin to fit them."""
-    title = find.chart_title(finding, width)
-    ui.style(fig, title, as_of, height=height, **kwargs)
-    shown = [t for t in fig.data if t.showlegend is not False]
-    legend = 26 if fig.layout.showlegend is not False and len(shown) > 1 else 0
-    return fig.update_layout(margin_t=44 + 20 * title.count("<br>") + legend,
-                             title={"y": 1, "yref": "container", "yanchor": "top",
-                                    "pad": {"t": 14}})
-
-
 def stage0_chart(df: pd.DataFrame, as_of) -> go.Figure:
     months = [find.month(m) for m in df["month"]]
     fig = go.Figure()
@@ -49,7 +37,7 @@ def stage0_chart(df: pd.DataFrame, as_of) -> go.Figure:
                     marker={"symbol": "line-ew-open", "size": 40, "color": ui.ACCENT,
                             "line": {"width": 3}})
     fig.update_yaxes(title="days from created to qualified", rangemode="tozero")
-    return styled(fig, find.slowest_stage0(df), as_of, height=420)
+    return ui.style_finding(fig, find.slowest_stage0(df), as_of, height=420)
 
 
 def cycle_chart(df: pd.DataFrame, as_of) -> go.Figure:
@@ -60,7 +48,7 @@ def cycle_chart(df: pd.DataFrame, as_of) -> go.Figure:
                            textposition="outside", cliponaxis=False,
                            hovertemplate="%{x}: %{y} days, %{customdata} won<extra></extra>"))
     fig.update_yaxes(title="days from qualified to won", rangemode="tozero")
-    return styled(fig, find.cycle_range(df), as_of, height=420)
+    return ui.style_finding(fig, find.cycle_range(df), as_of, height=420)
 
 
 def time_to_no_chart(df: pd.DataFrame, values: dict, as_of) -> go.Figure:
@@ -72,7 +60,7 @@ def time_to_no_chart(df: pd.DataFrame, values: dict, as_of) -> go.Figure:
     fig.update_layout(barmode="overlay")
     fig.update_xaxes(ticksuffix=" days", rangemode="tozero")
     fig.update_yaxes(title="count (weekly bins)")
-    return styled(fig, find.time_to_no(values), as_of, height=420)
+    return ui.style_finding(fig, find.time_to_no(values), as_of, height=420)
 
 
 def waterfall_chart(df: pd.DataFrame, as_of) -> go.Figure:
@@ -87,7 +75,7 @@ def waterfall_chart(df: pd.DataFrame, as_of) -> go.Figure:
         totals={"marker": {"color": ui.PIPELINE_BLUE}},
         increasing={"marker": {"color": "#5B8DB8"}}, decreasing={"marker": {"color": ui.ACCENT}}))
     fig.update_layout(showlegend=False)
-    return styled(fig, find.pipeline_movement(df), as_of, width=75, height=440, money="y")
+    return ui.style_finding(fig, find.pipeline_movement(df), as_of, width=75, height=440, money="y")
 
 
 def notes(df: pd.DataFrame) -> str:
@@ -108,7 +96,7 @@ def reasons_chart(df: pd.DataFrame, as_of) -> go.Figure:
         colorscale=HEAT, text=grid.values, texttemplate="%{text}", showscale=False,
         hovertemplate="%{y} · %{x}: %{z} people<extra></extra>"))
     fig.update_xaxes(side="bottom")
-    return styled(fig, find.disqualification(df), as_of, width=110,
+    return ui.style_finding(fig, find.disqualification(df), as_of, width=110,
                   height=max(380, 34 * len(grid) + 160))
 
 

@@ -20,6 +20,7 @@ from gtm import registry, store
 from gtm.filters import Filter, Settings
 from gtm.metrics import compute, dataset_info
 from ui import periods
+from ui.charts import wrap_title
 from ui.kpi import delta_text
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -150,9 +151,9 @@ def test_label_share_change_and_title_helpers():
     assert find.change(0, 5) == "started from 0" and find.change(10, 10) == "held flat"
     assert find.ordinal(1) == "1st" and find.ordinal(12) == "12th" and find.ordinal(23) == "23rd"
     # CRM text cannot become Plotly markup; long findings wrap at word boundaries
-    assert find.chart_title("<a href='x'>No budget</a>", 200) == \
+    assert wrap_title("<a href='x'>No budget</a>", 200) == \
         "&lt;a href=&#x27;x&#x27;&gt;No budget&lt;/a&gt;"
-    assert find.chart_title("one two three", 7) == "one two<br>three"
+    assert wrap_title("one two three", 7) == "one two<br>three"
 
 
 def channels(**rows) -> pd.DataFrame:

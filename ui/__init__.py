@@ -20,6 +20,7 @@ from ui.charts import (
     money_axis,
     show,
     style,
+    style_finding,
 )
 from ui.data_access import (
     cached,
@@ -46,6 +47,6 @@ __all__ = [
     "clear_caches",
     "connection", "current_filter", "current_period", "current_settings", "dataset_info",
     "esc", "filter_summary", "header", "kpi", "kpi_row", "money_axis", "need_tables",
-    "neutralise", "previous_filter", "safe_csv", "share_link", "show", "stage_names", "style",
+    "neutralise", "previous_filter", "safe_csv", "share_link", "show", "stage_names", "style", "style_finding",
     "table", "version", "view",
 ]

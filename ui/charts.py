@@ -7,6 +7,7 @@ bar is on. Pages build Plotly figures freely and pass them through style()/show(
 
 from __future__ import annotations
 
+import html
 import textwrap
 from datetime import date
 from numbers import Real as numbers_Real
@@ -80,10 +81,12 @@ def _nice_ticks(top: float, count: int = 5) -> list[float]:
 
 
 def wrap_title(title: str, width: int | None) -> str:
-    """Plotly titles never wrap: break a long finding into lines of about `width` chars."""
-    if not width or len(title) <= width:
-        return title
-    return "<br>".join(textwrap.wrap(title, width, break_long_words=False))
+    """The finding as Plotly title markup: HTML-escaped (CRM names in it must not become
+    markup) and, as Plotly titles never wrap, broken into lines of about `width` chars."""
+    lines = [title]
+    if width and len(title) > width:
+        lines = textwrap.wrap(title, width, break_long_words=False)
+    return "<br>".join(html.escape(line) for line in lines)
 
 
 def style(fig: go.Figure, title: str, as_of: date | str | None, *,
@@ -108,6 +111,18 @@ def style(fig: go.Figure, title: str, as_of: date | str | None, *,
                            xanchor="right", yanchor="top", yshift=-28, showarrow=False,
                            font={"size": 11, "color": MQL_GREY})
     return fig
+
+
+def style_finding(fig: go.Figure, finding: str, as_of, *, width: int = 62, height: int = 400,
+                  **kwargs) -> go.Figure:
+    """style() for a half-width chart: the finding wrapped, and room for a legend under it."""
+    style(fig, finding, as_of, height=height, wrap=width, **kwargs)
+    shown = [t for t in fig.data if t.showlegend is not False]
+    legend = 26 if fig.layout.showlegend is not False and len(shown) > 1 else 0
+    lines = fig.layout.title.text.count("<br>")
+    return fig.update_layout(margin_t=44 + 20 * lines + legend,
+                             title={"y": 1, "yref": "container", "yanchor": "top",
+                                    "pad": {"t": 14}})
 
 
 def show(fig: go.Figure, key: str | None = None) -> None:
