@@ -89,3 +89,26 @@ def good_db(tiny_load_dir, tmp_path):
     result = load(tiny_load_dir, db)
     assert result.ok, [str(e) for e in result.errors]
     return db, result
+
+
+# --- the hand-made fixture folders of the ARR and buying-group metrics, loaded once ---
+def _load_fixture(tmp_path_factory, name: str):
+    """tests/data/<name> loaded through the real loader into a temporary database."""
+    from pathlib import Path
+
+    from gtm.loader import load
+
+    db = tmp_path_factory.mktemp(name) / f"{name}.duckdb"
+    result = load(Path(__file__).parent / "data" / name, db)
+    assert result.ok, [str(e) for e in result.errors]
+    return db
+
+
+@_pytest.fixture(scope="session")
+def tiny_groups_db(tmp_path_factory):
+    return _load_fixture(tmp_path_factory, "tiny_groups")
+
+
+@_pytest.fixture(scope="session")
+def tiny_arr_db(tmp_path_factory):
+    return _load_fixture(tmp_path_factory, "tiny_arr")

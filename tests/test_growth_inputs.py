@@ -1,26 +1,20 @@
 """Historical inputs of the growth equation on tests/data/tiny_groups (README.md)."""
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from gtm import growth, store
 from gtm.filters import Filter, Settings
-from gtm.loader import load
 from gtm.metrics import base, compute, growth_inputs
 
-DATA = Path(__file__).parent / "data" / "tiny_groups"
 SETTINGS = Settings(group_size=3)
 Q2 = Filter(date(2025, 4, 1), date(2025, 6, 30))
 
 
 @pytest.fixture(scope="module")
-def con(tmp_path_factory):
-    db = tmp_path_factory.mktemp("tiny_growth") / "growth.duckdb"
-    result = load(DATA, db)
-    assert result.ok, result.errors
-    c = store.connect(db)
+def con(tiny_groups_db):
+    c = store.connect(tiny_groups_db)
     yield c
     c.close()
 

@@ -19,11 +19,8 @@ Q2 = (date(2025, 4, 1), date(2025, 6, 30))
 
 
 @pytest.fixture(scope="module")
-def con(tmp_path_factory):
-    db = tmp_path_factory.mktemp("tiny_arr") / "arr.duckdb"
-    result = load(DATA, db)
-    assert result.ok, result.errors
-    c = store.connect(db)
+def con(tiny_arr_db):
+    c = store.connect(tiny_arr_db)
     yield c
     c.close()
 

@@ -1,27 +1,21 @@
 """Target market and demand creation vs harvest on tests/data/tiny_groups (README.md)."""
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from gtm import store
 from gtm.filters import Filter, Settings
-from gtm.loader import load
 from gtm.metrics import base, compute, market
 
-DATA = Path(__file__).parent / "data" / "tiny_groups"
 SETTINGS = Settings(group_size=3,
                     required_roles=("economic_buyer", "champion", "decision_maker", "user"))
 Q2 = Filter(date(2025, 4, 1), date(2025, 6, 30))
 
 
 @pytest.fixture(scope="module")
-def con(tmp_path_factory):
-    db = tmp_path_factory.mktemp("tiny_market") / "market.duckdb"
-    result = load(DATA, db)
-    assert result.ok, result.errors
-    c = store.connect(db)
+def con(tiny_groups_db):
+    c = store.connect(tiny_groups_db)
     yield c
     c.close()
 
