@@ -61,10 +61,12 @@ def page(browser):
 
 
 def wait_ready(tab, charts: int = 0) -> None:
-    """Wait until the script finished, then for `charts` Plotly charts to be drawn."""
+    """Wait until the script finished and stayed finished (a first run may rerun at once,
+    e.g. through app.py or for a link's values), then for `charts` Plotly charts."""
     tab.wait_for_selector("[data-testid=stApp]")
-    tab.wait_for_timeout(300)  # the first run may not have started yet
-    tab.wait_for_selector(READY)
+    for _ in range(2):
+        tab.wait_for_timeout(400)  # a run (or the rerun after it) may not have started yet
+        tab.wait_for_selector(READY)
     tab.wait_for_selector("[data-testid=stSidebar] [data-testid=stSelectbox]")
     if charts:
         tab.wait_for_function(

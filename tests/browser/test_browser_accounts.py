@@ -13,9 +13,11 @@ pytestmark = pytest.mark.browser
 def test_page_opens_from_its_url_with_charts(app, path, charts):
     tab = app.open(path, charts=charts)
     assert urlsplit(tab.url).path == path
-    assert tab.locator("[data-testid=stPlotlyChart]").count() >= charts
+    # a rerun may redraw the page right after it first settles: wait, do not sample once
+    tab.wait_for_function(
+        f"document.querySelectorAll('[data-testid=stPlotlyChart]').length >= {charts}")
+    tab.wait_for_function("document.querySelectorAll('[data-testid=stMetric]').length >= 3")
     assert tab.locator("[data-testid=stException]").count() == 0
-    assert tab.locator("[data-testid=stMetric]").count() >= 3
     app.screenshot("acct" + path.replace("/", "-"))
 
 
