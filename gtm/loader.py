@@ -296,7 +296,8 @@ select list_max([
 def _write_meta(con, meta: dict) -> None:
     as_of = con.execute(AS_OF_SQL).fetchall()[0][0]
     values = {"loaded_at": datetime.now(UTC).isoformat(timespec="seconds"),
-              "as_of": as_of.isoformat() if as_of else None, "contract_version": "1", **meta}
+              "as_of": as_of.isoformat() if as_of else None, "contract_version": "1",
+              "staging_version": staging.STAGING_VERSION, **meta}
     con.execute("create table dataset_meta (key varchar, value varchar)")
     con.executemany("insert into dataset_meta values (?, ?)", list(values.items()))
 

@@ -4,12 +4,32 @@ Every metric narrows people and touches by their account's region, segment and
 motion. Joining 10,000,000 touches to people and accounts in every query made a
 report take tens of seconds, so the loader writes these joins once (dbt's
 "intermediate" models): `int_accounts` (with motion), `int_people` (with their
-account's dimensions and the campaign of their first touch) and `int_touches` (with the person's account and role, sorted
-by day so a date window reads only its own row groups). They hold no setting: the
-ICP threshold and the qualified stage are still applied at query time.
+account's dimensions and the campaign of their first touch), `int_touches` (with the
+person's account and role, sorted by day so a date window reads only its own row
+groups), `int_opportunities` (with the account's dimensions) and
+`int_opportunity_contacts` (with the person's buying role). What no filter and no
+setting changes is written here too instead of being recomputed by every query: the
+stage order (`int_stages`), each stage's win rate (`int_stage_win_rates`), each deal's
+first entry into each stage (`int_stage_entries`), each account's first won deal
+(`int_first_wins`) and each account's ARR movement month by month
+(`int_arr_movements`). The ICP threshold and the qualified stage are settings, so they
+are still applied at query time.
+
+A dataset loaded by an older Targetline lacks some of these tables: `upgrade()` writes
+them into a new version file (the published one is never changed in place).
 """
 
 from __future__ import annotations
+
+import fcntl
+from pathlib import Path
+
+import duckdb
+
+from gtm import store
+
+# Bump when the tables below change: datasets loaded with another value are upgraded.
+STAGING_VERSION = "3"
 
 INT_ACCOUNTS = """
 create table int_accounts as
@@ -76,7 +96,196 @@ join int_people as p on p.person_id = t.person_id
 order by touch_day
 """
 
-STEPS = (("accounts", INT_ACCOUNTS), ("people", INT_PEOPLE), ("touches", INT_TOUCHES))
+# Stage order: the `stages` file when given, else derived from stage history
+# (average position of each stage in an opportunity's history, closed stages last).
+INT_STAGES = """
+create table int_stages as
+with
+stage_stats as (
+    select stage, bool_and(is_closed) as is_closed, bool_and(is_won) as is_won
+    from opportunities
+    group by stage
+),
+
+history_pos as (
+    select stage, avg(pos) as avg_pos
+    from (
+        select stage, row_number() over (partition by opportunity_id order by entered_date) as pos
+        from opportunity_stages
+    )
+    group by stage
+),
+
+derived_stages as (
+    select
+        coalesce(h.stage, s.stage) as stage,
+        coalesce(s.is_closed, false) as is_closed,
+        coalesce(s.is_won, false) as is_won,
+        row_number() over (
+            order by coalesce(s.is_closed, false), coalesce(h.avg_pos, 1e9), coalesce(h.stage, s.stage)
+        ) as sort_order
+    from history_pos as h
+    full join stage_stats as s on s.stage = h.stage
+)
+
+select
+    st.stage,
+    st.sort_order,
+    coalesce(st.is_closed, ss.is_closed, false) as is_closed,
+    coalesce(st.is_won, ss.is_won, false) as is_won
+from stages as st
+left join stage_stats as ss on ss.stage = st.stage
+union all
+select stage, sort_order, is_closed, is_won
+from derived_stages
+where not exists (select 1 from stages)
+"""
+
+# Highest open stage each opportunity reached (a skipped stage counts as reached;
+# a won deal reached every open stage), then the win rate from each open stage.
+INT_STAGE_WIN_RATES = """
+create table int_stage_win_rates as
+with
+open_stages as (
+    select stage, sort_order from int_stages where not is_closed
+),
+
+reached as (
+    select o.opportunity_id, o.is_closed, o.is_won,
+        case when o.is_won then (select max(sort_order) from open_stages)
+             else max(s.sort_order) end as max_order
+    from opportunities as o
+    left join (
+        select opportunity_id, stage from opportunity_stages
+        union all
+        select opportunity_id, stage from opportunities
+    ) as h on h.opportunity_id = o.opportunity_id
+    left join open_stages as s on s.stage = h.stage
+    group by o.opportunity_id, o.is_closed, o.is_won
+)
+
+select
+    s.stage,
+    s.sort_order,
+    count(r.opportunity_id) filter (where r.is_closed) as reached_closed,
+    count(r.opportunity_id) filter (where r.is_won) as reached_won,
+    count(r.opportunity_id) filter (where r.is_won)
+        / nullif(count(r.opportunity_id) filter (where r.is_closed), 0) as win_rate
+from open_stages as s
+left join reached as r on r.max_order >= s.sort_order
+group by s.stage, s.sort_order
+order by s.sort_order
+"""
+
+# When each opportunity first entered each stage of its history (closed-lost stages
+# left out): the qualified date of a deal without one is its first entry at or after
+# the qualified stage, which is a setting, so the metrics take the minimum at query time.
+INT_STAGE_ENTRIES = """
+create table int_stage_entries as
+select h.opportunity_id, s.sort_order, min(h.entered_date) as entered_date
+from opportunity_stages as h
+join int_stages as s on s.stage = h.stage
+where not (s.is_closed and not s.is_won)
+group by h.opportunity_id, s.sort_order
+"""
+
+# Opportunities with their account's dimensions (a deal without a known account is
+# sales-led, as in metrics.md's motion rule).
+INT_OPPORTUNITIES = """
+create table int_opportunities as
+select
+    o.*,
+    a.region,
+    a.segment,
+    a.is_target as account_is_target,
+    a.fit_score as account_fit_score,
+    coalesce(a.motion, 'sales_led') as motion
+from opportunities as o
+left join int_accounts as a on a.account_id = o.account_id
+"""
+
+# Each account's first won new-business opportunity (earliest close_date, ties by
+# opportunity_id) over all opportunities: what makes an account a new customer.
+INT_FIRST_WINS = """
+create table int_first_wins as
+select account_id, opportunity_id, close_date
+from opportunities
+where is_won and close_date is not null
+  and coalesce(type, 'new_business') = 'new_business'
+qualify row_number() over (partition by account_id order by close_date, opportunity_id) = 1
+"""
+
+# Each account's ARR month by month, from its first snapshot to the dataset's last ARR
+# month (a missing month is 0), and the movement of each month: new (first ARR ever),
+# reactivation (back from 0), expansion, contraction, churn (metrics.md "Net ARR"). A
+# month's movement depends only on earlier months, so cutting the grid at a period's end
+# changes nothing before it. The account's dimensions and the channel of its first won
+# deal (the source channel) ride along for the filters.
+INT_ARR_MOVEMENTS = """
+create table int_arr_movements as
+with
+source_channel as (
+    select fw.account_id, o.channel
+    from int_first_wins as fw
+    join opportunities as o on o.opportunity_id = fw.opportunity_id
+),
+
+monthly_arr as (
+    select account_id, date_trunc('month', month)::date as month,
+        sum(arr::decimal(38, 2)) as arr
+    from arr
+    group by 1, 2
+),
+
+grid as (
+    select account_id, g.month::date as month
+    from (select account_id, min(month) as first_month from monthly_arr group by 1) as s,
+        unnest(generate_series(s.first_month::timestamp,
+            (select max(month) from monthly_arr)::timestamp, interval 1 month)) as g(month)
+),
+
+monthly as (
+    select g.account_id, g.month, coalesce(m.arr, 0)::decimal(38, 2) as arr
+    from grid as g
+    left join monthly_arr as m on m.account_id = g.account_id and m.month = g.month
+),
+
+compared as (
+    select account_id, month, arr,
+        coalesce(lag(arr) over w, 0) as prev,
+        coalesce(max(arr) over (w rows between unbounded preceding and 1 preceding), 0) > 0
+            as had_before
+    from monthly
+    window w as (partition by account_id order by month)
+)
+
+select c.account_id, c.month, c.arr, c.prev,
+    case when c.prev = 0 and c.arr > 0 and not c.had_before then c.arr else 0 end as new,
+    case when c.prev = 0 and c.arr > 0 and c.had_before then c.arr else 0 end as reactivation,
+    case when c.arr > c.prev and c.prev > 0 then c.arr - c.prev else 0 end as expansion,
+    case when c.arr > 0 and c.arr < c.prev then c.prev - c.arr else 0 end as contraction,
+    case when c.prev > 0 and c.arr = 0 then c.prev else 0 end as churn,
+    a.region, a.segment, a.motion, sc.channel as source_channel
+from compared as c
+left join int_accounts as a on a.account_id = c.account_id
+left join source_channel as sc on sc.account_id = c.account_id
+order by c.month, c.account_id
+"""
+
+# Opportunity contacts with the person's own buying role (buying-group coverage counts
+# both roles), so coverage does not join a million people per query.
+INT_OPPORTUNITY_CONTACTS = """
+create table int_opportunity_contacts as
+select c.*, p.buying_role
+from opportunity_contacts as c
+left join people as p on p.person_id = c.person_id
+"""
+
+STEPS = (("accounts", INT_ACCOUNTS), ("people", INT_PEOPLE), ("touches", INT_TOUCHES),
+         ("stages", INT_STAGES), ("stage win rates", INT_STAGE_WIN_RATES),
+         ("stage history", INT_STAGE_ENTRIES), ("opportunities", INT_OPPORTUNITIES),
+         ("first wins", INT_FIRST_WINS), ("ARR months", INT_ARR_MOVEMENTS),
+         ("deal contacts", INT_OPPORTUNITY_CONTACTS))
 
 
 def build(con, report=lambda message, fraction: None) -> None:
@@ -84,3 +293,68 @@ def build(con, report=lambda message, fraction: None) -> None:
     for i, (name, sql) in enumerate(STEPS):
         report(f"preparing {name} for fast filtering", 0.88 + 0.06 * i / len(STEPS))
         con.execute(sql)
+
+
+def version_of(con) -> str | None:
+    """The staging version a loaded dataset was built with (None: before versions)."""
+    row = con.execute("select value from dataset_meta where key = 'staging_version'").fetchone()
+    return row[0] if row else None
+
+
+def needs_upgrade(db_path: Path | None = None) -> bool:
+    """True when the published dataset was built by another staging version."""
+    current = store.current_version(Path(db_path or store.default_db_path()))
+    if current is None:
+        return False
+    con = duckdb.connect(str(current), read_only=True)
+    try:
+        return version_of(con) != STAGING_VERSION
+    finally:
+        con.close()
+
+
+def upgrade(db_path: Path | None = None, report=lambda message, fraction: None) -> bool:
+    """Copy the published dataset's own tables into a new version file, build the
+    intermediate tables there and publish it; False when there was nothing to upgrade.
+    One upgrade at a time (a lock file): a second caller finds it done."""
+    db_path = Path(db_path or store.default_db_path())
+    with open(db_path.with_name(db_path.name + ".upgrade.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not needs_upgrade(db_path):
+            return False
+        target = store.new_version_path(db_path)
+        partial = target.with_name(target.name + ".partial")
+        try:
+            _rebuild(store.current_version(db_path), partial, report)
+            partial.replace(target)
+        finally:
+            partial.unlink(missing_ok=True)
+        store.publish(db_path, target)
+    return True
+
+
+# Tables the loader writes itself (typed tables, raw_ layer, dataset_*): copied as they are.
+_OWN_TABLES = """
+select table_name from duckdb_tables()
+where database_name = 'source' and not starts_with(table_name, 'int_')
+order by table_name
+"""
+
+
+def _rebuild(source: Path, path: Path, report) -> None:
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("set enable_progress_bar = false")
+        con.execute("attach ? as source (read_only)", [str(source)])
+        names = [row[0] for row in con.execute(_OWN_TABLES).fetchall()]
+        for i, name in enumerate(names):
+            report(f"copying {name}", 0.8 * i / max(len(names), 1))
+            # a name read from the catalog, not from input; quoted as an identifier
+            con.execute(f'create table "{name}" as select * from source."{name}"')
+        con.execute("detach source")
+        build(con, report)
+        con.execute("delete from dataset_meta where key = 'staging_version'")
+        con.execute("insert into dataset_meta values ('staging_version', ?)", [STAGING_VERSION])
+        con.execute("checkpoint")
+    finally:
+        con.close()

@@ -7,10 +7,10 @@ on a deal, and the open pipeline that hangs on one person.
 
 import html
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-import gtm.metrics
 import ui
 from gtm import findings_accounts as fa
 from gtm import fmt
@@ -21,9 +21,7 @@ HEATMAP_ROWS = 30
 
 
 def kpis(info: dict) -> None:
-    flt, settings = ui.current_filter(), ui.current_settings()
-    now = ui.cached(gtm.metrics.compute, flt, settings)
-    before = ui.cached(gtm.metrics.compute, ui.previous_filter(), settings)
+    now, before = ui.headlines(KPIS)
     total = ui.view(groups.single_threaded_total)
     columns = st.columns(len(KPIS) + 1)
     for column, metric_id in zip(columns, KPIS, strict=False):
@@ -34,38 +32,45 @@ def kpis(info: dict) -> None:
                        "at the period end: amount.", border=True, height="stretch")
 
 
-def threading_charts(as_of) -> None:
-    df = ui.view(groups.threading)
+def _thread_names(shown: pd.DataFrame) -> list[str]:
+    return [fa.BUCKET_LABELS[b].replace("a single contact", "1 contact") for b in shown["bucket"]]
+
+
+def win_chart(df: pd.DataFrame, as_of) -> go.Figure:
     shown = df[df["closed"] > 0]
-    names = [fa.BUCKET_LABELS[b].replace("a single contact", "1 contact") for b in shown["bucket"]]
-    left, right = st.columns(2)
-    win = go.Figure(go.Bar(
-        x=names, y=shown["win_rate"], marker_color=ui.PIPELINE_BLUE,
+    fig = go.Figure(go.Bar(
+        x=_thread_names(shown), y=shown["win_rate"], marker_color=ui.PIPELINE_BLUE,
         text=[f"{fmt.percent(r)}<br>{w} of {c}" for r, w, c in
               zip(shown["win_rate"], shown["won"], shown["closed"], strict=True)],
         textposition="outside", name="Win rate", cliponaxis=False))
-    win.update_yaxes(tickformat=".0%", title="Win rate (won / closed)", rangemode="tozero")
-    win.update_xaxes(title="Contacts on the deal")
+    fig.update_yaxes(tickformat=".0%", title="Win rate (won / closed)", rangemode="tozero")
+    fig.update_xaxes(title="Contacts on the deal")
+    return ui.style(fig, fa.threading_finding(df), as_of, wrap=52)
+
+
+def cycle_chart(df: pd.DataFrame, as_of) -> go.Figure:
+    shown = df[df["closed"] > 0]
+    fig = go.Figure(go.Bar(
+        x=_thread_names(shown), y=shown["median_cycle_days"], marker_color=ui.MQL_GREY,
+        name="Sales cycle", text=[fmt.days(d) for d in shown["median_cycle_days"]],
+        textposition="outside", cliponaxis=False))
+    fig.update_yaxes(title="Median days, qualified to won", rangemode="tozero")
+    fig.update_xaxes(title="Contacts on the deal")
+    return ui.style(fig, fa.cycle_finding(df), as_of, wrap=52)
+
+
+def threading_charts(as_of) -> None:
+    df = ui.view(groups.threading)
+    left, right = st.columns(2)
     with left:
-        ui.show(ui.style(win, fa.threading_finding(df), as_of, wrap=52), key="threading-win")
-    cycle = go.Figure(go.Bar(
-        x=names, y=shown["median_cycle_days"], marker_color=ui.MQL_GREY, name="Sales cycle",
-        text=[fmt.days(d) for d in shown["median_cycle_days"]], textposition="outside",
-        cliponaxis=False))
-    cycle.update_yaxes(title="Median days, qualified to won", rangemode="tozero")
-    cycle.update_xaxes(title="Contacts on the deal")
+        ui.chart(win_chart, df, as_of, key="threading-win")
     with right:
-        ui.show(ui.style(cycle, fa.cycle_finding(df), as_of, wrap=52), key="threading-cycle")
+        ui.chart(cycle_chart, df, as_of, key="threading-cycle")
     st.caption("Closed new-business deals in the period, by distinct contacts on the deal "
                "(opportunity contacts).")
 
 
-def role_heatmap(as_of) -> None:
-    roles = list(ui.current_settings().required_roles)
-    df = ui.view(groups.role_heatmap, HEATMAP_ROWS)
-    if df.empty:
-        st.info(fa.heatmap_finding(df, roles))
-        return
+def heatmap_chart(df: pd.DataFrame, roles: list[str], as_of) -> go.Figure:
     rows = [f"{html.escape(str(a)[:28])} · {fmt.money(v)}" for a, v in
             zip(df["account"], df["open_pipeline"], strict=True)]
     counts = df[roles]
@@ -78,7 +83,16 @@ def role_heatmap(as_of) -> None:
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(side="top")
     height = 140 + 26 * len(df)
-    ui.show(ui.style(fig, fa.heatmap_finding(df, roles), as_of, height=height), key="heatmap")
+    return ui.style(fig, fa.heatmap_finding(df, roles), as_of, height=height)
+
+
+def role_heatmap(as_of) -> None:
+    roles = list(ui.current_settings().required_roles)
+    df = ui.view(groups.role_heatmap, HEATMAP_ROWS)
+    if df.empty:
+        st.info(fa.heatmap_finding(df, roles))
+        return
+    ui.chart(heatmap_chart, df, roles, as_of, key="heatmap")
     st.caption(f"Target accounts with open deals at the period end (up to {HEATMAP_ROWS}), "
                "worst role coverage first, then the largest open pipeline; each cell counts "
                "the engaged people in that role (red: nobody).")

@@ -10,7 +10,6 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-import gtm.metrics
 import ui
 from gtm import findings_funnel as find
 from gtm import fmt
@@ -121,8 +120,7 @@ ui.header("CAC vs cost per lead",
 flt, settings = ui.current_filter(), ui.current_settings()
 as_of = flt.end
 with st.spinner("Computing unit costs…"):
-    now = ui.cached(gtm.metrics.compute, flt, settings)
-    before = ui.cached(gtm.metrics.compute, ui.previous_filter(), settings)
+    now, before = ui.headlines(KPIS)
 spend_note(flt)
 ui.kpi_row(KPIS[:4], now, before, info)
 ui.kpi_row(KPIS[4:], now, before, info)
@@ -137,14 +135,14 @@ if ui.need_tables(info, ["spend"], "cost per lead, CAC and payback"):
         by_month = ui.view(cost.by_month)
     left, right = st.columns(2)
     with left:
-        ui.show(cpl_vs_cac(by_channel, as_of), key="chart-cpl-cac")
+        ui.chart(cpl_vs_cac, by_channel, as_of, key="chart-cpl-cac")
         st.caption(no_customer_note(by_channel) + " Bubble size = marketing spend.")
     with right:
-        ui.show(ladder(now, as_of), key="chart-ladder")
-    ui.show(channel_ladder(by_channel, as_of), key="chart-channel-ladder")
+        ui.chart(ladder, now, as_of, key="chart-ladder")
+    ui.chart(channel_ladder, by_channel, as_of, key="chart-channel-ladder")
     left, right = st.columns([2, 3])
     with left:
-        ui.show(trend(by_month, as_of), key="chart-cost-trend")
+        ui.chart(trend, by_month, as_of, key="chart-cost-trend")
     with right:
         st.subheader("Unit costs by channel", anchor=False)
         channel_table(by_channel)

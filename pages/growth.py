@@ -192,10 +192,10 @@ def main() -> None:
     with right:
         _tiles(plan)
         _feasibility(plan)
-        ui.show(_funnel_chart(plan, info["as_of"]), key="growth_funnel")
+        ui.chart(_funnel_chart, plan, info["as_of"], key="growth_funnel")
     lower_left, lower_right = st.columns(2, gap="large")
     with lower_left:
-        ui.show(_tornado_chart(rows, solve_for, info["as_of"]), key="growth_tornado")
+        ui.chart(_tornado_chart, rows, solve_for, info["as_of"], key="growth_tornado")
     with lower_right:
         history = ui.view(monthly_history)
         band = _band(history)
@@ -203,7 +203,7 @@ def main() -> None:
         if band["p50"] is None:
             st.info(findings.forecast(band, trailing), icon=":material/query_stats:")
         else:
-            ui.show(_band_chart(band, trailing, info["as_of"]), key="growth_band")
+            ui.chart(_band_chart, band, trailing, info["as_of"], key="growth_band")
             for column, (key, what) in zip(st.columns(3), BAND_TILES, strict=True):
                 column.metric(what, format_field("revenue_goal", band[key]), border=True,
                               help=f"New ARR over the next {band['months_ahead']} months.")

@@ -116,8 +116,7 @@ flt, settings = ui.current_filter(), ui.current_settings()
 as_of = flt.end
 has_signups = bool((info.get("tables") or {}).get("signups"))
 with st.spinner("Computing both lenses…"):
-    now = ui.cached(gtm.metrics.compute, flt, settings)
-    before = ui.cached(gtm.metrics.compute, ui.previous_filter(), settings)
+    now, before = ui.headlines(MQL_KPIS + PIPELINE_KPIS + ["activation_rate"])
     qs = ui.cached(gtm.metrics.resolve_qualified_stage, settings)
     by_month = ui.view(funnel.by_month)
     by_channel = ui.view(funnel.by_channel)
@@ -131,9 +130,9 @@ st.caption(f"Deltas compare with {prev.start} to {prev.end}. Qualified = reached
 
 left, right = st.columns(2)
 with left:
-    ui.show(lens_by_month(by_month, as_of), key="chart-lens-month")
+    ui.chart(lens_by_month, by_month, as_of, key="chart-lens-month")
 with right:
-    ui.show(lens_by_channel(by_channel, as_of), key="chart-lens-channel")
+    ui.chart(lens_by_channel, by_channel, as_of, key="chart-lens-channel")
 
 st.subheader("Channel ranking under each lens", anchor=False)
 flattered = find.flattered_channels(ranking)
@@ -142,7 +141,7 @@ st.markdown("A channel is *flattered by the MQL lens* when it ranks at least max
             + (f" This period: **{ui.esc(flattered)}**." if flattered else ""))
 left, right = st.columns([2, 3])
 with left:
-    ui.show(ranking_slope(ranking, as_of), key="chart-ranking")
+    ui.chart(ranking_slope, ranking, as_of, key="chart-ranking")
 with right:
     ranking_table(ranking)
     st.caption("Marketing CAC is empty (n/a) for a channel with no new customer in the period; "
@@ -154,7 +153,7 @@ st.markdown(f"**{ui.esc(qs.stage or 'none')}** · {ui.esc(qs.how)}. Win rate by 
             "were won.")
 left, right = st.columns([3, 2])
 with left:
-    ui.show(stage_chart(qs, settings.qualified_threshold, as_of), key="chart-stages")
+    ui.chart(stage_chart, qs, settings.qualified_threshold, as_of, key="chart-stages")
 with right:
     ui.table(qs.win_rates, "win rate by stage", key="download-stages", column_config={
         "win_rate": st.column_config.NumberColumn("win rate", format="percent"),
@@ -165,8 +164,7 @@ st.subheader("Product-led: signups vs activated signups", anchor=False)
 left, right = st.columns([3, 2])
 with left:
     if ui.need_tables(info, ["signups"], "signups vs activated signups"):
-        ui.show(activation_chart(by_month, settings.activation_days, as_of),
-                key="chart-activation")
+        ui.chart(activation_chart, by_month, settings.activation_days, as_of, key="chart-activation")
 with right:
     st.markdown("**Both lenses by month**")
     ui.table(by_month, "mqls and pipeline by month", key="download-lens-month", column_config={

@@ -5,10 +5,10 @@ waterfall, the monthly or quarterly movements over the last periods, the 12-mont
 and gross retention, and the same by segment.
 """
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-import gtm.metrics
 import ui
 from gtm import findings_accounts as fa
 from gtm import fmt
@@ -31,18 +31,12 @@ def tint(colour: str, alpha: float) -> str:
 
 
 def kpis(info: dict) -> None:
-    flt, settings = ui.current_filter(), ui.current_settings()
-    now = ui.cached(gtm.metrics.compute, flt, settings)
-    before = ui.cached(gtm.metrics.compute, ui.previous_filter(), settings)
+    now, before = ui.headlines(FLOW_KPIS + RETENTION_KPIS)
     ui.kpi_row(FLOW_KPIS, now, before, info)
     ui.kpi_row(RETENTION_KPIS, now, before, info)
 
 
-def waterfall(grain: str, as_of) -> None:
-    bridge = arr.period_bridge(ui.view(arr.bridge, grain))
-    if bridge is None:
-        st.info("No ARR snapshots fall in this period: pick a later period.")
-        return
+def waterfall_chart(bridge: dict, as_of) -> go.Figure:
     steps = fa.waterfall_steps(bridge)
     fig = go.Figure(go.Waterfall(
         x=steps["step"], y=steps["value"], measure=steps["measure"],
@@ -55,17 +49,20 @@ def waterfall(grain: str, as_of) -> None:
     high = max(bridge["starting_arr"], bridge["ending_arr"]) + bridge["new"] \
         + bridge["reactivation"] + bridge["expansion"]
     fig.update_yaxes(range=[low * 0.9, high * 1.04], title="ARR")
-    ui.show(ui.style(fig, fa.bridge_finding(bridge), as_of, money="y", height=420),
-            key="waterfall")
+    return ui.style(fig, fa.bridge_finding(bridge), as_of, money="y", height=420)
+
+
+def waterfall(grain: str, as_of) -> None:
+    bridge = arr.period_bridge(ui.view(arr.bridge, grain))
+    if bridge is None:
+        st.info("No ARR snapshots fall in this period: pick a later period.")
+        return
+    ui.chart(waterfall_chart, bridge, as_of, key="waterfall")
     st.caption("The y axis does not start at zero, so the movements are visible against "
                "the whole base.")
 
 
-def movements(grain: str, as_of) -> None:
-    window = fa.trailing_filter(ui.current_filter(), TRAILING[grain], grain)
-    df = ui.view(arr.bridge, grain, flt=window)
-    if df.empty:
-        return
+def movements_chart(df: pd.DataFrame, grain: str, as_of) -> go.Figure:
     fig = go.Figure()
     for flow in ("new", "expansion", "reactivation", "contraction", "churn"):
         colour, alpha = FLOW_STYLE[flow]
@@ -77,14 +74,17 @@ def movements(grain: str, as_of) -> None:
                     line={"color": ui.PIPELINE_BLUE, "width": 2})
     fig.update_layout(barmode="relative")
     fig.update_xaxes(type="category")
-    title = fa.movements_finding(df, grain)
-    ui.show(ui.style(fig, title, as_of, money="y", height=420), key="movements")
+    return ui.style(fig, fa.movements_finding(df, grain), as_of, money="y", height=420)
 
 
-def by_segment(as_of) -> None:
-    df = ui.view(arr.by_segment)
-    if df.empty:
-        return
+def movements(grain: str, as_of) -> None:
+    window = fa.trailing_filter(ui.current_filter(), TRAILING[grain], grain)
+    df = ui.view(arr.bridge, grain, flt=window)
+    if not df.empty:
+        ui.chart(movements_chart, df, grain, as_of, key="movements")
+
+
+def segment_chart(df: pd.DataFrame, as_of) -> go.Figure:
     fig = go.Figure()
     fig.add_bar(x=df["segment"], y=df["nrr_12m"], name="NRR (12 months)",
                 marker_color=ui.PIPELINE_BLUE, text=[fmt.percent(v) for v in df["nrr_12m"]],
@@ -95,7 +95,14 @@ def by_segment(as_of) -> None:
     fig.add_hline(y=1, line={"color": ui.ACCENT, "dash": "dash", "width": 1},
                   annotation_text="100 %: the base kept", annotation_position="top right")
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
-    ui.show(ui.style(fig, fa.segment_finding(df), as_of), key="segments")
+    return ui.style(fig, fa.segment_finding(df), as_of)
+
+
+def by_segment(as_of) -> None:
+    df = ui.view(arr.by_segment)
+    if df.empty:
+        return
+    ui.chart(segment_chart, df, as_of, key="segments")
     money = {c: st.column_config.NumberColumn(fa.FLOW_LABELS.get(c, "Net new ARR"),
                                               format="$%,.0f")
              for c in (*arr.FLOWS, "net_new_arr")}

@@ -8,13 +8,16 @@ a cached gtm call for the current filters (the global filters stay in the URL on
 import duckdb
 import streamlit as st
 
-import gtm.metrics
 import ui
 from gtm import findings, growth
 from gtm.metrics import cost, funnel, groups, market
 from gtm.metrics.growth_inputs import historical
 
 HEADLINE = ["qualified_pipeline", "new_customers", "cac", "net_new_arr", "qualified_win_rate"]
+# what the Net ARR and velocity findings read besides the headline
+FINDING_INPUTS = ["new_arr", "expansion_arr", "reactivation_arr", "contraction_arr",
+                  "churned_arr", "stale_pipeline_amount", "stale_pipeline_count",
+                  "sales_cycle_days_median"]
 
 # page file, title, icon, the optional tables its finding needs
 PAGES = (
@@ -72,16 +75,10 @@ info = ui.dataset_info()
 ui.header("Overview", "Marketing measured on qualified pipeline, customers, CAC and Net ARR "
           "instead of MQL volume.", info)
 
-compute = getattr(gtm.metrics, "compute", None)
-if compute is None:
-    st.info("The metrics engine is not available yet; showing what is loaded.")
-    st.json({k: str(v) for k, v in info.items() if k != "meta"})
-else:
-    flt, settings = ui.current_filter(), ui.current_settings()
-    with st.spinner("Computing the headline metrics…"):
-        now = ui.cached(compute, flt, settings)
-        before = ui.cached(compute, ui.previous_filter(), settings)
-    ui.kpi_row(HEADLINE, now, before, info)
-    prev = ui.previous_filter()
-    st.caption(f"Deltas compare with {prev.start} to {prev.end}.")
-    _findings(info, now, settings)
+settings = ui.current_settings()
+with st.spinner("Computing the headline metrics…"):
+    now, before = ui.headlines(HEADLINE + FINDING_INPUTS)
+ui.kpi_row(HEADLINE, now, before, info)
+prev = ui.previous_filter()
+st.caption(f"Deltas compare with {prev.start} to {prev.end}.")
+_findings(info, now, settings)

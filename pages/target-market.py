@@ -2,10 +2,10 @@
 and whether spend creates new demand or harvests demand that already exists.
 """
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-import gtm.metrics
 import ui
 from gtm import findings_accounts as fa
 from gtm import fmt
@@ -19,9 +19,7 @@ DEMAND_COLOURS = {"Demand creation": ui.PIPELINE_BLUE, "Demand harvest": ui.ACCE
 
 
 def kpis(info: dict, trend) -> None:
-    flt, settings = ui.current_filter(), ui.current_settings()
-    now = ui.cached(gtm.metrics.compute, flt, settings)
-    before = ui.cached(gtm.metrics.compute, ui.previous_filter(), settings)
+    now, before = ui.headlines(KPIS)
     columns = st.columns(len(KPIS) + 1)
     for column, metric_id in zip(columns, KPIS, strict=False):
         ui.kpi(metric_id, now.get(metric_id), before.get(metric_id), info, column)
@@ -31,8 +29,7 @@ def kpis(info: dict, trend) -> None:
                        "threshold) in the current filter.")
 
 
-def penetration_chart(trend, as_of) -> None:
-    flt = ui.current_filter()
+def penetration_figure(trend: pd.DataFrame, start, end, as_of) -> go.Figure:
     fig = go.Figure(go.Scatter(
         x=trend["month"], y=trend["penetration"], mode="lines+markers+text",
         line={"color": ui.PIPELINE_BLUE, "width": 3}, name="Penetration",
@@ -40,11 +37,16 @@ def penetration_chart(trend, as_of) -> None:
         customdata=trend[["engaged_targets", "target_accounts"]],
         hovertemplate="%{x|%b %Y}: %{customdata[0]} of %{customdata[1]} target accounts"
                       "<extra></extra>"))
-    fig.add_vrect(x0=flt.start, x1=flt.end, fillcolor=ui.MQL_GREY, opacity=0.12, line_width=0,
+    fig.add_vrect(x0=start, x1=end, fillcolor=ui.MQL_GREY, opacity=0.12, line_width=0,
                   annotation_text="selected period", annotation_position="bottom left")
     fig.update_yaxes(tickformat=".0%", rangemode="tozero", title="Target accounts engaged")
     fig.update_xaxes(dtick="M1", tickformat="%b %Y")
-    ui.show(ui.style(fig, fa.penetration_finding(trend), as_of), key="penetration")
+    return ui.style(fig, fa.penetration_finding(trend), as_of)
+
+
+def penetration_chart(trend, as_of) -> None:
+    flt = ui.current_filter()
+    ui.chart(penetration_figure, trend, flt.start, flt.end, as_of, key="penetration")
     st.caption("Share of target accounts with an engaged person in each calendar month "
                "(a touch in the month or a contact on a deal open in it). The headline counts "
                "the whole selected period, so it is higher than any single month.")
@@ -54,6 +56,16 @@ def reach_chart(info: dict, as_of) -> None:
     if not ui.need_tables(info, ["spend", "touches"], "cost per target account reached"):
         return
     df = ui.view(market.cost_per_target_account_reached)
+    ui.chart(reach_figure, df, as_of, key="reach")
+    ui.table(df, "cost per target account reached", key="download-reach", column_config={
+        "channel": "Channel",
+        "marketing_spend": st.column_config.NumberColumn("Marketing spend", format=MONEY),
+        "target_accounts_reached": "Target accounts reached",
+        "cost_per_target_account_reached": st.column_config.NumberColumn(
+            "Cost per target reached", format=MONEY)})
+
+
+def reach_figure(df: pd.DataFrame, as_of) -> go.Figure:
     priced = df[df["cost_per_target_account_reached"].notna()].sort_values(
         "cost_per_target_account_reached", ascending=False)
     fig = go.Figure(go.Bar(
@@ -64,18 +76,11 @@ def reach_chart(info: dict, as_of) -> None:
                   strict=True)], textposition="outside"))
     top = priced["cost_per_target_account_reached"].max() if len(priced) else 0
     fig.update_xaxes(range=[0, top * 1.5 if top else 1])
-    ui.show(ui.style(fig, fa.reach_finding(df), as_of, money="x", wrap=52,
-                     height=140 + 34 * max(len(priced), 3)), key="reach")
-    ui.table(df, "cost per target account reached", key="download-reach", column_config={
-        "channel": "Channel",
-        "marketing_spend": st.column_config.NumberColumn("Marketing spend", format=MONEY),
-        "target_accounts_reached": "Target accounts reached",
-        "cost_per_target_account_reached": st.column_config.NumberColumn(
-            "Cost per target reached", format=MONEY)})
+    return ui.style(fig, fa.reach_finding(df), as_of, money="x", wrap=52,
+                    height=140 + 34 * max(len(priced), 3))
 
 
-def demand_chart(as_of) -> None:
-    df = ui.view(market.demand_split)
+def demand_figure(df: pd.DataFrame, as_of) -> go.Figure:
     mix = fa.demand_mix(df)
     fig = go.Figure()
     for demand_type, part in mix.groupby("demand_type", sort=False):
@@ -88,7 +93,12 @@ def demand_chart(as_of) -> None:
                     + "</extra>", textposition="outside", cliponaxis=False, constraintext="none")
     fig.update_layout(barmode="group")
     fig.update_yaxes(tickformat=".0%", rangemode="tozero", title="Share of the period's total")
-    ui.show(ui.style(fig, fa.demand_finding(df), as_of, height=420, wrap=52), key="demand")
+    return ui.style(fig, fa.demand_finding(df), as_of, height=420, wrap=52)
+
+
+def demand_chart(as_of) -> None:
+    df = ui.view(market.demand_split)
+    ui.chart(demand_figure, df, as_of, key="demand")
     ui.table(df, "demand creation vs harvest", key="download-demand", column_config={
         "demand_type": "Demand type",
         "spend": st.column_config.NumberColumn("Marketing spend", format=MONEY),

@@ -10,7 +10,6 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-import gtm.metrics
 import ui
 from gtm import findings_funnel as find
 from gtm import fmt
@@ -117,8 +116,7 @@ ui.header("Velocity and fail-fast",
 flt, settings = ui.current_filter(), ui.current_settings()
 as_of = flt.end
 with st.spinner("Timing the pipeline…"):
-    now = ui.cached(gtm.metrics.compute, flt, settings)
-    before = ui.cached(gtm.metrics.compute, ui.previous_filter(), settings)
+    now, before = ui.headlines(CLOCK_KPIS + NO_KPIS + ["sales_cycle_days_median"])
     stage0 = ui.view(velocity.stage0_by_month)
     cycle = ui.view(velocity.cycle_by_month)
     no = ui.view(velocity.time_to_no)
@@ -130,21 +128,21 @@ st.caption(f"Deltas compare with {prev.start} to {prev.end}. New-business deals 
 
 left, right = st.columns(2)
 with left:
-    ui.show(stage0_chart(stage0, as_of), key="chart-stage0")
+    ui.chart(stage0_chart, stage0, as_of, key="chart-stage0")
 with right:
-    ui.show(cycle_chart(cycle, as_of), key="chart-cycle")
+    ui.chart(cycle_chart, cycle, as_of, key="chart-cycle")
 
 st.subheader("Pipeline movement", anchor=False)
 flow = st.segmented_control("New-business pipeline", FLOWS, default=FLOWS[0], key="flow",
                             bind="query-params", required=True,
                             help="Qualified only: a deal enters the pipeline on its qualified date.")
 waterfall = ui.view(velocity.pipeline_waterfall, flow == FLOWS[1])
-ui.show(waterfall_chart(waterfall, as_of), key="chart-waterfall")
+ui.chart(waterfall_chart, waterfall, as_of, key="chart-waterfall")
 st.caption(notes(waterfall) + " Opening + created − won − lost = closing, in amount and deals.")
 
 left, right = st.columns(2)
 with left:
-    ui.show(time_to_no_chart(no, now, as_of), key="chart-time-to-no")
+    ui.chart(time_to_no_chart, no, now, as_of, key="chart-time-to-no")
 with right:
     st.markdown(f"**{ui.esc(find.stale(now, settings.stale_days))}**")
     stale_table(ui.view(velocity.stale_list, 200))
@@ -154,4 +152,4 @@ reasons = ui.view(velocity.disqualification_reasons)
 if reasons.empty:
     st.info("No lead was disqualified in this period.", icon=":material/info:")
 else:
-    ui.show(reasons_chart(reasons, as_of), key="chart-reasons")
+    ui.chart(reasons_chart, reasons, as_of, key="chart-reasons")

@@ -185,3 +185,40 @@ def test_unchanged_kpis_are_grey_and_moves_are_coloured_by_direction():
     assert delta_color("cac", "+$5K") == "inverse"  # CAC up is bad: shown red
     assert delta_color("qualified_pipeline", "+$5K") == "normal"
     assert delta_color("marketing_spend", "+$5K") == "off"  # spend is neither good nor bad
+
+
+# --- figures built once, headline values read strictly --------------------------------
+def test_a_chart_is_built_once_per_dataset_version_and_data(monkeypatch):
+    import streamlit as st
+
+    from ui import data_access
+
+    built, shown = [], []
+
+    def builder(df, as_of):
+        built.append(len(df))
+        return go.Figure(go.Bar(x=df["x"], y=df["y"]))
+
+    monkeypatch.setattr(charts, "show", lambda fig, key=None: shown.append(fig))
+    monkeypatch.setattr(data_access, "version", lambda: "v1")
+    st.cache_resource.clear()
+    small = pd.DataFrame({"x": ["a"], "y": [1]})
+    charts.chart(builder, small, "2025-03-31")
+    charts.chart(builder, small.copy(), "2025-03-31")  # equal data: the same figure
+    assert built == [1] and shown[0] is shown[1]
+    charts.chart(builder, pd.DataFrame({"x": ["a", "b"], "y": [1, 2]}), "2025-03-31")
+    monkeypatch.setattr(data_access, "version", lambda: "v2")  # a new load
+    charts.chart(builder, small, "2025-03-31")
+    assert built == [1, 2, 1]
+    st.cache_resource.clear()
+
+
+def test_a_headline_id_the_page_did_not_ask_for_fails_loudly():
+    import pytest
+
+    from ui.data_access import Headline
+
+    values = Headline({"cac": 1200.0, "cpl": None})
+    assert values.get("cpl") is None and values["cac"] == 1200.0
+    with pytest.raises(KeyError, match="nrr_12m"):
+        values.get("nrr_12m")

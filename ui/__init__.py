@@ -7,7 +7,7 @@ that knows how the sidebar, caching and the house chart style work.
     info = ui.dataset_info()
     ui.header("Net ARR", "Growth from customers, not from leads.", info)
     if ui.need_tables(info, ["arr"], "Net ARR"):
-        values = ui.cached(gtm.metrics.compute, ui.current_filter(), ui.current_settings())
+        now, before = ui.headlines(["net_new_arr", "nrr_12m"])
 """
 
 from ui.charts import (
@@ -17,6 +17,7 @@ from ui.charts import (
     LOSS_RED,
     MQL_GREY,
     PIPELINE_BLUE,
+    chart,
     money_axis,
     show,
     style,
@@ -27,6 +28,8 @@ from ui.data_access import (
     clear_caches,
     connection,
     dataset_info,
+    headline,
+    headlines,
     stage_names,
     version,
     view,
@@ -43,10 +46,10 @@ from ui.kpi import kpi, kpi_row
 from ui.layout import esc, filter_summary, header, need_tables
 
 __all__ = [
-    "ACCENT", "CHART_CONFIG", "GAIN_GREEN", "LOSS_RED", "MQL_GREY", "PIPELINE_BLUE", "cached",
+    "ACCENT", "CHART_CONFIG", "GAIN_GREEN", "LOSS_RED", "MQL_GREY", "PIPELINE_BLUE", "cached", "chart",
     "clear_caches",
     "connection", "current_filter", "current_period", "current_settings", "dataset_info",
-    "esc", "filter_summary", "header", "kpi", "kpi_row", "money_axis", "need_tables",
+    "esc", "filter_summary", "header", "headline", "headlines", "kpi", "kpi_row", "money_axis", "need_tables",
     "neutralise", "previous_filter", "safe_csv", "share_link", "show", "stage_names", "style", "style_finding",
     "table", "version", "view",
 ]

@@ -16,8 +16,15 @@ import duckdb
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from gtm import metrics, store
+from gtm import metrics, staging, store
 from gtm.filters import Settings
+from gtm.metrics.compute import (
+    EXTENSION_INPUTS,
+    EXTENSIONS,
+    compute_part,
+    extensions,
+    parts_for,
+)
 
 
 def db_path() -> Path:
@@ -41,6 +48,22 @@ def connection() -> duckdb.DuckDBPyConnection:
     if current is None:
         raise FileNotFoundError(f"no dataset loaded at {db_path()}")
     return _connection(current)
+
+
+@st.cache_resource(max_entries=3, show_spinner=False)
+def _outdated(version_file: str) -> bool:
+    cur = _connection(version_file).cursor()
+    try:
+        return staging.version_of(cur) != staging.STAGING_VERSION
+    finally:
+        cur.close()
+
+
+def outdated() -> bool:
+    """True when the published dataset was loaded by an older Targetline (checked once
+    per version file)."""
+    current = version()
+    return current is not None and _outdated(current)
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
@@ -81,6 +104,38 @@ def view(fn, *args, flt=None, **kwargs):
     flt = flt or current_filter()
     name = f"{fn.__module__}:{fn.__qualname__}"
     return cached(_run_named, name, flt, current_settings(), *args, **kwargs)
+
+
+class Headline(dict):
+    """Headline values of the parts a page asked for. Reading an id the page did not ask
+    for is a bug in the page, so it fails loudly instead of showing "n/a"."""
+
+    def get(self, key, default=None):
+        if key not in self:
+            raise KeyError(f"{key!r} was not among the ids passed to ui.headlines")
+        return self[key]
+
+
+def headline(ids, flt=None) -> Headline:
+    """Headline metrics `ids` for the current (or given) filter: only the parts of
+    gtm.metrics.compute that hold them run, each cached on its own (pages share them)."""
+    from ui.filters import current_filter, current_settings
+
+    flt, settings = flt or current_filter(), current_settings()
+    values = {}
+    for part in parts_for(ids):
+        values.update(cached(compute_part, flt, settings, part))
+    if set(ids) & set(EXTENSIONS):
+        inputs = [values[mid] for mid in EXTENSION_INPUTS]
+        values.update(cached(extensions, flt, settings, *inputs))
+    return Headline(values)
+
+
+def headlines(ids) -> tuple[Headline, Headline]:
+    """(this period, the previous period) of headline(ids): the KPI tiles and deltas."""
+    from ui.filters import previous_filter
+
+    return headline(ids), headline(ids, previous_filter())
 
 
 def require_frame() -> None:

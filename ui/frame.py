@@ -10,10 +10,12 @@ import importlib
 
 import streamlit as st
 
+from gtm import staging
 from ui import data_access
 from ui.filters import render_share_link, render_sidebar
 
 _DEMO_TRIED = "_targetline_demo_tried"
+_UPGRADE_TRIED = "_targetline_upgrade_tried"
 
 
 def progress_callback(bar):
@@ -35,6 +37,9 @@ def progress_callback(bar):
 def ensure_dataset() -> bool:
     """True when a dataset is loaded; on a first run with none, load the demo once."""
     if data_access.version() is not None:
+        if data_access.outdated() and not st.session_state.get(_UPGRADE_TRIED):
+            st.session_state[_UPGRADE_TRIED] = True  # once per session, even if it fails
+            _upgrade()
         return True
     if st.session_state.get(_DEMO_TRIED):
         return False
@@ -54,6 +59,20 @@ def ensure_dataset() -> bool:
                       state="complete" if ok else "error", expanded=not ok)
     data_access.clear_caches()
     return ok
+
+
+def _upgrade() -> None:
+    """A dataset loaded by an older Targetline gets this version's intermediate tables
+    (written into a new version file; the loaded data is not read again from CSV)."""
+    with st.status("Preparing the loaded dataset for this version of Targetline…",
+                   expanded=True) as status:
+        bar = st.progress(0.0, text="Copying the loaded tables")
+        try:
+            staging.upgrade(data_access.db_path(), progress_callback(bar))
+        except Exception as exc:  # the old version stays published and is still shown
+            st.error(f"The dataset could not be prepared: {exc}. Load it again on the Data page.")
+        status.update(label="Dataset ready", state="complete", expanded=False)
+    data_access.clear_caches()
 
 
 def no_dataset_notice() -> None:

@@ -3,7 +3,8 @@
 metrics.md ("Net ARR") compares each account's `arr` snapshot with the previous
 month. A month without a row counts as 0, so the comparison runs on a dense
 account x month grid from each account's first snapshot to the ARR as-of month;
-that is what turns a gap into churn and its end into reactivation. Amounts are
+that is what turns a gap into churn and its end into reactivation (the loader writes
+that grid once, gtm/staging.py). Amounts are
 summed as DECIMAL cents so the bridge (starting + movements = ending) closes
 exactly. Filters (DECISIONS.md "Net ARR"): region, segment and motion through the
 account; channel through the account's source channel, the channel of its first
@@ -21,68 +22,27 @@ from gtm.metrics.funnel import NEW_CUSTOMERS
 
 FLOWS = ("new", "reactivation", "expansion", "contraction", "churn")
 
-# Dense grid and per-account monthly movements; `in_period` marks months whose
-# first day lies in [start, end]. first_wins (gtm.metrics.funnel) gives the source channel.
+# Per-account monthly movements come from int_arr_movements (written at load: the dense
+# account x month grid and each month's flow do not depend on a filter, gtm/staging.py);
+# the view keeps the accounts of the filter up to the ARR as-of month of the period end.
+# `in_period` marks months whose first day lies in [start, end].
 MOVEMENTS = FILTERED + NEW_CUSTOMERS + """,
-source_channel as (
-    select fw.account_id, o.channel
-    from first_wins as fw
-    join opportunities as o on o.opportunity_id = fw.opportunity_id
-),
-
 arr_as_of as (
     select max(date_trunc('month', month))::date as month
     from arr
     where month <= $end
 ),
 
-f_arr as (
-    select r.account_id, date_trunc('month', r.month)::date as month,
-        sum(r.arr::decimal(38, 2)) as arr
-    from arr as r
-    left join accounts_m as a on a.account_id = r.account_id
-    left join source_channel as sc on sc.account_id = r.account_id
-    where r.month <= (select month from arr_as_of) + interval 1 month - interval 1 day
-      and ($regions is null or list_contains($regions, a.region))
-      and ($segments is null or list_contains($segments, a.segment))
-      and ($motions is null or list_contains($motions, a.motion))
-      and ($channels is null or list_contains($channels, sc.channel))
-    group by 1, 2
-),
-
-grid as (
-    select account_id, g.month::date as month
-    from (select account_id, min(month) as first_month from f_arr group by 1) as s,
-        unnest(generate_series(s.first_month::timestamp,
-            (select month from arr_as_of)::timestamp, interval 1 month)) as g(month)
-),
-
-monthly as (
-    select g.account_id, g.month, coalesce(f.arr, 0)::decimal(38, 2) as arr
-    from grid as g
-    left join f_arr as f on f.account_id = g.account_id and f.month = g.month
-),
-
-compared as (
-    select account_id, month, arr,
-        coalesce(lag(arr) over w, 0) as prev,
-        coalesce(max(arr) over (w rows between unbounded preceding and 1 preceding), 0) > 0
-            as had_before
-    from monthly
-    window w as (partition by account_id order by month)
-),
-
 movements as (
-    select c.account_id, c.month, c.arr, c.prev,
-        coalesce(a.segment, 'unknown') as segment,
-        case when c.prev = 0 and c.arr > 0 and not c.had_before then c.arr else 0 end as new,
-        case when c.prev = 0 and c.arr > 0 and c.had_before then c.arr else 0 end as reactivation,
-        case when c.arr > c.prev and c.prev > 0 then c.arr - c.prev else 0 end as expansion,
-        case when c.arr > 0 and c.arr < c.prev then c.prev - c.arr else 0 end as contraction,
-        case when c.prev > 0 and c.arr = 0 then c.prev else 0 end as churn,
-        c.month >= $start and c.month <= $end as in_period
-    from compared as c
-    left join accounts_m as a on a.account_id = c.account_id
+    select account_id, month, arr, prev, coalesce(segment, 'unknown') as segment,
+        new, reactivation, expansion, contraction, churn,
+        month >= $start and month <= $end as in_period
+    from int_arr_movements
+    where month <= (select month from arr_as_of)
+      and ($regions is null or list_contains($regions, region))
+      and ($segments is null or list_contains($segments, segment))
+      and ($motions is null or list_contains($motions, motion))
+      and ($channels is null or list_contains($channels, source_channel))
 ),
 
 retention as (

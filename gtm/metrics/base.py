@@ -40,49 +40,12 @@ def scalar(con, sql: str, params: dict | None = None):
 
 
 
-# Stage order: the `stages` file when given, else derived from stage history
-# (average position of each stage in an opportunity's history, closed stages last).
+# Stage order, the stages' win rates and each opportunity's first entry into each stage
+# do not depend on a filter or a setting: the loader writes them once (gtm/staging.py).
 STAGES = """
 with
-stage_stats as (
-    select stage, bool_and(is_closed) as is_closed, bool_and(is_won) as is_won
-    from opportunities
-    group by stage
-),
-
-history_pos as (
-    select stage, avg(pos) as avg_pos
-    from (
-        select stage, row_number() over (partition by opportunity_id order by entered_date) as pos
-        from opportunity_stages
-    )
-    group by stage
-),
-
-derived_stages as (
-    select
-        coalesce(h.stage, s.stage) as stage,
-        coalesce(s.is_closed, false) as is_closed,
-        coalesce(s.is_won, false) as is_won,
-        row_number() over (
-            order by coalesce(s.is_closed, false), coalesce(h.avg_pos, 1e9), coalesce(h.stage, s.stage)
-        ) as sort_order
-    from history_pos as h
-    full join stage_stats as s on s.stage = h.stage
-),
-
 resolved_stages as (
-    select
-        st.stage,
-        st.sort_order,
-        coalesce(st.is_closed, ss.is_closed, false) as is_closed,
-        coalesce(st.is_won, ss.is_won, false) as is_won
-    from stages as st
-    left join stage_stats as ss on ss.stage = st.stage
-    union all
-    select stage, sort_order, is_closed, is_won
-    from derived_stages
-    where not exists (select 1 from stages)
+    select stage, sort_order, is_closed, is_won from int_stages
 )
 """
 
@@ -124,29 +87,27 @@ f_people as (
 
 opps_q as (
     select o.*, coalesce(o.qualified_date, h.first_qualified_date) as qualified_on
-    from opportunities as o
+    from int_opportunities as o
     left join (
-        select h.opportunity_id, min(h.entered_date) as first_qualified_date
-        from opportunity_stages as h
-        join resolved_stages as s on s.stage = h.stage
-        where s.sort_order >= $qualified_order and not (s.is_closed and not s.is_won)
-        group by h.opportunity_id
+        select opportunity_id, min(entered_date) as first_qualified_date
+        from int_stage_entries
+        where sort_order >= $qualified_order
+        group by opportunity_id
     ) as h on h.opportunity_id = o.opportunity_id
 ),
 
 f_opps as (
     select
-        o.* exclude (qualified_date),
+        o.* exclude (qualified_date, qualified_on, account_is_target, account_fit_score,
+                     motion),
         o.qualified_on as qualified_date,
-        a.region,
-        a.segment,
-        coalesce(a.is_target_account, false) as is_target_account,
-        coalesce(a.motion, 'sales_led') as motion
+        coalesce(o.account_is_target, o.account_fit_score >= $icp_threshold, false)
+            as is_target_account,
+        o.motion
     from opps_q as o
-    left join accounts_m as a on a.account_id = o.account_id
-    where ($regions is null or list_contains($regions, a.region))
-      and ($segments is null or list_contains($segments, a.segment))
-      and ($motions is null or list_contains($motions, coalesce(a.motion, 'sales_led')))
+    where ($regions is null or list_contains($regions, o.region))
+      and ($segments is null or list_contains($segments, o.segment))
+      and ($motions is null or list_contains($motions, o.motion))
       and ($channels is null or list_contains($channels, o.channel))
 ),
 
@@ -234,38 +195,10 @@ def _values(con, table: str, column: str) -> list[str]:
     return sorted(query(con, _VALUES_SQL[(table, column)]).iloc[:, 0].tolist())
 
 
-# Highest open stage each opportunity reached (a skipped stage counts as reached;
-# a won deal reached every open stage), then the win rate from each open stage.
-STAGE_WIN_RATES = STAGES + """,
-open_stages as (
-    select stage, sort_order from resolved_stages where not is_closed
-),
-
-reached as (
-    select o.opportunity_id, o.is_closed, o.is_won,
-        case when o.is_won then (select max(sort_order) from open_stages)
-             else max(s.sort_order) end as max_order
-    from opportunities as o
-    left join (
-        select opportunity_id, stage from opportunity_stages
-        union all
-        select opportunity_id, stage from opportunities
-    ) as h on h.opportunity_id = o.opportunity_id
-    left join open_stages as s on s.stage = h.stage
-    group by o.opportunity_id, o.is_closed, o.is_won
-)
-
-select
-    s.stage,
-    s.sort_order,
-    count(r.opportunity_id) filter (where r.is_closed) as reached_closed,
-    count(r.opportunity_id) filter (where r.is_won) as reached_won,
-    count(r.opportunity_id) filter (where r.is_won)
-        / nullif(count(r.opportunity_id) filter (where r.is_closed), 0) as win_rate
-from open_stages as s
-left join reached as r on r.max_order >= s.sort_order
-group by s.stage, s.sort_order
-order by s.sort_order
+STAGE_WIN_RATES = """
+select stage, sort_order, reached_closed, reached_won, win_rate
+from int_stage_win_rates
+order by sort_order
 """
 
 

@@ -19,32 +19,73 @@ from gtm.metrics.funnel import clean
 DEFAULT_SETTINGS = Settings()
 
 
+# The headline metrics in parts, one per module, so a page computes only the parts its
+# tiles show (each part is cached on its own); the ids each part returns.
+PARTS = {
+    "funnel": (funnel.headline, ("leads", "mqls", "target_leads", "qualified_opportunities",
+                                 "qualified_pipeline", "mql_to_customer_rate",
+                                 "qualified_win_rate", "signups", "activated_signups",
+                                 "activation_rate")),
+    "cost": (cost.headline, ("marketing_spend", "sales_spend", "cpl", "cost_per_mql",
+                             "cost_per_qualified_opportunity", "new_customers", "cac",
+                             "cac_payback_months", "avg_first_deal")),
+    "velocity": (velocity.headline, ("stage0_days_median", "stage0_days_p75",
+                                     "sales_cycle_days_median", "time_to_no_days_median",
+                                     "time_to_no_people_days_median", "stale_pipeline_count",
+                                     "stale_pipeline_amount", "sales_velocity_per_day")),
+    "arr": (arr.headline, ("new_arr", "expansion_arr", "contraction_arr", "churned_arr",
+                           "reactivation_arr", "net_new_arr", "nrr_12m", "grr_12m",
+                           "quick_ratio")),
+    "groups": (groups.headline, ("target_account_penetration", "avg_role_coverage",
+                                 "avg_group_coverage", "cost_per_target_account_reached")),
+}
+# Extensions assembled from other parts: the ids they read, and the part of each.
+EXTENSIONS = ("magic_number", "ltv_to_cac")
+EXTENSION_INPUTS = ("net_new_arr", "avg_first_deal", "grr_12m", "cac")
+
+
 def compute(con, flt: Filter, settings: Settings = DEFAULT_SETTINGS,
             qualified: QualifiedStage | None = None) -> dict[str, float | int | None]:
     """metric id -> value (None where undefined) for every id of gtm.registry.METRICS,
     in registry order."""
     qualified = qualified or resolve_qualified_stage(con, settings)
-    p = params(flt, settings, qualified)
-    values = {
-        **funnel.headline(con, p),
-        **cost.headline(con, p),
-        **velocity.headline(con, p),
-        **arr.headline(con, p),
-        **groups.headline(con, p),
-    }
-    values.update(_extensions(con, flt, settings, qualified, values))
+    values = {}
+    for part in PARTS:
+        values.update(compute_part(con, flt, settings, part, qualified))
+    inputs = [values.get(mid) for mid in EXTENSION_INPUTS]
+    values.update(extensions(con, flt, settings, *inputs, qualified=qualified))
     return {mid: clean(values.get(mid)) for mid in registry.METRICS}
 
 
-def _extensions(con, flt, settings, qualified, values) -> dict:
+def compute_part(con, flt: Filter, settings: Settings, part: str,
+                 qualified: QualifiedStage | None = None) -> dict:
+    """The metrics of one part (a key of PARTS), cleaned: id -> value or None."""
+    qualified = qualified or resolve_qualified_stage(con, settings)
+    headline, _ids = PARTS[part]
+    return {mid: clean(v) for mid, v in headline(con, params(flt, settings, qualified)).items()}
+
+
+def parts_for(ids) -> list[str]:
+    """The parts that compute these ids, in PARTS order (extensions need arr and cost)."""
+    wanted = set(ids)
+    if wanted & set(EXTENSIONS):
+        wanted |= set(EXTENSION_INPUTS)
+    unknown = wanted - set(EXTENSIONS) - {m for _, part_ids in PARTS.values() for m in part_ids}
+    if unknown:
+        raise KeyError(f"not a headline metric: {', '.join(sorted(unknown))}")
+    return [part for part, (_, part_ids) in PARTS.items() if wanted & set(part_ids)]
+
+
+def extensions(con, flt: Filter, settings: Settings, net_new_arr, avg_first_deal, grr_12m,
+               cac, qualified: QualifiedStage | None = None) -> dict:
     """magic_number and ltv_to_cac (DECISIONS.md: both undefined on a zero base)."""
+    qualified = qualified or resolve_qualified_stage(con, settings)
     previous = cost.spend(con, params(previous_period(flt), settings, qualified))
     prior_spend = None if previous["marketing_spend"] is None else \
         previous["marketing_spend"] + previous["sales_spend"]
     return {
-        "magic_number": _ratio(values.get("net_new_arr"), prior_spend),
-        "ltv_to_cac": _ratio(_ltv(values.get("avg_first_deal"), values.get("grr_12m"),
-                                  settings.gross_margin), values.get("cac")),
+        "magic_number": clean(_ratio(net_new_arr, prior_spend)),
+        "ltv_to_cac": clean(_ratio(_ltv(avg_first_deal, grr_12m, settings.gross_margin), cac)),
     }
 
 

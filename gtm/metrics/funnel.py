@@ -30,11 +30,7 @@ nb_opps as (
 # filter (region, segment, motion, its channel) and closed in period.
 NEW_CUSTOMERS = """,
 first_wins as (
-    select account_id, opportunity_id, close_date
-    from opportunities
-    where is_won and close_date is not null
-      and coalesce(type, 'new_business') = 'new_business'
-    qualify row_number() over (partition by account_id order by close_date, opportunity_id) = 1
+    select account_id, opportunity_id, close_date from int_first_wins
 ),
 
 new_customers as (

@@ -33,10 +33,9 @@ lookback_people as (
 ),
 
 deal_people as (
-    select o.account_id, c.person_id, c.role as deal_role, p.buying_role
-    from opportunity_contacts as c
+    select o.account_id, c.person_id, c.role as deal_role, c.buying_role
+    from int_opportunity_contacts as c
     join f_opps as o on o.opportunity_id = c.opportunity_id
-    left join people as p on p.person_id = c.person_id
     where o.created_date <= $end
 ),
 
@@ -48,15 +47,28 @@ engaged_roles as (
     select account_id, person_id, deal_role from deal_people
 ),
 
+account_people as (
+    select account_id, count(*) as engaged_people
+    from (select distinct account_id, person_id from engaged_roles where person_id is not null)
+    group by account_id
+),
+
+account_roles as (
+    select account_id, count(*) as roles
+    from (select distinct account_id, role from engaged_roles
+          where list_contains($required_roles, role))
+    group by account_id
+),
+
+-- distinct first, then count: DuckDB's grouped count(distinct) is several times slower
 coverage as (
     select a.account_id, a.name, a.is_target_account as is_target,
-        count(distinct e.person_id) as engaged_people,
-        least(count(distinct e.person_id) / nullif($group_size, 0), 1.0) as group_coverage,
-        count(distinct e.role) filter (where list_contains($required_roles, e.role))
-            / nullif(len($required_roles), 0) as role_coverage
+        coalesce(ap.engaged_people, 0) as engaged_people,
+        least(coalesce(ap.engaged_people, 0) / nullif($group_size, 0), 1.0) as group_coverage,
+        coalesce(ar.roles, 0) / nullif(len($required_roles), 0) as role_coverage
     from f_accounts as a
-    left join engaged_roles as e on e.account_id = a.account_id
-    group by a.account_id, a.name, a.is_target_account
+    left join account_people as ap on ap.account_id = a.account_id
+    left join account_roles as ar on ar.account_id = a.account_id
 )
 """
 
@@ -122,24 +134,45 @@ open_pipeline as (
     from f_opps
     where {OPEN_AT_END}
     group by account_id
+),
+
+worst as (
+    select c.account_id, coalesce(c.name, c.account_id) as account, o.open_pipeline,
+        c.role_coverage
+    from coverage as c
+    join open_pipeline as o on o.account_id = c.account_id
+    where c.is_target
+    order by c.role_coverage, o.open_pipeline desc, c.account_id
+    limit $limit
+),
+
+worst_roles as (
+    select e.account_id, e.role, count(distinct e.person_id) as people
+    from engaged_roles as e
+    join worst as w on w.account_id = e.account_id
+    where list_contains($required_roles, e.role)
+    group by e.account_id, e.role
 )
 
-select c.account_id, coalesce(c.name, c.account_id) as account, o.open_pipeline,
-    c.role_coverage
-from coverage as c
-join open_pipeline as o on o.account_id = c.account_id
-where c.is_target
-order by c.role_coverage, o.open_pipeline desc, c.account_id
-limit $limit
+select w.account_id, w.account, w.open_pipeline, w.role_coverage, r.role, r.people
+from worst as w
+left join worst_roles as r on r.account_id = w.account_id
+order by w.role_coverage, w.open_pipeline desc, w.account_id, r.role
 """
 
 
 def role_heatmap(con, p: dict, limit: int = 40) -> pd.DataFrame:
     """Target accounts with open deals (any type) x required roles: engaged people per role,
-    worst role coverage first, then the largest open pipeline."""
-    df = query(con, OPEN_TARGETS_SQL, {**p, "limit": limit})
-    roles = _role_matrix(con, p).reindex(df["account_id"], fill_value=0)
-    out = pd.concat([df.reset_index(drop=True), roles.reset_index(drop=True)], axis=1)
+    worst role coverage first, then the largest open pipeline (one pass over the engaged
+    people: the roles are read for the listed accounts only)."""
+    long = query(con, OPEN_TARGETS_SQL, {**p, "limit": limit})
+    out = long.drop_duplicates("account_id")[["account_id", "account", "open_pipeline",
+                                              "role_coverage"]].reset_index(drop=True)
+    wide = long.dropna(subset=["role"]).pivot_table(
+        index="account_id", columns="role", values="people", aggfunc="sum", fill_value=0)
+    roles = wide.reindex(index=out["account_id"], columns=list(p["required_roles"]),
+                         fill_value=0).astype("int64")
+    out = pd.concat([out, roles.reset_index(drop=True)], axis=1)
     return out.drop(columns=["account_id"])
 
 
