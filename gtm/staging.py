@@ -13,7 +13,9 @@ stage order (`int_stages`), each stage's win rate (`int_stage_win_rates`), each 
 first entry into each stage (`int_stage_entries`), each account's first won deal
 (`int_first_wins`) and each account's ARR movement month by month
 (`int_arr_movements`). The ICP threshold and the qualified stage are settings, so they
-are still applied at query time.
+are still applied at query time. Accounts and people get integer keys (`account_key`,
+`person_key`) carried into touches, deals and contacts: counting distinct people per
+account over a million rows is twice as fast on integers as on text ids.
 
 A dataset loaded by an older Targetline lacks some of these tables: `upgrade()` writes
 them into a new version file (the published one is never changed in place).
@@ -29,7 +31,7 @@ import duckdb
 from gtm import store
 
 # Bump when the tables below change: datasets loaded with another value are upgraded.
-STAGING_VERSION = "3"
+STAGING_VERSION = "4"
 
 INT_ACCOUNTS = """
 create table int_accounts as
@@ -40,7 +42,8 @@ product_led as (
 
 select
     a.*,
-    case when pl.account_id is not null then 'product_led' else 'sales_led' end as motion
+    case when pl.account_id is not null then 'product_led' else 'sales_led' end as motion,
+    row_number() over (order by a.account_id)::integer as account_key
 from accounts as a
 left join product_led as pl on pl.account_id = a.account_id
 """
@@ -66,7 +69,9 @@ select
     a.fit_score as account_fit_score,
     coalesce(a.motion, case when s.person_id is not null
         then 'product_led' else 'sales_led' end) as motion,
-    ft.campaign_id as first_touch_campaign_id
+    ft.campaign_id as first_touch_campaign_id,
+    a.account_key,
+    row_number() over ()::integer as person_key
 from people as p
 left join int_accounts as a on a.account_id = p.account_id
 left join signed_up as s on s.person_id = p.person_id
@@ -90,7 +95,9 @@ select
     p.segment,
     p.motion,
     p.account_is_target,
-    p.account_fit_score
+    p.account_fit_score,
+    p.account_key,
+    p.person_key
 from touches as t
 join int_people as p on p.person_id = t.person_id
 order by touch_day
@@ -199,7 +206,8 @@ select
     a.segment,
     a.is_target as account_is_target,
     a.fit_score as account_fit_score,
-    coalesce(a.motion, 'sales_led') as motion
+    coalesce(a.motion, 'sales_led') as motion,
+    a.account_key
 from opportunities as o
 left join int_accounts as a on a.account_id = o.account_id
 """
@@ -273,12 +281,15 @@ order by c.month, c.account_id
 """
 
 # Opportunity contacts with the person's own buying role (buying-group coverage counts
-# both roles), so coverage does not join a million people per query.
+# both roles), so coverage does not join a million people per query. A contact missing
+# from people (a load warning) gets a key of its own above every person's.
 INT_OPPORTUNITY_CONTACTS = """
 create table int_opportunity_contacts as
-select c.*, p.buying_role
+select c.*, p.buying_role,
+    coalesce(p.person_key, (select max(person_key) from int_people)
+        + dense_rank() over (order by c.person_id))::integer as person_key
 from opportunity_contacts as c
-left join people as p on p.person_id = c.person_id
+left join int_people as p on p.person_id = c.person_id
 """
 
 STEPS = (("accounts", INT_ACCOUNTS), ("people", INT_PEOPLE), ("touches", INT_TOUCHES),

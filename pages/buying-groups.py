@@ -22,7 +22,7 @@ HEATMAP_ROWS = 30
 
 def kpis(info: dict) -> None:
     now, before = ui.headlines(KPIS)
-    total = ui.view(groups.single_threaded_total)
+    total = groups.single_threaded_summary(ui.view(groups.single_threaded_open))
     columns = st.columns(len(KPIS) + 1)
     for column, metric_id in zip(columns, KPIS, strict=False):
         ui.kpi(metric_id, now.get(metric_id), before.get(metric_id), info, column)
@@ -99,9 +99,8 @@ def role_heatmap(as_of) -> None:
 
 
 def single_threaded() -> None:
-    total = ui.view(groups.single_threaded_total)
-    st.subheader(fa.single_threaded_finding(total), anchor=False)
     df = ui.view(groups.single_threaded_open)
+    st.subheader(fa.single_threaded_finding(groups.single_threaded_summary(df)), anchor=False)
     if df.empty:
         return
     ui.table(df, "single-threaded open pipeline", key="download-single-threaded",

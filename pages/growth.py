@@ -22,8 +22,10 @@ BAND_TILES = (("p10", "P10 (low case)"), ("p50", "P50 (median)"), ("p90", "P90 (
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _band(history: pd.DataFrame) -> dict:
-    return growth.forecast_band(history)
+def _forecast(history: pd.DataFrame) -> tuple[dict, float | None]:
+    """The forecast band and the trailing 12 months it is compared with (once per history,
+    not on every slider move)."""
+    return growth.forecast_band(history), growth.trailing_new_arr(history)
 
 
 def _link_notices(specs: dict) -> list[str]:
@@ -198,8 +200,7 @@ def main() -> None:
         ui.chart(_tornado_chart, rows, solve_for, info["as_of"], key="growth_tornado")
     with lower_right:
         history = ui.view(monthly_history)
-        band = _band(history)
-        trailing = growth.trailing_new_arr(history)
+        band, trailing = _forecast(history)
         if band["p50"] is None:
             st.info(findings.forecast(band, trailing), icon=":material/query_stats:")
         else:

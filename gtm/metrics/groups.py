@@ -22,57 +22,67 @@ OPEN_AT_END = "created_date <= $end and (not is_closed or coalesce(close_date > 
 OPEN_AT_END_O = ("o.created_date <= $end "
                  "and (not o.is_closed or coalesce(o.close_date > $end, false))")
 
-# One row per (account, engaged person, role); role may be NULL.
-ENGAGED = FILTERED + """,
+# One row per (account, engaged person, role); role may be NULL. Accounts and people are
+# their integer keys (gtm/staging.py): the distinct counts below run on integers.
+# ENGAGED_TARGETS narrows both sources to target accounts first, for the queries that read
+# no other account (a tenth of the accounts in the demo, so a tenth of the work).
+_LOOKBACK = """,
 lookback_people as (
-    select t.account_id, t.person_id, t.buying_role as role
+    select t.account_key, t.person_key, t.buying_role as role
     from f_touches as t
-    where t.account_id is not null
+    where t.account_key is not null
       and t.touch_day > $end - $lookback_days
-      and t.touch_day <= $end
+      and t.touch_day <= $end"""
+_DEALS = """
 ),
 
 deal_people as (
-    select o.account_id, c.person_id, c.role as deal_role, c.buying_role
+    select o.account_key, c.person_key, c.role as deal_role, c.buying_role
     from int_opportunity_contacts as c
     join f_opps as o on o.opportunity_id = c.opportunity_id
-    where o.created_date <= $end
+    where o.created_date <= $end"""
+_COUNTS = """
 ),
 
 engaged_roles as (
-    select account_id, person_id, role from lookback_people
+    select account_key, person_key, role from lookback_people
     union all
-    select account_id, person_id, buying_role from deal_people
+    select account_key, person_key, buying_role from deal_people
     union all
-    select account_id, person_id, deal_role from deal_people
+    select account_key, person_key, deal_role from deal_people
 ),
 
 account_people as (
-    select account_id, count(*) as engaged_people
-    from (select distinct account_id, person_id from engaged_roles where person_id is not null)
-    group by account_id
+    select account_key, count(*) as engaged_people
+    from (select distinct account_key, person_key from engaged_roles)
+    group by account_key
 ),
 
 account_roles as (
-    select account_id, count(*) as roles
-    from (select distinct account_id, role from engaged_roles
+    select account_key, count(*) as roles
+    from (select distinct account_key, role from engaged_roles
           where list_contains($required_roles, role))
-    group by account_id
+    group by account_key
 ),
 
 -- distinct first, then count: DuckDB's grouped count(distinct) is several times slower
 coverage as (
-    select a.account_id, a.name, a.is_target_account as is_target,
+    select a.account_id, a.account_key, a.name, a.is_target_account as is_target,
         coalesce(ap.engaged_people, 0) as engaged_people,
         least(coalesce(ap.engaged_people, 0) / nullif($group_size, 0), 1.0) as group_coverage,
         coalesce(ar.roles, 0) / nullif(len($required_roles), 0) as role_coverage
     from f_accounts as a
-    left join account_people as ap on ap.account_id = a.account_id
-    left join account_roles as ar on ar.account_id = a.account_id
+    left join account_people as ap on ap.account_key = a.account_key
+    left join account_roles as ar on ar.account_key = a.account_key"""
+_END = """
 )
 """
+ENGAGED = FILTERED + _LOOKBACK + _DEALS + _COUNTS + _END
+ENGAGED_TARGETS = (FILTERED + _LOOKBACK + "\n      and t.is_target_account"
+                   + _DEALS + "\n      and o.is_target_account"
+                   + _COUNTS + "\n    where a.is_target_account" + _END)
 
-HEADLINE_SQL = ENGAGED + """
+HEADLINE_SQL = ENGAGED_TARGETS + """
 select avg(role_coverage) as avg_role_coverage, avg(group_coverage) as avg_group_coverage
 from coverage
 where is_target
@@ -99,10 +109,11 @@ def headline(con, p: dict) -> dict:
 
 
 ROLES_SQL = ENGAGED + """
-select account_id, role, count(distinct person_id) as people
-from engaged_roles
-where list_contains($required_roles, role)
-group by account_id, role
+select a.account_id, e.role, count(distinct e.person_key) as people
+from engaged_roles as e
+join f_accounts as a on a.account_key = e.account_key
+where list_contains($required_roles, e.role)
+group by a.account_id, e.role
 """
 
 
@@ -128,7 +139,7 @@ def account_coverage(con, p: dict) -> pd.DataFrame:
     return pd.concat([df.reset_index(drop=True), roles.reset_index(drop=True)], axis=1)
 
 
-OPEN_TARGETS_SQL = ENGAGED + f""",
+OPEN_TARGETS_SQL = ENGAGED_TARGETS + f""",
 open_pipeline as (
     select account_id, sum(coalesce(amount, 0)) as open_pipeline
     from f_opps
@@ -137,7 +148,7 @@ open_pipeline as (
 ),
 
 worst as (
-    select c.account_id, coalesce(c.name, c.account_id) as account, o.open_pipeline,
+    select c.account_id, c.account_key, coalesce(c.name, c.account_id) as account, o.open_pipeline,
         c.role_coverage
     from coverage as c
     join open_pipeline as o on o.account_id = c.account_id
@@ -147,11 +158,11 @@ worst as (
 ),
 
 worst_roles as (
-    select e.account_id, e.role, count(distinct e.person_id) as people
+    select w.account_id, e.role, count(distinct e.person_key) as people
     from engaged_roles as e
-    join worst as w on w.account_id = e.account_id
+    join worst as w on w.account_key = e.account_key
     where list_contains($required_roles, e.role)
-    group by e.account_id, e.role
+    group by w.account_id, e.role
 )
 
 select w.account_id, w.account, w.open_pipeline, w.role_coverage, r.role, r.people
@@ -251,6 +262,10 @@ def single_threaded_open(con, p: dict) -> pd.DataFrame:
 
 def single_threaded_total(con, p: dict) -> dict:
     """Count and amount of the single-threaded open pipeline."""
-    df = single_threaded_open(con, p)
+    return single_threaded_summary(single_threaded_open(con, p))
+
+
+def single_threaded_summary(df: pd.DataFrame) -> dict:
+    """Count and amount of a single_threaded_open list (pages have the list already)."""
     return {"single_threaded_open_count": len(df),
             "single_threaded_open_amount": float(df["amount"].fillna(0).sum())}

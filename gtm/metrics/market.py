@@ -61,18 +61,20 @@ def _default_type(column: str) -> str:
             f"when list_contains($harvest_channels, lower(trim({column}))) then 'harvest' end")
 
 
+# Target accounts with an engaged person in the period: a touch in it, or a contact on a
+# deal open during part of it (only target accounts: every reader counts those).
 ENGAGED_IN_PERIOD = FILTERED + """,
 period_engaged as (
-    select account_id, touch_day as engaged_on, touch_day as until
+    select account_id
     from f_touches
-    where account_id is not null
+    where account_id is not null and is_target_account
       and touch_day between $start and $end
-    union all
-    select o.account_id, greatest(o.created_date, $start),
-        least(coalesce(case when o.is_closed then o.close_date end, $end), $end)
+    union
+    select o.account_id
     from opportunity_contacts as c
     join f_opps as o on o.opportunity_id = c.opportunity_id
-    where o.created_date <= $end
+    where o.is_target_account
+      and o.created_date <= $end
       and (not o.is_closed or o.close_date >= $start)
 ),
 
@@ -94,21 +96,52 @@ def penetration(con, p: dict) -> float | None:
     return None if value is None else float(value)
 
 
-PENETRATION_BY_MONTH_SQL = ENGAGED_IN_PERIOD + """,
+def headline(con, p: dict) -> dict:
+    """Target-market headline metrics (ids of gtm.registry)."""
+    return {
+        "target_account_penetration": penetration(con, p),
+        "cost_per_target_account_reached": cost_per_target_account_reached_total(con, p),
+    }
+
+
+# An account is engaged in a month when it has a touch in that month, or a contact on a deal
+# open during part of it (both clipped to the period): one row per (account, month) first,
+# so the count per month reads a few rows per account instead of every touch.
+PENETRATION_BY_MONTH_SQL = FILTERED + """,
+targets as (
+    select account_id from f_accounts where is_target_account
+),
+
 months as (
-    select g.month::date as month,
-        greatest(g.month::date, $start) as m_start,
-        least((g.month + interval 1 month - interval 1 day)::date, $end) as m_end
+    select g.month::date as month
     from unnest(generate_series(date_trunc('month', $start)::timestamp,
         date_trunc('month', $end)::timestamp, interval 1 month)) as g(month)
 ),
 
+engaged_months as (
+    select distinct account_id, date_trunc('month', touch_day)::date as month
+    from f_touches
+    where account_id is not null and is_target_account
+      and touch_day between $start and $end
+    union
+    select o.account_id, g.month::date as month
+    from opportunity_contacts as c
+    join f_opps as o on o.opportunity_id = c.opportunity_id,
+        unnest(generate_series(
+            date_trunc('month', greatest(o.created_date, $start))::timestamp,
+            date_trunc('month', least(coalesce(case when o.is_closed then o.close_date end,
+                                               $end), $end))::timestamp,
+            interval 1 month)) as g(month)
+    where o.is_target_account
+      and o.created_date <= $end
+      and (not o.is_closed or o.close_date >= $start)
+),
+
 reached as (
-    select m.month, count(distinct e.account_id) as engaged_targets
-    from months as m
-    join period_engaged as e on e.engaged_on <= m.m_end and e.until >= m.m_start
-    where e.account_id in (select account_id from targets)
-    group by m.month
+    select month, count(*) as engaged_targets
+    from engaged_months
+    where account_id in (select account_id from targets)
+    group by month
 )
 
 select m.month, (select count(*) from targets) as target_accounts,
