@@ -435,11 +435,13 @@ def measure_pages(db: Path, opts: Options, log: Log) -> list[Figure]:
 
 # --- a cold page in headless Chromium ----------------------------------------------------
 
-# Ready: the script has run, something is drawn, and every Plotly chart has its SVG.
+# Ready: the script has run, something is drawn, no element is still a skeleton (Streamlit
+# shows one while it fetches a chart's or a metric's code), and every Plotly chart has its SVG.
 READY_JS = """() => {
   const app = document.querySelector('[data-testid=stApp]');
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return -1;
   if (!document.querySelector('[data-testid=stMain] [data-testid=stElementContainer]')) return -1;
+  if (document.querySelector('[data-testid=stMain] [data-testid=stSkeleton]')) return -1;
   const charts = document.querySelectorAll('[data-testid=stPlotlyChart]');
   for (const c of charts) {
     const svg = c.querySelector('.js-plotly-plot .main-svg');
@@ -449,12 +451,11 @@ READY_JS = """() => {
 }"""
 
 
-def time_view(browser, url: str, settle_s: float = 0.3) -> tuple[float, int]:
-    """Seconds from navigation until READY_JS holds (and still holds settle_s later,
-    so a rerun in between does not count as done); and the number of charts."""
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
+def time_view(context, url: str, settle_s: float = 0.3) -> tuple[float, int]:
+    """Seconds from navigation (a new tab of `context`) until READY_JS holds, and still holds
+    settle_s later (a rerun in between does not count as done); and the number of charts."""
+    page = context.new_page()
     try:
-        page = context.new_page()
         began = time.perf_counter()
         page.goto(url, wait_until="commit", timeout=PAGE_TIMEOUT_S * 1000)
         deadline = began + PAGE_TIMEOUT_S
@@ -467,13 +468,15 @@ def time_view(browser, url: str, settle_s: float = 0.3) -> tuple[float, int]:
             page.wait_for_timeout(25)
         raise TimeoutError(f"{url} not ready within {PAGE_TIMEOUT_S} s")
     finally:
-        context.close()
+        page.close()
 
 
 def measure_browser(db: Path, opts: Options, log: Log,
                     pages: list[Page] | None = None) -> list[Figure]:
-    """Per page (default: all), a fresh server (empty caches) and a fresh browser
-    context: seconds until every chart is drawn; then the median of --runs warm views.
+    """Per page (default: all), a fresh server (empty caches) that a first visitor has
+    opened on the Data page (so Python's imports are done), then a new visitor: a fresh
+    browser context (empty HTTP cache) opening the page, seconds until every chart is
+    drawn; then the median of --runs reopenings in that context (a returning visitor).
 
     Playwright's sync API refuses to start in a thread that already runs an event loop
     (another Playwright session, a test runner's), so it gets a thread of its own.
@@ -494,19 +497,73 @@ def _measure_browser(db: Path, opts: Options, log: Log, pages: list[Page] | None
             for page in pages or app_pages():
                 log(f"browser: {page.title}")
                 with server.streamlit_server(db, log_file) as url:
-                    cold, charts = time_view(browser, f"{url}/{page.url_path}")
-                    warm = [time_view(browser, f"{url}/{page.url_path}")[0]
-                            for _ in range(opts.runs)]
+                    _visit(browser, f"{url}/data")
+                    cold, charts, returning = _new_visitor(browser, f"{url}/{page.url_path}",
+                                                           opts.runs)
                 key = page.url_path or "overview"
                 figures += [
                     budgeted(f"browser_cold_s[{key}]", f"browser {page.title}: cold, charts "
                              "drawn", cold, "browser_cold_s", note=f"{charts} charts"),
-                    Figure(f"browser_warm_s[{key}]", f"browser {page.title}: warm", median(warm),
-                           "s"),
+                    Figure(f"browser_warm_s[{key}]", f"browser {page.title}: returning visitor",
+                           median(returning), "s"),
                 ]
         finally:
             browser.close()
     return figures
+
+
+# The stack's floor: Streamlit and Plotly alone, one small chart, nothing computed.
+FLOOR_APP = store.REPO_ROOT / "ui" / "bench_floor_app.py"
+
+
+def measure_floor(opts: Options, log: Log) -> list[Figure]:
+    """The same cold view of a one-chart Streamlit page: what any page of this stack
+    costs on this machine before Targetline computes or draws anything."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_measure_floor, opts, log).result()
+
+
+def _measure_floor(opts: Options, log: Log) -> list[Figure]:
+    from playwright.sync_api import sync_playwright
+
+    log("browser: the stack's floor (a one-chart Streamlit page)")
+    opts.dir().mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            with server.streamlit_server(Path(os.devnull), opts.dir() / "streamlit.log",
+                                         app=FLOOR_APP) as url:
+                _visit(browser, url)
+                cold, charts, _ = _new_visitor(browser, url, 0)
+        finally:
+            browser.close()
+    return [Figure("browser_floor_s", "browser floor: one-chart Streamlit page, cold", cold,
+                   "s", note="Streamlit + Plotly alone, nothing computed")]
+
+
+def _context(browser):
+    return browser.new_context(viewport={"width": 1440, "height": 900})
+
+
+def _visit(browser, url: str) -> None:
+    """One view in a throwaway context (a server's first session imports the app)."""
+    context = _context(browser)
+    try:
+        time_view(context, url)
+    finally:
+        context.close()
+
+
+def _new_visitor(browser, url: str, runs: int) -> tuple[float, int, list[float]]:
+    """A fresh context's first view (seconds, charts), then `runs` reopenings in it."""
+    context = _context(browser)
+    try:
+        cold, charts = time_view(context, url)
+        return cold, charts, [time_view(context, url)[0] for _ in range(runs)]
+    finally:
+        context.close()
 
 
 # --- the whole benchmark ------------------------------------------------------------------
@@ -539,6 +596,7 @@ def measure(opts: Options, log: Log | None = None,
         save(result)
     if not opts.skip_browser:
         if CHROMIUM.exists():
+            _guarded(result, "browser floor", lambda: measure_floor(opts, log))
             _guarded(result, "browser", lambda: measure_browser(db, opts, log))
         else:
             result.notes.append(f"browser skipped: no {CHROMIUM}")

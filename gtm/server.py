@@ -27,11 +27,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(db: Path, log_file: Path, timeout: float = 90) -> Iterator[str]:
-    """`streamlit run app.py` reading db on a free loopback port; yields its URL."""
+def streamlit_server(db: Path, log_file: Path, timeout: float = 90,
+                     app: Path | None = None) -> Iterator[str]:
+    """`streamlit run app.py` (or another script) reading db on a free loopback port;
+    yields its URL."""
     port = free_port()
     env = {**os.environ, "TARGETLINE_DB": str(db)}
-    cmd = [sys.executable, "-m", "streamlit", "run", str(store.REPO_ROOT / "app.py"),
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app or store.REPO_ROOT / "app.py"),
            "--server.port", str(port), "--server.address", "127.0.0.1",
            "--server.headless", "true", "--server.fileWatcherType", "none",
            "--browser.gatherUsageStats", "false"]
