@@ -32,7 +32,7 @@ import duckdb
 from gtm import store
 
 # Bump when the tables below change: datasets loaded with another value are upgraded.
-STAGING_VERSION = "4"
+STAGING_VERSION = "5"
 
 INT_ACCOUNTS = """
 create table int_accounts as
@@ -80,17 +80,16 @@ left join first_touch as ft on ft.person_id = p.person_id
 """
 
 # Inner join: a touch by a person missing from people was reported at load (warning)
-# and cannot be attributed to an account, so no metric can count it.
+# and cannot be attributed to an account, so no metric can count it. Only what the
+# metrics read, with people and accounts as integer keys: 10,000,000 rows sorted by day
+# take half the time without the text ids and the timestamp (the typed `touches` keeps them).
 INT_TOUCHES = """
 create table int_touches as
 select
-    t.person_id,
     cast(t.touch_date as date) as touch_day,
-    t.touch_date,
     t.channel,
     t.campaign_id,
     t.touch_type,
-    p.account_id,
     p.buying_role,
     p.region,
     p.segment,

@@ -44,7 +44,7 @@ select
 """
 
 ENGAGED_TARGETS_SQL = market.ENGAGED_IN_PERIOD + """
-select count(*) from targets where account_id in (select account_id from period_engaged)
+select count(*) from targets where account_key in (select account_key from period_engaged)
 """
 
 

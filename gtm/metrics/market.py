@@ -65,12 +65,12 @@ def _default_type(column: str) -> str:
 # deal open during part of it (only target accounts: every reader counts those).
 ENGAGED_IN_PERIOD = FILTERED + """,
 period_engaged as (
-    select account_id
+    select account_key
     from f_touches
-    where account_id is not null and is_target_account
+    where account_key is not null and is_target_account
       and touch_day between $start and $end
     union
-    select o.account_id
+    select o.account_key
     from opportunity_contacts as c
     join f_opps as o on o.opportunity_id = c.opportunity_id
     where o.is_target_account
@@ -79,12 +79,12 @@ period_engaged as (
 ),
 
 targets as (
-    select account_id from f_accounts where is_target_account
+    select account_key from f_accounts where is_target_account
 )
 """
 
 PENETRATION_SQL = ENGAGED_IN_PERIOD + """
-select count(*) filter (where account_id in (select account_id from period_engaged))
+select count(*) filter (where account_key in (select account_key from period_engaged))
     / nullif(count(*), 0)
 from targets
 """
@@ -109,7 +109,7 @@ def headline(con, p: dict) -> dict:
 # so the count per month reads a few rows per account instead of every touch.
 PENETRATION_BY_MONTH_SQL = FILTERED + """,
 targets as (
-    select account_id from f_accounts where is_target_account
+    select account_key from f_accounts where is_target_account
 ),
 
 months as (
@@ -119,12 +119,12 @@ months as (
 ),
 
 engaged_months as (
-    select distinct account_id, date_trunc('month', touch_day)::date as month
+    select distinct account_key, date_trunc('month', touch_day)::date as month
     from f_touches
-    where account_id is not null and is_target_account
+    where account_key is not null and is_target_account
       and touch_day between $start and $end
     union
-    select o.account_id, g.month::date as month
+    select o.account_key, g.month::date as month
     from opportunity_contacts as c
     join f_opps as o on o.opportunity_id = c.opportunity_id,
         unnest(generate_series(
@@ -140,7 +140,7 @@ engaged_months as (
 reached as (
     select month, count(*) as engaged_targets
     from engaged_months
-    where account_id in (select account_id from targets)
+    where account_key in (select account_key from targets)
     group by month
 )
 
@@ -168,9 +168,9 @@ channel_spend as (
 ),
 
 channel_reach as (
-    select channel, count(distinct account_id) as target_accounts_reached
+    select channel, count(distinct account_key) as target_accounts_reached
     from f_touches
-    where is_target_account and account_id is not null
+    where is_target_account and account_key is not null
       and touch_day between $start and $end
     group by 1
 )
@@ -194,8 +194,8 @@ def cost_per_target_account_reached(con, p: dict) -> pd.DataFrame:
 REACH_TOTAL_SQL = FILTERED + PERIOD_SPEND + """
 select
     (select sum(amount) from period_spend where function = 'marketing')
-    / nullif((select count(distinct account_id) from f_touches
-              where is_target_account and account_id is not null
+    / nullif((select count(distinct account_key) from f_touches
+              where is_target_account and account_key is not null
                 and touch_day between $start and $end), 0)
 """
 
