@@ -458,15 +458,47 @@ def time_view(context, url: str, settle_s: float = 0.3) -> tuple[float, int]:
     try:
         began = time.perf_counter()
         page.goto(url, wait_until="commit", timeout=PAGE_TIMEOUT_S * 1000)
-        deadline = began + PAGE_TIMEOUT_S
-        while time.perf_counter() < deadline:
-            ready_at, charts = time.perf_counter(), page.evaluate(READY_JS)
-            if charts >= 0:
-                page.wait_for_timeout(settle_s * 1000)
-                if page.evaluate(READY_JS) == charts:
-                    return ready_at - began, charts
-            page.wait_for_timeout(25)
-        raise TimeoutError(f"{url} not ready within {PAGE_TIMEOUT_S} s")
+        return _wait_ready(page, began, READY_JS, settle_s)
+    finally:
+        page.close()
+
+
+def _wait_ready(page, began: float, ready_js: str, settle_s: float = 0.3) -> tuple[float, int]:
+    deadline = began + PAGE_TIMEOUT_S
+    while time.perf_counter() < deadline:
+        ready_at, charts = time.perf_counter(), page.evaluate(ready_js)
+        if charts >= 0:
+            page.wait_for_timeout(settle_s * 1000)
+            if page.evaluate(ready_js) == charts:
+                return ready_at - began, charts
+        page.wait_for_timeout(25)
+    raise TimeoutError(f"{page.url} not ready within {PAGE_TIMEOUT_S} s")
+
+
+# Set before a sidebar click: the old page is still "ready" until the new run starts, so
+# the click counts as done only once a script run has started since and has finished.
+WATCH_RUN_JS = """() => {
+  window.__tlRan = false;
+  const app = document.querySelector('[data-testid=stApp]');
+  new MutationObserver(() => {
+    if (app.getAttribute('data-test-script-state') === 'running') window.__tlRan = true;
+  }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+CLICK_READY_JS = f"() => window.__tlRan ? ({READY_JS})() : -1"
+
+
+def time_click(context, url: str, start: str, title: str) -> tuple[float, int]:
+    """In a tab showing page `start` (its charts drawn), seconds from clicking `title` in
+    the sidebar until that page's charts are drawn; and the number of charts."""
+    page = context.new_page()
+    try:
+        page.goto(f"{url}/{start}", wait_until="commit", timeout=PAGE_TIMEOUT_S * 1000)
+        _wait_ready(page, time.perf_counter(), READY_JS)
+        page.evaluate(WATCH_RUN_JS)
+        link = page.locator("[data-testid=stSidebarNav] a", has_text=title).first
+        began = time.perf_counter()
+        link.click()
+        return _wait_ready(page, began, CLICK_READY_JS)
     finally:
         page.close()
 
@@ -476,7 +508,9 @@ def measure_browser(db: Path, opts: Options, log: Log,
     """Per page (default: all), a fresh server (empty caches) that a first visitor has
     opened on the Data page (so Python's imports are done), then a new visitor: a fresh
     browser context (empty HTTP cache) opening the page, seconds until every chart is
-    drawn; then the median of --runs reopenings in that context (a returning visitor).
+    drawn; then the median of --runs reopenings in that context (a returning visitor); then
+    the median of --runs sidebar clicks to the page from a tab showing another chart page
+    (how an executive browses: Plotly's code is loaded, this page's numbers are cached).
 
     Playwright's sync API refuses to start in a thread that already runs an event loop
     (another Playwright session, a test runner's), so it gets a thread of its own.
@@ -500,12 +534,16 @@ def _measure_browser(db: Path, opts: Options, log: Log, pages: list[Page] | None
                     _visit(browser, f"{url}/data")
                     cold, charts, returning = _new_visitor(browser, f"{url}/{page.url_path}",
                                                            opts.runs)
+                    clicked, click_charts = _clicks(browser, url, page, opts.runs)
                 key = page.url_path or "overview"
                 figures += [
                     budgeted(f"browser_cold_s[{key}]", f"browser {page.title}: cold, charts "
                              "drawn", cold, "browser_cold_s", note=f"{charts} charts"),
                     Figure(f"browser_warm_s[{key}]", f"browser {page.title}: returning visitor",
                            median(returning), "s"),
+                    Figure(f"browser_click_s[{key}]", f"browser {page.title}: sidebar click in "
+                           "an open tab", median(clicked), "s",
+                           note=f"{click_charts} charts, from {_start_for(page)}"),
                 ]
         finally:
             browser.close()
@@ -552,6 +590,26 @@ def _visit(browser, url: str) -> None:
     context = _context(browser)
     try:
         time_view(context, url)
+    finally:
+        context.close()
+
+
+# The page an open tab shows before the click: a chart page (Plotly's code is loaded).
+CLICK_FROM, CLICK_FROM_ALT = "growth", "velocity"
+
+
+def _start_for(page: Page) -> str:
+    return CLICK_FROM_ALT if page.url_path == CLICK_FROM else CLICK_FROM
+
+
+def _clicks(browser, url: str, page: Page, runs: int) -> tuple[list[float], int]:
+    """`runs` (at least one) sidebar clicks to page, each in a new tab of one context:
+    the seconds of each, and the charts the last one drew."""
+    context = _context(browser)
+    try:
+        views = [time_click(context, url, _start_for(page), page.title)
+                 for _ in range(max(runs, 1))]
+        return [seconds for seconds, _ in views], views[-1][1]
     finally:
         context.close()
 

@@ -231,6 +231,6 @@ def share_link(page_path: str = "") -> str:
 
 def render_share_link(page_path: str) -> None:
     """The "Copy link" control: the URL already carries the whole view."""
-    with st.sidebar:
-        st.caption("Share this view (copy the link)")
+    with st.sidebar, st.popover("Share this view", icon=":material/link:", width="stretch"):
+        st.caption("This link reopens this page with its filters and settings")
         st.code(share_link(page_path), language=None, wrap_lines=True)
