@@ -15,14 +15,14 @@ import importlib
 import sys
 from pathlib import Path
 
-from gtm import store
+from gtm.load import store
 
 DESCRIPTION = "Targetline: go-to-market metrics on qualified pipeline, CAC and Net ARR."
 DELEGATED = {
     "report": ("gtm.report", "print every headline metric for a period (JSON or CSV), "
                "from the loaded dataset or from an extract folder"),
-    "bench": ("gtm.bench", "measure load, metric and page times on a generated company"),
-    "loadtest": ("gtm.loadtest", "many browser sessions at once while a new extract is "
+    "bench": ("perf.bench", "measure load, metric and page times on a generated company"),
+    "loadtest": ("perf.loadtest", "many browser sessions at once while a new extract is "
                  "switched in: errors, p95 rerun time, dataset version per session"),
 }
 

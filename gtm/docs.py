@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from gtm.contract import TABLES
+from gtm.load.store import REPO_ROOT
 from gtm.registry import METRICS
-from gtm.store import REPO_ROOT
 
 DOCS = REPO_ROOT / "docs"
 

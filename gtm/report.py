@@ -104,7 +104,7 @@ def _load(folder: Path, db: Path, args=None) -> bool:
 
 
 def _report_db(db, flt: Filter, settings: Settings, fmt: str) -> int:
-    from gtm import store
+    from gtm.load import store
     from gtm.metrics import compute, dataset_info, resolve_qualified_stage
 
     try:

@@ -12,9 +12,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import ui
-from gtm import findings_accounts as fa
 from gtm import fmt
 from gtm.metrics import groups
+from gtm.narrative import accounts as fa
 
 KPIS = ["avg_group_coverage", "avg_role_coverage", "target_account_penetration"]
 HEATMAP_ROWS = 30

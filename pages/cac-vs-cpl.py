@@ -11,9 +11,9 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 import ui
-from gtm import findings_funnel as find
 from gtm import fmt
 from gtm.metrics import cost
+from gtm.narrative import funnel as find
 
 KPIS = ["cpl", "cost_per_mql", "cost_per_qualified_opportunity", "cac", "cac_payback_months",
         "magic_number", "ltv_to_cac"]

@@ -7,7 +7,8 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from gtm import contract, registry, store
+from gtm import contract, registry
+from gtm.load import store
 from ui import upload
 
 _FLASH = "_targetline_data_flash"

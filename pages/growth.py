@@ -2,7 +2,7 @@
 
 Marketing drags these sliders in pipeline reviews and pastes the link into QBR decks, so
 every slider and the solve-for choice is bound to the URL and starts at the historical value
-of the current filters. All arithmetic is gtm.growth's; this page reads state and renders.
+of the current filters. All arithmetic is gtm.plan.growth's; this page reads state and renders.
 """
 
 import pandas as pd
@@ -10,9 +10,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import ui
-from gtm import findings, growth
-from gtm.growth import FIELD_LABELS, SOLVE_FOR, format_field
 from gtm.metrics.growth_inputs import historical, monthly_history
+from gtm.narrative import findings
+from gtm.plan import growth
+from gtm.plan.growth import FIELD_LABELS, SOLVE_FOR, format_field
 from ui.links import Param, notices
 
 BIND = "query-params"

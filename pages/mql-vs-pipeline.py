@@ -14,9 +14,9 @@ from plotly.subplots import make_subplots
 
 import gtm.metrics
 import ui
-from gtm import findings_funnel as find
 from gtm import fmt
 from gtm.metrics import funnel
+from gtm.narrative import funnel as find
 
 MQL_KPIS = ["leads", "mqls", "mql_to_customer_rate"]
 PIPELINE_KPIS = ["qualified_opportunities", "qualified_pipeline", "qualified_win_rate"]

@@ -10,9 +10,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import ui
-from gtm import findings_accounts as fa
 from gtm import fmt
 from gtm.metrics import arr
+from gtm.narrative import accounts as fa
 
 FLOW_KPIS = ["net_new_arr", "new_arr", "expansion_arr", "reactivation_arr", "contraction_arr",
              "churned_arr"]

@@ -1,6 +1,6 @@
 """Overview: the headline row an executive reads first, then one finding per page.
 
-Each finding is one sentence from gtm.findings that links to the page behind it, so a CMO
+Each finding is one sentence from gtm.narrative.findings that links to the page behind it, so a CMO
 can read the whole dashboard in ten lines and click where something moved. Every input is
 a cached gtm call for the current filters (the global filters stay in the URL on click).
 """
@@ -9,9 +9,10 @@ import duckdb
 import streamlit as st
 
 import ui
-from gtm import findings, growth
 from gtm.metrics import cost, funnel, groups, market
 from gtm.metrics.growth_inputs import historical
+from gtm.narrative import findings
+from gtm.plan import growth
 
 HEADLINE = ["qualified_pipeline", "new_customers", "cac", "net_new_arr", "qualified_win_rate"]
 # what the Net ARR and velocity findings read besides the headline

@@ -7,9 +7,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import ui
-from gtm import findings_accounts as fa
 from gtm import fmt
 from gtm.metrics import market
+from gtm.narrative import accounts as fa
 
 KPIS = ["target_account_penetration", "cost_per_target_account_reached"]
 TREND_MONTHS = 12

@@ -11,9 +11,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import ui
-from gtm import findings_funnel as find
 from gtm import fmt
 from gtm.metrics import velocity
+from gtm.narrative import funnel as find
 
 CLOCK_KPIS = ["stage0_days_median", "stage0_days_p75", "sales_cycle_days_median",
               "sales_velocity_per_day"]

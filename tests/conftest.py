@@ -4,10 +4,10 @@ import pytest as _pytest  # noqa: E402
 
 @_pytest.fixture(scope="session")
 def tiny_db(tmp_path_factory):
-    """tests/data/tiny loaded by gtm.loader.load into a temporary database path."""
+    """tests/data/tiny loaded by gtm.load.loader.load into a temporary database path."""
     from pathlib import Path
 
-    from gtm.loader import load
+    from gtm.load.loader import load
 
     db = tmp_path_factory.mktemp("tiny") / "tiny.duckdb"
     result = load(Path(__file__).parent / "data" / "tiny", db)
@@ -18,7 +18,7 @@ def tiny_db(tmp_path_factory):
 @_pytest.fixture(scope="session")
 def tiny_con(tiny_db):
     """A read-only connection to the loaded tiny extract."""
-    from gtm import store
+    from gtm.load import store
 
     con = store.connect(tiny_db)
     yield con
@@ -30,7 +30,7 @@ def tiny_con(tiny_db):
 def app_db(tmp_path_factory):
     """A 150-account demo company generated and loaded into a temporary database path."""
     from gtm import demo
-    from gtm.loader import load
+    from gtm.load.loader import load
 
     root = tmp_path_factory.mktemp("app")
     demo.generate(root / "extract", accounts=150)
@@ -83,7 +83,7 @@ def tiny_load_dir(tmp_path):
 @_pytest.fixture
 def good_db(tiny_load_dir, tmp_path):
     """tiny_load loaded into a temporary database path: (db path, LoadResult)."""
-    from gtm.loader import load
+    from gtm.load.loader import load
 
     db = tmp_path / "db" / "targetline.duckdb"
     result = load(tiny_load_dir, db)
@@ -96,7 +96,7 @@ def _load_fixture(tmp_path_factory, name: str):
     """tests/data/<name> loaded through the real loader into a temporary database."""
     from pathlib import Path
 
-    from gtm.loader import load
+    from gtm.load.loader import load
 
     db = tmp_path_factory.mktemp(name) / f"{name}.duckdb"
     result = load(Path(__file__).parent / "data" / name, db)

@@ -10,7 +10,8 @@ from urllib.parse import quote_plus
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gtm import registry, store
+from gtm import registry
+from gtm.load import store
 from gtm.metrics import dataset_info
 from ui import periods
 
@@ -139,7 +140,7 @@ def test_overview_headline_row_uses_registry_labels(app):
 def test_first_run_loads_the_demo_with_progress(app_db, tmp_path, monkeypatch):
     """No dataset yet: app.py calls gtm.demo.ensure_loaded(progress=...) once, then shows it."""
     import gtm.demo
-    from gtm.loader import load
+    from gtm.load.loader import load
 
     db = tmp_path / "fresh.duckdb"
     monkeypatch.setenv("TARGETLINE_DB", str(db))

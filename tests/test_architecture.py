@@ -21,8 +21,8 @@ def gtm_modules() -> list[str]:
 
 def test_every_gtm_module_is_found():
     names = gtm_modules()
-    assert {"gtm.contract", "gtm.filters", "gtm.store", "gtm.registry", "gtm.metrics",
-            "gtm.loader", "gtm.demo"} <= set(names)
+    assert {"gtm.contract", "gtm.filters", "gtm.load.store", "gtm.registry", "gtm.metrics",
+            "gtm.load.loader", "gtm.demo"} <= set(names)
 
 
 def test_importing_every_gtm_module_never_loads_streamlit():

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gtm import store
 from gtm.filters import Filter, Settings
-from gtm.loader import load
+from gtm.load import store
+from gtm.load.loader import load
 from gtm.metrics import arr, base
 
 MONTHS = [date(2024 + (m // 12), m % 12 + 1, 1) for m in range(15)]

@@ -19,8 +19,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from gtm import store
-from gtm.loader import LoadResult, load
+from gtm.load import store
+from gtm.load.loader import LoadResult, load
 
 BAD = Path(__file__).parent / "data" / "bad"
 REPO = Path(__file__).resolve().parent.parent
@@ -204,7 +204,7 @@ def test_killed_load_leaves_the_current_dataset(good_db, tiny_load_dir):
         "copy (select 'P1' as person_id, '2025-01-01T00:00:00' as touch_date, 'email' as "
         "channel, null as campaign_id, 'web_visit' as touch_type from range(3000000)) "
         "to '" + str(big).replace("'", "''") + "' (header)")
-    script = ("import sys; from pathlib import Path; from gtm.loader import load; "
+    script = ("import sys; from pathlib import Path; from gtm.load.loader import load; "
               "load(Path(sys.argv[1]), Path(sys.argv[2]), "
               "progress=lambda m, f: print(m, flush=True))")
     proc = subprocess.Popen([sys.executable, "-c", script, str(tiny_load_dir), str(db)],

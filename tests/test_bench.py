@@ -1,4 +1,4 @@
-"""The benchmark (gtm/bench.py, gtm/bench_pandas.py).
+"""The benchmark (perf/bench.py, perf/pandas_baseline.py).
 
 What is checked: the budget arithmetic by hand, the pandas baseline against the
 hand-worked tiny extract (tests/data/tiny/README.md) and against metrics.compute,
@@ -19,10 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from gtm import bench, bench_pandas
-from gtm.bench import Figure, Page, agree, app_pages, default_year, fmt_value
 from gtm.demo import DEFAULT_ACCOUNTS
 from gtm.filters import Filter, Settings
+from perf import bench
+from perf import pandas_baseline as bench_pandas
+from perf.bench import Figure, Page, agree, app_pages, default_year, fmt_value
 
 TINY = Path(__file__).parent / "data" / "tiny"
 SMOKE_ACCOUNTS = DEFAULT_ACCOUNTS  # the issue: the default size, inside the suite

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 import gtm
-from gtm import cli, store
+from gtm import cli
+from gtm.load import store
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -307,7 +307,7 @@ def test_target_market_is_small_and_engaged_by_bigger_groups(con):
 @pytest.fixture(scope="module")
 def metrics_con(default_demo, tmp_path_factory):
     """The default demo loaded by the real loader, for checks through gtm.metrics."""
-    from gtm import loader, store
+    from gtm.load import loader, store
 
     out, _ = default_demo
     db = tmp_path_factory.mktemp("demo_db") / "targetline.duckdb"
@@ -438,7 +438,7 @@ def test_mqls_unmatched_leads_and_disqualification_reasons(con):
 
 # --- loading ---------------------------------------------------------------------------
 def test_first_run_loads_the_demo_once(tmp_path, monkeypatch):
-    pytest.importorskip("gtm.loader")
+    pytest.importorskip("gtm.load.loader")
     monkeypatch.setattr(demo, "DEFAULT_ACCOUNTS", 120)  # the default size, made small
     db = tmp_path / "targetline.duckdb"
     steps = []

@@ -1,4 +1,4 @@
-"""gtm.findings: one sentence per page, exact wording on tiny hand-made inputs.
+"""gtm.narrative.findings: one sentence per page, exact wording on tiny hand-made inputs.
 
 Every function must also survive None and empty inputs with a neutral sentence.
 """
@@ -6,7 +6,8 @@ Every function must also survive None and empty inputs with a neutral sentence.
 import pandas as pd
 import pytest
 
-from gtm import findings, growth
+from gtm.narrative import findings
+from gtm.plan import growth
 
 
 def channels(rows):

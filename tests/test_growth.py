@@ -1,4 +1,4 @@
-"""The growth equation (gtm/growth.py): hand-computed funnels, round trips, sensitivity, band."""
+"""The growth equation (gtm/plan/growth.py): hand-computed funnels, round trips, sensitivity, band."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gtm import growth
-from gtm.growth import SOLVE_FOR, PlanInputs, forecast_band, sensitivity, solve
+from gtm.plan import growth
+from gtm.plan.growth import SOLVE_FOR, PlanInputs, forecast_band, sensitivity, solve
 
 # R = 1,200,000; A = 40,000; w = 0.25; q = 0.5; c = 20,000; M = 1,000 people; group 7
 BASE = PlanInputs(revenue_goal=1_200_000, sale_price=40_000, win_rate=0.25,

@@ -4,9 +4,10 @@ from datetime import date
 
 import pytest
 
-from gtm import growth, store
 from gtm.filters import Filter, Settings
+from gtm.load import store
 from gtm.metrics import base, compute, growth_inputs
+from gtm.plan import growth
 
 SETTINGS = Settings(group_size=3)
 Q2 = Filter(date(2025, 4, 1), date(2025, 6, 30))

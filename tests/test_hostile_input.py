@@ -36,8 +36,8 @@ from pathlib import Path
 import pytest
 from test_bad_input import edit, find, refused
 
-from gtm import store
-from gtm.loader import load
+from gtm.load import store
+from gtm.load.loader import load
 from ui.upload import MB, stage
 
 PEOPLE_HEADER = ("person_id,account_id,created_date,channel,title,buying_role,mql_date,"

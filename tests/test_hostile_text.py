@@ -24,7 +24,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import ui
-from gtm.loader import load
+from gtm.load.loader import load
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")

@@ -111,7 +111,7 @@ def test_markdown_and_html_in_a_link_stay_plain_text(app):
 
 def test_the_known_keys_cover_every_bound_widget_of_the_pages():
     """A page's own link parameter must not be reported as unknown (PAGE_KEYS in sync)."""
-    from gtm import growth
+    from gtm.plan import growth
 
     bound = set(growth.SLIDER_KEYS.values()) | {growth.SOLVE_KEY}
     for path in (ROOT / "pages").glob("*.py"):
@@ -127,7 +127,7 @@ def test_the_known_keys_cover_every_bound_widget_of_the_pages():
 
 SQL_METHODS = {"execute", "executemany", "sql", "query"}  # con.<method>(sql, ...)
 WRAPPERS = {"query", "scalar", "row"}  # gtm.metrics query/scalar/row(con, sql, params)
-QUOTING = {"ident", "literal"}  # gtm.validate.ident / gtm.readers.literal quote and escape
+QUOTING = {"ident", "literal"}  # gtm.load.validate.ident / gtm.load.readers.literal quote and escape
 CONTRACT_ATTRS = {"name", "raw_table", "sql_type"}  # names from gtm/contract.py or ident()ed
 # Helpers that return SQL text built only from identifiers and their SQL-fragment
 # arguments (each body is scanned too, test_fragment_builders_are_clean).
@@ -135,13 +135,13 @@ FRAGMENT_BUILDERS = {"trimmed", "norm_code", "typed_sql", "bad_value_sql", "_has
                      "_default_type", "create_table_sql", "_typed_column"}
 # (module, function, variable): a local the scan cannot follow, and why it holds no value.
 EXCEPTIONS = {
-    ("gtm/validate.py", "value_checks", "cond"):
+    ("gtm/load/validate.py", "value_checks", "cond"):
         "conditions from _value_probes: f-strings of trimmed(raw column) and bad_value_sql",
-    ("gtm/validate.py", "value_checks", "counts_sql"):
+    ("gtm/load/validate.py", "value_checks", "counts_sql"):
         "', '.join of count(*) filter (where cond), cond as above",
-    ("gtm/loader.py", "_write_raw_layer", "name"):
+    ("gtm/load/loader.py", "_write_raw_layer", "name"):
         "keys of the files dict: contract table names (readers.discover keeps no other)",
-    ("gtm/loader.py", "_build", "MEMORY_LIMIT"):
+    ("gtm/load/loader.py", "_build", "MEMORY_LIMIT"):
         "operator setting (env TARGETLINE_LOAD_MEMORY), not request input; DuckDB's SET "
         "takes no bound parameter",
 }

@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from gtm import store
 from gtm.filters import Filter, Settings
 from gtm.importers import convert, detect, import_and_load
+from gtm.load import store
 from gtm.metrics import compute
 
 HUBSPOT = Path(__file__).parent / "data" / "hubspot"

@@ -8,9 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from gtm import cli, store
+from gtm import cli
 from gtm.filters import Filter, Settings
 from gtm.importers import builtin, convert, import_and_load, mapping
+from gtm.load import store
 from gtm.metrics import compute
 
 MAPPED = Path(__file__).parent / "data" / "mapping"

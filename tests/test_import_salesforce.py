@@ -13,10 +13,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from gtm import cli, store
+from gtm import cli
 from gtm.filters import Filter, Settings
 from gtm.importers import convert, detect, import_and_load
 from gtm.importers.salesforce import id18
+from gtm.load import store
 from gtm.metrics import compute
 
 DATA = Path(__file__).parent / "data"

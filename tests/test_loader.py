@@ -11,9 +11,9 @@ from datetime import date, datetime
 import duckdb
 import pytest
 
-from gtm import store
 from gtm.contract import TABLES
-from gtm.loader import LoadResult, Message, load
+from gtm.load import store
+from gtm.load.loader import LoadResult, Message, load
 
 
 def q(db, sql, params=None):

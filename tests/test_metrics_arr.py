@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from gtm import store
 from gtm.filters import Filter, Settings
-from gtm.loader import load
+from gtm.load import store
+from gtm.load.loader import load
 from gtm.metrics import arr, base
 
 DATA = Path(__file__).parent / "data" / "tiny_arr"

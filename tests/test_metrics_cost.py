@@ -177,8 +177,8 @@ def required_only_con(tmp_path_factory):
     import shutil
     from pathlib import Path
 
-    from gtm import store
-    from gtm.loader import load
+    from gtm.load import store
+    from gtm.load.loader import load
 
     folder = tmp_path_factory.mktemp("required_only")
     for name in ("people", "opportunities", "accounts"):

@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from gtm import store
 from gtm.filters import Filter, Settings
+from gtm.load import store
 from gtm.metrics import base, compute, market
 
 SETTINGS = Settings(group_size=3,

@@ -16,8 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gtm import registry, store
+from gtm import registry
 from gtm.filters import Filter, Settings
+from gtm.load import store
 from gtm.metrics import compute, cost, funnel, params, resolve_qualified_stage, velocity
 
 CHANNELS = ("paid_search", "events", "content")
@@ -149,7 +150,7 @@ def _check_breakdowns(con, p, v) -> None:
        n_opps=st.integers(1, 10), q_start=st.integers(0, 3), stage=st.sampled_from(
            ["auto", "Discovery", "Proposal"]), channel=st.sampled_from([None, *CHANNELS]))
 def test_metric_properties(seed, n_accounts, n_people, n_opps, q_start, stage, channel):
-    from gtm.loader import load
+    from gtm.load.loader import load
 
     start = date(2025, 1 + 3 * q_start, 1)
     end = (start + timedelta(days=95)).replace(day=1) - timedelta(days=1)
@@ -174,7 +175,7 @@ def test_metric_properties(seed, n_accounts, n_people, n_opps, q_start, stage, c
 
 def test_builder_writes_a_loadable_extract(tmp_path):
     """The generator itself: the extract loads and has the opportunities asked for."""
-    from gtm.loader import load
+    from gtm.load.loader import load
 
     build_extract(tmp_path, 7, 3, 5, 6)
     result = load(tmp_path, tmp_path / "db.duckdb")

@@ -10,11 +10,12 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gtm import findings_accounts as fa
-from gtm import registry, store
+from gtm import registry
 from gtm.filters import Filter, Settings
-from gtm.loader import load
+from gtm.load import store
+from gtm.load.loader import load
 from gtm.metrics import arr, base, compute, groups, market
+from gtm.narrative import accounts as fa
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 DATA = Path(__file__).parent / "data"

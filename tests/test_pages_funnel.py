@@ -15,10 +15,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gtm import findings_funnel as find
-from gtm import registry, store
+from gtm import registry
 from gtm.filters import Filter, Settings
+from gtm.load import store
 from gtm.metrics import compute, dataset_info
+from gtm.narrative import funnel as find
 from ui import periods
 from ui.charts import wrap_title
 from ui.kpi import delta_text
@@ -121,7 +122,7 @@ def test_cost_page_says_spend_ignores_the_region_filter(env, expected):
 def lean_db(app_db, tmp_path_factory):
     """The app's demo extract without signups.csv and spend.csv (a sales-led company
     that keeps no spend file)."""
-    from gtm.loader import load
+    from gtm.load.loader import load
 
     root = tmp_path_factory.mktemp("lean")
     extract = copytree(app_db.parent / "extract", root / "extract")

@@ -1,7 +1,7 @@
 """The growth planner: slider specs (pure) and the Growth and Overview pages through app.py.
 
 The page must start every slider at the historical value gtm returns, show exactly what
-gtm.growth.solve says for the slider values, reopen a link's values and say which link
+gtm.plan.growth.solve says for the slider values, reopen a link's values and say which link
 values it ignored.
 """
 
@@ -12,11 +12,12 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gtm import growth, store
 from gtm.filters import Filter, Settings
-from gtm.growth import FIELD_LABELS, format_field
+from gtm.load import store
 from gtm.metrics import run
 from gtm.metrics.growth_inputs import historical
+from gtm.plan import growth
+from gtm.plan.growth import FIELD_LABELS, format_field
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 Q3 = Filter(date(2026, 7, 1), date(2026, 9, 30))  # the app's default period for the demo
@@ -147,7 +148,7 @@ def test_growth_page_starts_at_the_historical_values(open_growth, hist):
     assert at.radio(key="solve").value == growth.DEFAULT_SOLVE_FOR
     assert_tiles(at, growth.default_plan(hist))
     assert len(at.get("plotly_chart")) == 3  # funnel, tornado, forecast band
-    # a slider move gives what gtm.growth.solve gives
+    # a slider move gives what gtm.plan.growth.solve gives
     at.slider(key="goal").set_value(specs["revenue_goal"].high).run()
     moved = plan_for(specs, slider_values(at), hist["group_size"], "engaged_targets")
     assert moved.revenue_goal == specs["revenue_goal"].high

@@ -1,4 +1,4 @@
-"""The intermediate tables (gtm/staging.py) and the upgrade of a dataset loaded before them.
+"""The intermediate tables (gtm/load/staging.py) and the upgrade of a dataset loaded before them.
 
 The tiny extract is loaded through the real loader; an "older" dataset is made from it by
 dropping what an older Targetline did not write (the int_ tables and the staging_version
@@ -15,9 +15,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from gtm import staging, store
 from gtm.filters import Filter, Settings
-from gtm.loader import load
+from gtm.load import staging, store
+from gtm.load.loader import load
 from gtm.metrics import compute
 
 TINY = Path(__file__).parent / "data" / "tiny"

@@ -1,7 +1,7 @@
 """Cached, read-only access to the loaded dataset for every page.
 
 Reruns happen on every click, so results are cached per dataset version: the
-version file is immutable (gtm/store.py), which makes (version, function, filter,
+version file is immutable (gtm/load/store.py), which makes (version, function, filter,
 settings) a complete cache key and a new load an automatic cache miss. One DuckDB
 connection per version is shared, but each query takes its own cursor because
 Streamlit runs every session in its own thread.
@@ -16,8 +16,9 @@ import duckdb
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from gtm import metrics, staging, store
+from gtm import metrics
 from gtm.filters import Settings
+from gtm.load import staging, store
 from gtm.metrics.compute import (
     EXTENSION_INPUTS,
     EXTENSIONS,

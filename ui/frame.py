@@ -10,7 +10,7 @@ import importlib
 
 import streamlit as st
 
-from gtm import staging
+from gtm.load import staging
 from ui import data_access
 from ui.filters import render_share_link, render_sidebar
 

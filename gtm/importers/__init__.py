@@ -3,7 +3,7 @@
 Why: nobody has Targetline's canonical files; they have a Salesforce org, a HubSpot
 portal or some other CRM. `convert` recognises each export file (by name, else by its
 header), applies the source's mapping, and writes canonical CSVs into a folder that
-gtm.loader.load then checks and loads as usual, so every contract check applies and
+gtm.load.loader.load then checks and loads as usual, so every contract check applies and
 a refused import leaves the loaded dataset as it was. Messages name the export file,
 its line and its column, and say what to fix. No streamlit here.
 """
@@ -19,8 +19,8 @@ import pandas as pd
 from gtm.contract import TABLES
 from gtm.importers import canonical, hubspot, mapping, salesforce
 from gtm.importers.read import EXTENSIONS, LINE, header_of, read_export
-from gtm.readers import table_key
-from gtm.validate import Message
+from gtm.load.readers import table_key
+from gtm.load.validate import Message
 
 __all__ = ["ImportResult", "convert", "detect", "explain", "builtin"]
 
@@ -250,12 +250,12 @@ def needs_import(folder: Path, source: str | None = None, mapping_file: Path | N
 def import_and_load(folder: Path, db_path: Path | None = None, *, source: str | None = None,
                     mapping_file: Path | None = None, mql_field: str | None = None,
                     date_format: str | None = None, currency: str = "USD", progress=None):
-    """(ImportResult or None, LoadResult): convert when needed, then gtm.loader.load.
+    """(ImportResult or None, LoadResult): convert when needed, then gtm.load.loader.load.
     Loader messages are re-addressed to the export files; a refused conversion never
     reaches the loader, so the loaded dataset is untouched."""
     import tempfile
 
-    from gtm.loader import LoadResult, load, record_refusal
+    from gtm.load.loader import LoadResult, load, record_refusal
 
     if not needs_import(folder, source, mapping_file):
         return None, load(folder, db_path, currency=currency, progress=progress)

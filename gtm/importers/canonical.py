@@ -19,7 +19,7 @@ import pandas as pd
 from gtm.contract import TABLES
 from gtm.importers.mapping import FILE, Extract, norm
 from gtm.importers.read import LINE
-from gtm.validate import Message
+from gtm.load.validate import Message
 
 # Lead sources, campaign types and HubSpot original sources -> channels (norm() keys).
 CHANNELS = {

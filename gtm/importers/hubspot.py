@@ -20,7 +20,7 @@ from gtm.importers import dates
 from gtm.importers.canonical import Output, StageList, code, first_id, frames
 from gtm.importers.mapping import FILE, FileMap, Mapping, norm
 from gtm.importers.read import LINE
-from gtm.validate import Message
+from gtm.load.validate import Message
 
 COMPANY = ("Associated Company IDs (Primary)", "Associated Company ID",
            "Associated Company IDs", "associatedcompanyid", "Company ID")

@@ -37,7 +37,7 @@ import yaml
 from gtm.contract import TABLES
 from gtm.importers import dates
 from gtm.importers.read import LINE
-from gtm.validate import Message
+from gtm.load.validate import Message
 
 FILE = "_file"
 DERIVED = {"opportunities": ("is_closed", "is_won"), "people": ("channel",)}  # filled in later

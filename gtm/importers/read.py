@@ -1,6 +1,6 @@
 """Reading one CRM export file into a small all-text DataFrame that knows its lines.
 
-Why not gtm/readers.py: that reader writes DuckDB raw tables for the canonical load
+Why not gtm/load/readers.py: that reader writes DuckDB raw tables for the canonical load
 of millions of rows; exports to convert are account, lead and deal lists, small
 enough for pandas, and the importers need every row's real file line (a quoted
 note spanning lines is common in CRM exports) to name it in messages. Salesforce
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from gtm.readers import cell_text, sniff_header, unique_names
+from gtm.load.readers import cell_text, sniff_header, unique_names
 
 LINE = "_line"
 EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".parquet")

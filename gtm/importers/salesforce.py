@@ -20,7 +20,7 @@ from gtm.importers import canonical as cn
 from gtm.importers.canonical import Output, StageList, code, frames
 from gtm.importers.mapping import FILE, FileMap, Mapping
 from gtm.importers.read import LINE
-from gtm.validate import Message
+from gtm.load.validate import Message
 
 MQL = ("MQL_Date__c", "MQL Date", "*mql*", "Marketing_Qualified_Date__c", "*marketingqualified*")
 PEOPLE_DATES = ("created_date", "mql_date", "disqualified_date")

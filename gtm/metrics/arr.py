@@ -4,7 +4,7 @@ metrics.md ("Net ARR") compares each account's `arr` snapshot with the previous
 month. A month without a row counts as 0, so the comparison runs on a dense
 account x month grid from each account's first snapshot to the ARR as-of month;
 that is what turns a gap into churn and its end into reactivation (the loader writes
-that grid once, gtm/staging.py). Amounts are
+that grid once, gtm/load/staging.py). Amounts are
 summed as DECIMAL cents so the bridge (starting + movements = ending) closes
 exactly. Filters (DECISIONS.md "Net ARR"): region, segment and motion through the
 account; channel through the account's source channel, the channel of its first
@@ -23,7 +23,7 @@ from gtm.metrics.funnel import NEW_CUSTOMERS
 FLOWS = ("new", "reactivation", "expansion", "contraction", "churn")
 
 # Per-account monthly movements come from int_arr_movements (written at load: the dense
-# account x month grid and each month's flow do not depend on a filter, gtm/staging.py);
+# account x month grid and each month's flow do not depend on a filter, gtm/load/staging.py);
 # the view keeps the accounts of the filter up to the ARR as-of month of the period end.
 # `in_period` marks months whose first day lies in [start, end].
 MOVEMENTS = FILTERED + NEW_CUSTOMERS + """,

@@ -41,7 +41,7 @@ def scalar(con, sql: str, params: dict | None = None):
 
 
 # Stage order, the stages' win rates and each opportunity's first entry into each stage
-# do not depend on a filter or a setting: the loader writes them once (gtm/staging.py).
+# do not depend on a filter or a setting: the loader writes them once (gtm/load/staging.py).
 STAGES = """
 with
 resolved_stages as (
@@ -50,7 +50,7 @@ resolved_stages as (
 """
 
 # Motion and each person's account dimensions come from the int_ tables the loader
-# builds (gtm/staging.py). A target account: `is_target` where given, else fit_score >=
+# builds (gtm/load/staging.py). A target account: `is_target` where given, else fit_score >=
 # the ICP threshold. Account dimension filters drop records without a known account
 # only when active. f_touches has `touch_day` (a date): filter windows on it, so DuckDB
 # reads only the row groups of that window.

@@ -23,7 +23,7 @@ OPEN_AT_END_O = ("o.created_date <= $end "
                  "and (not o.is_closed or coalesce(o.close_date > $end, false))")
 
 # One row per (account, engaged person, role); role may be NULL. Accounts and people are
-# their integer keys (gtm/staging.py): the distinct counts below run on integers.
+# their integer keys (gtm/load/staging.py): the distinct counts below run on integers.
 # ENGAGED_TARGETS narrows both sources to target accounts first, for the queries that read
 # no other account (a tenth of the accounts in the demo, so a tenth of the work).
 _LOOKBACK = """,

@@ -1,9 +1,9 @@
 """The historical values the growth equation starts from, in the current filter.
 
 metrics.md ("The growth equation"): every input of the planner starts from what
-the data says for the selected period and filters; gtm.growth (pure arithmetic)
+the data says for the selected period and filters; gtm.plan.growth (pure arithmetic)
 does the rest. Also the month-by-month history of qualified volume, win rate and
-deal size that gtm.growth.forecast_band resamples.
+deal size that gtm.plan.growth.forecast_band resamples.
 """
 
 from __future__ import annotations

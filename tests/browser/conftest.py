@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gtm.server import streamlit_server
+from perf.server import streamlit_server
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")

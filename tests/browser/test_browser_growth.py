@@ -5,11 +5,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from gtm import growth, store
 from gtm.filters import Filter, Settings
-from gtm.growth import FIELD_LABELS, format_field
+from gtm.load import store
 from gtm.metrics import run
 from gtm.metrics.growth_inputs import historical
+from gtm.plan import growth
+from gtm.plan.growth import FIELD_LABELS, format_field
 
 pytestmark = pytest.mark.browser
 CHARTS = 3  # funnel, tornado, forecast band

@@ -48,7 +48,7 @@ def test_a_broken_link_says_what_it_ignored(app):
 
 
 def test_a_refused_upload_names_file_line_column_and_keeps_the_dataset(app, app_db, tmp_path):
-    from gtm import store
+    from gtm.load import store
 
     before = store.current_version(app_db)
     people = tmp_path / "people.csv"

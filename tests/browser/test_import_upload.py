@@ -9,7 +9,7 @@ DEALS = "hubspot-crm-exports-all-deals-2024-07-01.csv"
 
 
 def test_hubspot_upload_shows_recognition_preview_and_problems(app, app_db, tmp_path):
-    from gtm import store
+    from gtm.load import store
 
     before = store.current_version(app_db)
     folder = tmp_path / "hs"

@@ -46,7 +46,7 @@ def test_loadtest_four_sessions_while_a_new_extract_is_switched_in(app_db, tmp_p
 def test_the_figures_and_checks_of_the_load_test():
     from datetime import date
 
-    from gtm.loadtest import Session, loopback_only, percentile, quarters
+    from perf.loadtest import Session, loopback_only, percentile, quarters
 
     # nearest rank: p95 of 1..20 is the 19th value, p50 the 10th
     assert percentile([float(v) for v in range(20, 0, -1)], 0.95) == 19.0
@@ -65,7 +65,7 @@ def test_the_new_extract_is_one_day_later(tmp_path):
     import csv
     from datetime import date
 
-    from gtm.loadtest import next_day_extract
+    from perf.loadtest import next_day_extract
 
     source = tmp_path / "old"
     source.mkdir()

@@ -28,7 +28,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from gtm.contract import TABLES
-from gtm.validate import EXAMPLES, Message, ident
+from gtm.load.validate import EXAMPLES, Message, ident
 
 FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
 DELIMITERS = (",", ";", "\t", "|")

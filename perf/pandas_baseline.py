@@ -11,7 +11,7 @@ Simplifications a hand-built dashboard makes, and this baseline copies (so the
 benchmark only compares the metrics whose definitions coincide; DECISIONS.md
 "Benchmark"): the qualified date is the extract's `qualified_date` column only
 (no derivation from stage history), and no filter is applied (all regions,
-segments, channels, motions). Run as `python -m gtm.bench_pandas SRC START END`
+segments, channels, motions). Run as `python -m perf.pandas_baseline SRC START END`
 to get a JSON line with values, timings and the process's peak memory.
 """
 

@@ -1,7 +1,7 @@
-"""Page timings for `python -m gtm bench`, run as `python -m ui.bench_pages DB RUNS RERUNS`.
+"""Page timings for `python -m gtm bench`, run as `python -m perf.pages DB RUNS RERUNS`.
 
 Timing a page means running it through Streamlit's AppTest, and gtm never imports
-Streamlit, so gtm.bench starts this module in a child process and reads the
+Streamlit, so perf.bench starts this module in a child process and reads the
 figures it prints as JSON on its last line (progress goes to stderr).
 """
 
@@ -18,7 +18,7 @@ from statistics import median
 
 import psutil
 
-from gtm.bench import (
+from perf.bench import (
     APP,
     PAGE_TIMEOUT_S,
     RERUN_WARMUP,

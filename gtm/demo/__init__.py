@@ -33,11 +33,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from gtm import store
-from gtm.demo_activity import make_campaigns, make_signups, make_spend, touch_chunks
-from gtm.demo_arr import simulate
-from gtm.demo_deals import PROCESS, Opps, account_index, first_wins, process_opps
-from gtm.demo_tables import (
+from gtm.demo.activity import make_campaigns, make_signups, make_spend, touch_chunks
+from gtm.demo.arr import simulate
+from gtm.demo.deals import PROCESS, Opps, account_index, first_wins, process_opps
+from gtm.demo.tables import (
     accounts_table,
     arr_table,
     assemble_opps,
@@ -53,7 +52,8 @@ from gtm.demo_tables import (
     stages_table,
     touches_table,
 )
-from gtm.demo_world import DEMO_END, make_accounts, make_people, rng
+from gtm.demo.world import DEMO_END, make_accounts, make_people, rng
+from gtm.load import store
 
 DEFAULT_ACCOUNTS = 1000
 DEFAULT_SEED = 7
@@ -204,7 +204,7 @@ def ensure_loaded(db_path: Path | None = None, progress: Progress | None = None,
 
 def _generate_and_load(out_dir: Path, db: Path, accounts: int, seed: int,
                        progress: Progress | None):
-    from gtm import loader  # imported late: the loader is only needed to load
+    from gtm.load import loader  # imported late: the loader is only needed to load
 
     half = (lambda msg, f: progress(msg, f / 2)) if progress else None
     generate(out_dir, accounts, seed, progress=half)
@@ -237,7 +237,7 @@ def run(args) -> int:
     print(f"demo company ({accounts} accounts, seed {seed}) written to {out}:")
     for name, rows in counts.items():
         print(f"  {name + '.csv':<26} {rows:>12,} rows")
-    from gtm import loader
+    from gtm.load import loader
 
     result = loader.load(out, db)
     for line in result.warnings:

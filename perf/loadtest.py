@@ -5,7 +5,7 @@ nightly extract is switched in. This command proves that moment is safe: it star
 the app on a loopback port (or uses --url, loopback only), opens N headless Chromium
 sessions that each rerun the app R times (alternately a shared link with other filters
 and a settings slider moved in the sidebar, both bound to the URL), and midway loads
-a new extract into the same database (gtm.loader.load, an atomic switch). It prints
+a new extract into the same database (gtm.load.loader.load, an atomic switch). It prints
 sessions, reruns, errors and the p50/p95 rerun time, and which dataset version each
 rerun showed: the old extract is as of day D, the new one as of D + 1 (one extra
 person row), so each rerun's header ("As of ...") names exactly one version, and a
@@ -32,7 +32,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from gtm import server, store
+from gtm.load import store
+from perf import server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -122,7 +123,7 @@ def prepare(args, work: Path, log) -> tuple[Path, Path]:
         demo.generate(extract, accounts=args.accounts)
     db = Path(args.db) if args.db else work / "loadtest.duckdb"
     if args.url is None or store.current_version(db) is None:
-        from gtm.loader import load
+        from gtm.load.loader import load
 
         result = load(Path(extract), db)
         if not result.ok:
@@ -248,7 +249,7 @@ def _publish_when(db: Path, new: Path, done: list[int], after: int, sessions: in
                   report: Report, published: threading.Event) -> None:
     """Load the new extract into db once `after` reruns are done (or every session
     waits for it), in a thread beside the browser sessions."""
-    from gtm.loader import load
+    from gtm.load.loader import load
 
     while done[0] < after and done[1] < sessions:
         time.sleep(0.05)

@@ -1,7 +1,7 @@
 """The demo company's fixed world: calendar, vocabulary, accounts, the months in which
 each target account is in play, and people.
 
-Split from gtm/demo.py so the generator reads as a pipeline of small, vectorised
+Split from gtm/demo/__init__.py so the generator reads as a pipeline of small, vectorised
 steps. Every date is an integer day offset from DEMO_START (numpy int arrays), so a
 million rows cost a few numpy calls and no Python loop; the arrow conversion happens
 once, when a table is written. Randomness comes from one numpy Generator per named

@@ -14,9 +14,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from gtm.contract import BUYING_ROLES, TABLES
-from gtm.demo_activity import TOUCH_TYPES, Campaigns, Signups, Spend, TouchBlock
-from gtm.demo_arr import Customers
-from gtm.demo_deals import (
+from gtm.demo.activity import TOUCH_TYPES, Campaigns, Signups, Spend, TouchBlock
+from gtm.demo.arr import Customers
+from gtm.demo.deals import (
     LOST_REASONS,
     OPEN_STAGES,
     PROCESS,
@@ -29,7 +29,7 @@ from gtm.demo_deals import (
     Opps,
     first_wins,
 )
-from gtm.demo_world import (
+from gtm.demo.world import (
     ALL_TITLES,
     CHANNELS,
     DEMO_START,

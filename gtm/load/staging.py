@@ -29,7 +29,7 @@ from pathlib import Path
 
 import duckdb
 
-from gtm import store
+from gtm.load import store
 
 # Bump when the tables below change: datasets loaded with another value are upgraded.
 STAGING_VERSION = "5"

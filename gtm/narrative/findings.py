@@ -3,7 +3,7 @@
 An executive opens the Overview and reads one line per page ("Paid search MQLs grew 2.1x to
 120; its qualified pipeline fell 30 % to $1.2M") before deciding where to click. Choosing the
 fact and wording it is domain logic, so it lives here as pure functions over what gtm.metrics
-and gtm.growth return, tested on hand-made inputs. Sentences are plain text (no Markdown);
+and gtm.plan.growth return, tested on hand-made inputs. Sentences are plain text (no Markdown);
 numbers go through gtm.fmt; None or empty inputs give a neutral sentence, never an error.
 """
 
@@ -14,7 +14,7 @@ import math
 import pandas as pd
 
 from gtm import fmt
-from gtm.growth import Plan, format_field, label
+from gtm.plan.growth import Plan, format_field, label
 
 NOT_CHANNELS = ("Blended", "unallocated")  # cost.by_channel rows that are not a channel
 SINGLE_THREADED = ("0", "1")  # groups.threading buckets
@@ -150,7 +150,7 @@ def buying_groups(threading: pd.DataFrame | None) -> str:
 
 
 def growth(plan: Plan | None) -> str:
-    """What the revenue goal takes and whether the market holds it. Input: gtm.growth.solve."""
+    """What the revenue goal takes and whether the market holds it. Input: gtm.plan.growth.solve."""
     if plan is None or plan.revenue_goal is None:
         return "Set a revenue goal, sale price and rates to see what the plan takes."
     goal = format_field("revenue_goal", plan.revenue_goal)
@@ -172,7 +172,7 @@ def growth(plan: Plan | None) -> str:
 
 
 def tornado(rows: list[dict], output: str) -> str:
-    """The input the output moves most with (gtm.growth.sensitivity rows, biggest first)."""
+    """The input the output moves most with (gtm.plan.growth.sensitivity rows, biggest first)."""
     rows = [r for r in rows or [] if r.get("swing") is not None]
     if not rows:
         return f"{label(output)} is n/a, so nothing moves it."
@@ -186,7 +186,7 @@ def tornado(rows: list[dict], output: str) -> str:
 
 
 def forecast(band: dict | None, trailing: float | None = None) -> str:
-    """The P10-P90 range of new ARR (gtm.growth.forecast_band), against the last 12 months."""
+    """The P10-P90 range of new ARR (gtm.plan.growth.forecast_band), against the last 12 months."""
     if not band or band.get("p50") is None:
         reason = (band or {}).get("reason") or "The history is too short."
         return f"No forecast band: {reason[:1].lower()}{reason[1:]}"

@@ -6,11 +6,11 @@ claims. This module generates (or reuses) the demo company at the requested size
 loads it in a separate process (so the peak memory is the load's own), and times
 the `report`, every page of the app (cold and warm, through Streamlit's AppTest),
 a growth-equation input move, a cold page in headless Chromium and the same
-year's headline metrics computed the hand-built way (gtm/bench_pandas.py). Each
+year's headline metrics computed the hand-built way (perf/pandas_baseline.py). Each
 figure is the median of --runs runs and is printed beside its budget (the issue's
 budgets at the enterprise size, ~50,000 accounts) with how far over it is.
 
-The page measurements need Streamlit's AppTest: they live in ui/bench_pages.py and
+The page measurements need Streamlit's AppTest: they live in perf/pages.py and
 run in a child process, so gtm itself never imports Streamlit.
 """
 
@@ -34,7 +34,8 @@ from statistics import median
 
 import psutil
 
-from gtm import server, store
+from gtm.load import store
+from perf import server
 
 APP = store.REPO_ROOT / "app.py"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -213,7 +214,7 @@ def prepare_extract(opts: Options, log: Log) -> tuple[Path, dict]:
 LOAD_SCRIPT = """
 import json, resource, sys
 from pathlib import Path
-from gtm.loader import load
+from gtm.load.loader import load
 r = load(Path(sys.argv[1]), Path(sys.argv[2]))
 print(json.dumps({"ok": bool(r.ok), "errors": [str(e) for e in r.errors][:5],
                   "rows": dict(r.row_counts or {}),
@@ -335,7 +336,7 @@ def measure_pandas(extract: Path, year: int, compute_s: float, values: dict,
     """The hand-built pandas reading (child process), its time, the speed-up and
     which of its values agree with compute()."""
     log("pandas baseline")
-    runs = [_last_json(_child(["-m", "gtm.bench_pandas", str(extract), f"{year}-01-01",
+    runs = [_last_json(_child(["-m", "perf.pandas_baseline", str(extract), f"{year}-01-01",
                                f"{year}-12-31"])[1]) for _ in range(opts.runs)]
     total = median(r["total_s"] for r in runs)
     agreement = agree(runs[-1]["values"], values)
@@ -421,11 +422,11 @@ def dataset_env(db: Path) -> Iterator[None]:
 def measure_pages(db: Path, opts: Options, log: Log) -> list[Figure]:
     """Every page cold and warm, the growth input move, and optionally the reruns.
 
-    Runs ui/bench_pages.py in a child process: timing pages needs Streamlit's AppTest,
+    Runs perf/pages.py in a child process: timing pages needs Streamlit's AppTest,
     and gtm never imports Streamlit (a fresh process also makes "cold" really cold).
     """
     log("pages through AppTest (child process)")
-    cmd = [sys.executable, "-m", "ui.bench_pages", str(db), str(opts.runs), str(opts.reruns)]
+    cmd = [sys.executable, "-m", "perf.pages", str(db), str(opts.runs), str(opts.reruns)]
     done = subprocess.run(cmd, cwd=store.REPO_ROOT, stdout=subprocess.PIPE, text=True,
                           timeout=PAGE_TIMEOUT_S * 4, check=False)
     if done.returncode != 0:
@@ -551,7 +552,7 @@ def _measure_browser(db: Path, opts: Options, log: Log, pages: list[Page] | None
 
 
 # The stack's floor: Streamlit and Plotly alone, one small chart, nothing computed.
-FLOOR_APP = store.REPO_ROOT / "ui" / "bench_floor_app.py"
+FLOOR_APP = store.REPO_ROOT / "perf" / "floor_app.py"
 
 
 def measure_floor(opts: Options, log: Log) -> list[Figure]:

@@ -17,7 +17,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from gtm import store
+from gtm.load import store
 
 
 def free_port() -> int:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gtm.demo_world import (
+from gtm.demo.world import (
     CH,
     CHANNELS,
     CREATE_CHANNELS,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gtm.demo_deals import (
+from gtm.demo.deals import (
     LOST_REASONS,
     RENEWAL,
     WINBACK,
@@ -22,7 +22,7 @@ from gtm.demo_deals import (
     Opps,
     first_wins,
 )
-from gtm.demo_world import CH, LAST_DAY, MONTH_START, N_MONTHS, Accounts, month_of, rng
+from gtm.demo.world import CH, LAST_DAY, MONTH_START, N_MONTHS, Accounts, month_of, rng
 
 CHURN = np.array([0.2, 0.12, 0.08])  # per anniversary, by segment
 CONTRACT, GROW = 0.12, 0.18  # shares of anniversaries that contract / grow

@@ -2,9 +2,9 @@
 
 Why this module exists: it is the only way data enters Targetline, so it carries the
 promise "nothing is ever lost". A load reads every file into a raw layer, checks it
-against the contract (gtm/validate.py), and only when nothing is wrong builds the
+against the contract (gtm/load/validate.py), and only when nothing is wrong builds the
 typed tables the metrics read, writes dataset_tables / dataset_meta, checkpoints,
-closes, and switches the database link to the new file (gtm.store.publish). A
+closes, and switches the database link to the new file (gtm.load.store.publish). A
 refused, failed or killed load leaves the previous dataset exactly as it was: the
 new file is written under a `.partial` name and is deleted, never published.
 Every attempt, accepted or refused, is appended to the load history.
@@ -23,10 +23,10 @@ from pathlib import Path
 
 import duckdb
 
-from gtm import readers, staging, store
 from gtm.contract import REQUIRED_TABLES, TABLES, Column, Table, create_table_sql
-from gtm.readers import RawRead, Source
-from gtm.validate import (
+from gtm.load import readers, staging, store
+from gtm.load.readers import RawRead, Source
+from gtm.load.validate import (
     Message,
     RawFile,
     coded_checks,

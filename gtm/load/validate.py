@@ -6,7 +6,7 @@ and turns what it finds into a Message that names the file, the line and the
 column, and says what was expected. Nothing here writes typed tables; the loader
 only builds them once these checks found no error.
 
-Line numbers come from the raw table's `_line` column (see gtm/readers.py).
+Line numbers come from the raw table's `_line` column (see gtm/load/readers.py).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from gtm.demo_world import (
+from gtm.demo.world import (
     CH,
     LAST_DAY,
     N_MONTHS,

@@ -2,7 +2,7 @@
 
 `python -m gtm bench` opens this page cold in headless Chromium beside the app's pages, so
 the figures show what any page of this stack costs on the machine before Targetline
-computes or draws anything (gtm/bench.py, measure_floor).
+computes or draws anything (perf/bench.py, measure_floor).
 """
 
 import plotly.graph_objects as go

@@ -1,0 +1,1 @@
+"""Loading: readers, validation, typed tables, staging, the dataset store."""

@@ -1,0 +1,1 @@
+"""The finding sentences of each page, from the values beside them."""

@@ -1,0 +1,1 @@
+"""The growth equation: solving a plan, sensitivity, forecast band."""

@@ -1,0 +1,1 @@
+"""Benchmark, pandas baseline, load test and their helpers (not the domain)."""
