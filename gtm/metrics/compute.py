@@ -11,10 +11,10 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from gtm import registry
+from gtm.db import clean
 from gtm.filters import Filter, Settings
 from gtm.metrics import arr, cost, funnel, groups, market, velocity
 from gtm.metrics.base import QualifiedStage, params, resolve_qualified_stage
-from gtm.metrics.funnel import clean
 
 DEFAULT_SETTINGS = Settings()
 
