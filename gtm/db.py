@@ -57,3 +57,11 @@ def row(con, sql: str, params: dict | None = None) -> dict:
     """The first (only) row of a query as {column: clean value} (None values if no row)."""
     df = query(con, sql, params)
     return {c: clean(df[c].iat[0]) if len(df) else None for c in df.columns}
+
+
+def ratio(numerator, denominator):
+    """numerator / denominator, None when either is None or the denominator is 0 (SQL's
+    `x / nullif(y, 0)` for values already in Python)."""
+    if numerator is None or denominator is None or denominator == 0:
+        return None
+    return numerator / denominator

@@ -105,7 +105,7 @@ def retention(con, p: dict) -> dict:
 
 
 def headline(con, p: dict) -> dict:
-    """The Net ARR headline metrics (ids of gtm.registry)."""
+    """The Net ARR headline metrics (ids of gtm.metrics.registry)."""
     f = flows(con, p)
     order = ("new_arr", "expansion_arr", "contraction_arr", "churned_arr", "reactivation_arr",
              "net_new_arr")

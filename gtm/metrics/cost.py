@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from gtm.db import query, row
+from gtm.db import query, ratio, row
 from gtm.metrics.sql import compose
 
 # Without a spend file every cost figure is n/a (NULL), not 0: "CAC $0" would be a claim.
@@ -70,8 +70,26 @@ def unit_costs(con, p: dict) -> dict:
 
 
 def headline(con, p: dict) -> dict:
-    """Every metric id of 'Cost' (plus avg_first_deal, dropped by compute)."""
+    """The spend and unit-cost values of 'Cost' (plus avg_first_deal)."""
     return {**spend(con, p), **unit_costs(con, p)}
+
+
+# --- formulas over other queries' values (gtm.metrics.registry Formula) -----------------
+
+def magic_number(net_new_arr, prior_marketing_spend, prior_sales_spend, settings=None):
+    """Net new ARR / sales and marketing spend of the previous period (DECISIONS.md:
+    undefined on a zero base, and without a spend file)."""
+    prior = None if prior_marketing_spend is None else prior_marketing_spend + prior_sales_spend
+    return ratio(net_new_arr, prior)
+
+
+def ltv_to_cac(avg_first_deal, grr_12m, cac, settings):
+    """Lifetime value (average first-deal amount x gross margin / annual churn, annual churn
+    = 1 - GRR 12 months) / CAC; None when an input is missing or churn is not positive."""
+    if avg_first_deal is None or grr_12m is None:
+        return None
+    churn = 1 - grr_12m if grr_12m < 1 else None
+    return ratio(ratio(avg_first_deal * settings.gross_margin, churn), cac)
 
 
 BY_CHANNEL_SQL = compose("""

@@ -81,7 +81,7 @@ def coverage_headline(con, p: dict) -> dict:
 
 
 def headline(con, p: dict) -> dict:
-    """Buying-group and target-market headline metrics (ids of gtm.registry); `compute`
+    """Buying-group and target-market headline metrics (ids of gtm.metrics.registry); `compute`
     runs the two halves as separate parts, the Buying groups tests read them together."""
     return {**market.headline(con, p), **coverage_headline(con, p)}
 

@@ -69,7 +69,7 @@ def penetration(con, p: dict) -> float | None:
 
 
 def headline(con, p: dict) -> dict:
-    """Target-market headline metrics (ids of gtm.registry)."""
+    """Target-market headline metrics (ids of gtm.metrics.registry)."""
     return {
         "target_account_penetration": penetration(con, p),
         "cost_per_target_account_reached": cost_per_target_account_reached_total(con, p),
