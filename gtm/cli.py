@@ -23,6 +23,8 @@ DELEGATED = {
     "report": ("gtm.report", "print every headline metric for a period (JSON or CSV), "
                "from the loaded dataset or from an extract folder"),
     "bench": ("perf.bench", "measure load, metric and page times on a generated company"),
+    "export-parquet": ("gtm.spark.export", "write a loaded dataset's canonical tables as "
+                       "Parquet, one folder per table (the input of --engine spark)"),
     "loadtest": ("perf.loadtest", "many browser sessions at once while a new extract is "
                  "switched in: errors, p95 rerun time, dataset version per session"),
 }

@@ -4,6 +4,8 @@ RevOps can script, diff and archive the exact numbers the dashboard shows: the
 report calls the same `gtm.metrics.compute`. Output is metric id -> value only
 (JSON, registry order, null where undefined) or CSV with labels and formatted
 values; the as-of date and the qualified stage go to stderr so stdout stays data.
+`--engine spark --source PATH` computes the same ids from the same queries on Apache Spark
+(gtm/spark/), reading a canonical extract stored as Parquet or in a Spark catalog.
 """
 
 from __future__ import annotations
@@ -54,7 +56,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("--activation-days", type=int, default=DEFAULTS.activation_days)
     a("--stale-days", type=int, default=DEFAULTS.stale_days)
     a("--icp-threshold", type=float, default=DEFAULTS.icp_threshold)
+    a("--engine", choices=ENGINES, default="duckdb",
+      help="duckdb (the loaded dataset or DIR) or spark (reads --source)")
+    a("--spark-master", default=None, metavar="URL",
+      help="--engine spark: the cluster to run on (default: SPARK_REMOTE for Spark Connect, "
+      "else local[<cores>])")
     import_options(parser)
+    _widen_source(parser)
+
+
+ENGINES = ("duckdb", "spark")
+SPARK_SOURCE = ("with --engine spark: the canonical extract, a folder with one Parquet "
+                "folder per table (python -m gtm export-parquet writes one), any Spark path, "
+                "or catalog:DATABASE; otherwise what DIR holds: ")
+
+
+def _widen_source(parser: argparse.ArgumentParser) -> None:
+    """--source names the importer's kind of DIR (salesforce, hubspot, canonical), or with
+    --engine spark the extract itself: one option, checked in run() by engine."""
+    action = next(a for a in parser._actions if "--source" in a.option_strings)
+    kinds = tuple(action.choices or ())
+    action.choices, action.metavar = None, "KIND|PATH"
+    action.help = SPARK_SOURCE + ", ".join(kinds)
+    parser.set_defaults(source_kinds=kinds)
 
 
 def _view(args) -> tuple[Filter, Settings]:
@@ -77,6 +101,13 @@ def run(args) -> int:
     except (ValueError, argparse.ArgumentTypeError) as exc:
         print(f"gtm report: {exc}", file=sys.stderr)
         return 2
+    engine = getattr(args, "engine", "duckdb")
+    problem = _engine_problem(args, engine)
+    if problem:
+        print(f"gtm report: {problem}", file=sys.stderr)
+        return 2
+    if engine == "spark":
+        return _report_spark(args, flt, settings)
     if args.dir is None:
         return _report_db(args.db, flt, settings, args.format)
     with tempfile.TemporaryDirectory(prefix="targetline-report-") as tmp:
@@ -84,6 +115,21 @@ def run(args) -> int:
         if not _load(Path(args.dir), db, args):
             return 1
         return _report_db(db, flt, settings, args.format)
+
+
+def _engine_problem(args, engine: str) -> str | None:
+    """What is wrong with --engine / --source / DIR together, or None."""
+    source = getattr(args, "source", None)
+    if engine == "spark":
+        if args.dir is not None:
+            return ("--engine spark reads --source PATH (canonical Parquet); export a loaded "
+                    "dataset with `python -m gtm export-parquet` or use --engine duckdb DIR")
+        return None if source else "--engine spark needs --source PATH"
+    kinds = getattr(args, "source_kinds", ())
+    if source is not None and source not in kinds:
+        return (f"--source {source!r}: expected one of {', '.join(kinds)} (a path is read "
+                "with --engine spark)")
+    return None
 
 
 def _load(folder: Path, db: Path, args=None) -> bool:
@@ -104,7 +150,7 @@ def _load(folder: Path, db: Path, args=None) -> bool:
 
 def _report_db(db, flt: Filter, settings: Settings, fmt: str) -> int:
     from gtm.load import store
-    from gtm.metrics import compute, dataset_info, resolve_qualified_stage
+    from gtm.metrics import compute
 
     try:
         con = store.connect(db)
@@ -112,25 +158,61 @@ def _report_db(db, flt: Filter, settings: Settings, fmt: str) -> int:
         print(f"gtm report: {exc}; load one with `python -m gtm load DIR`", file=sys.stderr)
         return 1
     try:
-        began = time.perf_counter()
-        try:
-            qualified = resolve_qualified_stage(con, settings)
-        except ValueError as exc:  # an unknown named stage
-            print(f"gtm report: {exc}", file=sys.stderr)
-            return 2
-        values = compute(con, flt, settings, qualified)
-        _meta(con, flt, qualified, time.perf_counter() - began, dataset_info)
+        return _report_con(con, flt, settings, fmt, compute)
     finally:
         con.close()
+
+
+def _report_con(con, flt: Filter, settings: Settings, fmt: str, compute,
+                engine: str = "") -> int:
+    """Compute every id on an open connection (DuckDB's or gtm.spark's) and print it."""
+    from gtm.metrics import dataset_info, resolve_qualified_stage
+
+    began = time.perf_counter()
+    try:
+        qualified = resolve_qualified_stage(con, settings)
+    except ValueError as exc:  # an unknown named stage
+        print(f"gtm report: {exc}", file=sys.stderr)
+        return 2
+    values = compute(con, flt, settings, qualified)
+    _meta(con, flt, qualified, time.perf_counter() - began, dataset_info, engine)
     (_write_json if fmt == "json" else _write_csv)(values)
     return 0
 
 
-def _meta(con, flt, qualified, seconds, dataset_info) -> None:
+def _report_spark(args, flt: Filter, settings: Settings) -> int:
+    """The report on Spark: read and check --source, build the intermediate tables there,
+    compute with gtm.spark.engine (the same queries); 1 when the extract is refused."""
+    from gtm.spark import engine, session, source
+
+    spark = session.get_session(master=args.spark_master)
+    began = time.perf_counter()
+    try:
+        con = source.open_source(spark, str(args.source), _spark_progress)
+    except source.SourceError as exc:
+        for message in exc.messages:
+            print(f"error: {message}", file=sys.stderr)
+        print(f"gtm report: {args.source} was refused ({len(exc.messages)} error(s))",
+              file=sys.stderr)
+        return 1
+    print(f"[spark] extract read and intermediate tables built in "
+          f"{time.perf_counter() - began:.1f} s", file=sys.stderr)
+    try:
+        return _report_con(con, flt, settings, args.format, engine.compute,
+                           f"; engine spark ({spark.conf.get('spark.master', 'remote')})")
+    finally:
+        con.close()
+
+
+def _spark_progress(message: str) -> None:
+    print(f"[spark] {message}", file=sys.stderr, flush=True)
+
+
+def _meta(con, flt, qualified, seconds, dataset_info, engine: str = "") -> None:
     info = dataset_info(con)
     print(f"period {flt.start} .. {flt.end} (as of {flt.end}); dataset as of "
           f"{info['as_of'] or 'unknown'}; qualified stage: {qualified.stage or 'none'} "
-          f"({qualified.how}); computed in {seconds:.2f} s", file=sys.stderr)
+          f"({qualified.how}); computed in {seconds:.2f} s{engine}", file=sys.stderr)
 
 
 def _write_json(values: dict) -> None:
