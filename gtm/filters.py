@@ -43,8 +43,8 @@ class Filter:
     def params(self) -> dict:
         """Bound parameters for the filtered CTEs (lists are NULL when 'all')."""
         return {
-            "start": self.start,
-            "end": self.end,
+            "period_start": self.start,
+            "period_end": self.end,
             "regions": list(self.regions) or None,
             "segments": list(self.segments) or None,
             "channels": list(self.channels) or None,

@@ -27,7 +27,7 @@ CHANNEL_LADDER = (("cpl", "Cost per lead", "#C9D1D9"), ("cost_per_mql", "Cost pe
 
 
 def channels_only(df: pd.DataFrame) -> pd.DataFrame:
-    return df[~df["channel"].isin(["Blended", "unallocated"])]
+    return df[~df["channel"].isin(["Blended", "unknown"])]
 
 
 def cpl_vs_cac(df: pd.DataFrame, as_of) -> go.Figure:

@@ -228,7 +228,7 @@ def costs(rows) -> pd.DataFrame:
 
 def test_cheap_leads_ranks_the_lowest_cpl_channel_on_cac():
     df = costs([("paid_search", 50.0, 9000.0), ("events", 400.0, 4000.0),
-                ("outbound", 300.0, 6000.0), ("unallocated", None, None),
+                ("outbound", 300.0, 6000.0), ("unknown", None, None),
                 ("Blended", 150.0, 6000.0)])
     # lowest CPL: paid search $50; CACs 4000 < 6000 < 9000 -> 3rd of 3
     assert find.cheap_leads(df) == ("Paid search has the lowest CPL ($50) and ranks 3rd of 3 on "

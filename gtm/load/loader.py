@@ -255,12 +255,20 @@ def _allowed_params(table: Table) -> dict:
     return {f"allowed_{c.name}": list(c.allowed) for c in table.columns if c.allowed}
 
 
+# Filled at load for every table that has the column, so no query repeats the default:
+# a deal without a type is new business (data contract), an empty channel reads `unknown`
+# (metrics.md v2), so every channel breakdown adds up to its total.
+LOAD_DEFAULTS = {"type": "'new_business'", "channel": "'unknown'"}
+
+
 def _typed_column(table: Table, col: Column, rf: RawFile) -> str:
     raw_col = rf.columns.get(col.name)
     if raw_col is None:
-        return "'new_business'" if (table.name, col.name) == ("opportunities", "type") \
+        return LOAD_DEFAULTS[col.name] if col.name in LOAD_DEFAULTS \
             else f"cast(null as {col.sql_type})"
     v = trimmed(raw_col)
+    if col.name in LOAD_DEFAULTS and not col.allowed:
+        return f"coalesce({v}, {LOAD_DEFAULTS[col.name]})"
     if not col.allowed:
         return typed_sql(col, v)
     code, allowed = norm_code(v), f"$allowed_{col.name}"
@@ -270,7 +278,7 @@ def _typed_column(table: Table, col: Column, rf: RawFile) -> str:
     if col.name == "demand_type":
         return f"case when list_contains({allowed}, {code}) then {code} end"
     if col.name == "type":
-        return f"coalesce({code}, 'new_business')"
+        return f"coalesce({code}, {LOAD_DEFAULTS['type']})"
     return code
 
 

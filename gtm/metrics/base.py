@@ -25,13 +25,17 @@ class QualifiedStage:
     sort_order: int | None
     how: str  # sentence for the UI, e.g. "auto: earliest stage with >= 25 % win rate"
     win_rates: pd.DataFrame  # stage, sort_order, reached_closed, reached_won, win_rate
+    data_as_of: date | None = None  # the dataset's own date (metrics.md v2: "data as of")
 
 
 def params(flt: Filter, settings: Settings, qualified: QualifiedStage) -> dict:
-    """Every parameter FILTERED and the metric queries may use."""
+    """Every parameter the shared relations (gtm/metrics/sql.py) and the metric queries may
+    use: the period ($period_start, $period_end), the dimension lists, the settings, the
+    qualified stage's order and the data as-of date ($data_as_of)."""
     order = qualified.sort_order if qualified.sort_order is not None else 10**9
     return {
         **flt.params(),
+        "data_as_of": qualified.data_as_of,
         "icp_threshold": settings.icp_threshold,
         "qualified_order": order,
         "lookback_days": settings.lookback_days,
@@ -79,24 +83,35 @@ order by sort_order
 """
 
 
+def data_as_of(con) -> date | None:
+    """The dataset's as-of date (the latest activity in the extract, written at load)."""
+    value = scalar(con, "select value from dataset_meta where key = 'as_of'")
+    return date.fromisoformat(value) if value else None
+
+
 def resolve_qualified_stage(con, settings: Settings) -> QualifiedStage:
-    """The qualified stage for the whole dataset (a setting, not filter-dependent)."""
-    rates = query(con, STAGE_WIN_RATES)
+    """The qualified stage for the whole dataset (a setting, not filter-dependent), with the
+    dataset's as-of date the cohort metrics mature to."""
+    rates, as_of = query(con, STAGE_WIN_RATES), data_as_of(con)
     if settings.qualified_stage != "auto":
         match = rates[rates["stage"] == settings.qualified_stage]
         if match.empty:
             known = ", ".join(rates["stage"]) or "none"
             raise ValueError(f"unknown qualified stage {settings.qualified_stage!r}; open stages: {known}")
         row = match.iloc[0]
-        return QualifiedStage(row.stage, int(row.sort_order), "named in settings", rates)
+        return QualifiedStage(row.stage, int(row.sort_order), "named in settings", rates, as_of)
     pct = f"{settings.qualified_threshold:.0%}"
+    if rates.empty:
+        how = ("auto: the data has no open stage (no stage history or stage list, and every "
+               "deal is closed), so only supplied qualified dates count")
+        return QualifiedStage(None, None, how, rates, as_of)
     hits = rates[rates["win_rate"].fillna(-1) >= settings.qualified_threshold]
     if hits.empty:
         how = f"auto: no stage reaches a {pct} win rate; only supplied qualified dates count"
-        return QualifiedStage(None, None, how, rates)
+        return QualifiedStage(None, None, how, rates, as_of)
     row = hits.iloc[0]
     how = f"auto: earliest stage from which at least {pct} of closed opportunities were won"
-    return QualifiedStage(row.stage, int(row.sort_order), how, rates)
+    return QualifiedStage(row.stage, int(row.sort_order), how, rates, as_of)
 
 
 def run(con, fn, flt: Filter, settings: Settings, *args, **kwargs):

@@ -21,10 +21,10 @@ from gtm.metrics.sql import compose
 
 VOLUME_SQL = compose("""
 select
-    (select count(*) from f_people where created_date between $start and $end) as leads,
-    (select count(*) from f_people where mql_date between $start and $end) as mqls,
+    (select count(*) from f_people where created_date between $period_start and $period_end) as leads,
+    (select count(*) from f_people where mql_date between $period_start and $period_end) as mqls,
     (select count(*) from f_people
-        where created_date between $start and $end and is_target_account) as target_leads,
+        where created_date between $period_start and $period_end and is_target_account) as target_leads,
     (select count(*) from qualified) as qualified_opportunities,
     (select coalesce(sum(amount), 0) from qualified)::double as qualified_pipeline
 """)
@@ -43,7 +43,7 @@ with
 mql_cohort as (
     select person_id, account_id, mql_date
     from f_people
-    where mql_date between $start and $end
+    where mql_date between $period_start and $period_end
 ),
 
 converted as (
@@ -53,7 +53,7 @@ converted as (
     where o.is_won
       and o.type = 'new_business'
       and o.created_date >= m.mql_date
-      and o.close_date <= (select cast(value as date) from dataset_meta where key = 'as_of')
+      and o.close_date <= $data_as_of
 )
 
 select (select count(*) from converted) / nullif((select count(*) from mql_cohort), 0)
@@ -75,7 +75,8 @@ def qualified_win_rate(con, p: dict) -> dict:
     return row(con, WIN_RATE_SQL, p)
 
 
-# Activation is judged as of $end: an activation after the period end is not known yet.
+# Activation matures like the MQL cohort (metrics.md v2): an activation within the window counts
+# when it happened on or before the data as-of date, after the period end too.
 SIGNUPS_SQL = compose("""
 with
 period_signups as (
@@ -84,9 +85,9 @@ period_signups as (
         activated_date is not null
             and activated_date >= signup_date
             and activated_date - signup_date <= $activation_days
-            and activated_date <= $end as activated
+            and activated_date <= $data_as_of as activated
     from f_signups
-    where signup_date between $start and $end
+    where signup_date between $period_start and $period_end
 )
 
 select
@@ -122,12 +123,12 @@ period_people as (
     select date_trunc('month', created_date)::date as month,
         count(*) as leads,
         count(*) filter (where is_target_account) as target_leads
-    from f_people where created_date between $start and $end group by 1
+    from f_people where created_date between $period_start and $period_end group by 1
 ),
 
 period_mqls as (
     select date_trunc('month', mql_date)::date as month, count(*) as mqls
-    from f_people where mql_date between $start and $end group by 1
+    from f_people where mql_date between $period_start and $period_end group by 1
 ),
 
 period_qualified as (
@@ -141,8 +142,8 @@ period_signups as (
     select date_trunc('month', signup_date)::date as month,
         count(*) as signups,
         count(*) filter (where activated_date between signup_date
-            and least(signup_date + $activation_days::integer, $end)) as activated_signups
-    from f_signups where signup_date between $start and $end group by 1
+            and least(signup_date + $activation_days::integer, $data_as_of)) as activated_signups
+    from f_signups where signup_date between $period_start and $period_end group by 1
 )
 
 select
@@ -173,8 +174,8 @@ BY_CHANNEL_SQL = compose("""
 with
 lead_counts as (
     select channel,
-        count(*) filter (where created_date between $start and $end) as leads,
-        count(*) filter (where mql_date between $start and $end) as mqls
+        count(*) filter (where created_date between $period_start and $period_end) as leads,
+        count(*) filter (where mql_date between $period_start and $period_end) as mqls
     from f_people group by channel
 ),
 
@@ -253,8 +254,8 @@ BY_SEGMENT_SQL = compose("""
 with
 people_seg as (
     select coalesce(segment, 'unknown') as segment,
-        count(*) filter (where created_date between $start and $end) as leads,
-        count(*) filter (where mql_date between $start and $end) as mqls
+        count(*) filter (where created_date between $period_start and $period_end) as leads,
+        count(*) filter (where mql_date between $period_start and $period_end) as mqls
     from f_people group by 1
 ),
 

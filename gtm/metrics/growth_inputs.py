@@ -19,7 +19,7 @@ from gtm.metrics.sql import compose
 HISTORICAL_SQL = compose("""
 with
 won_in_period as (
-    select * from nb_opps where is_won and close_date between $start and $end
+    select * from nb_opps where is_won and close_date between $period_start and $period_end
 )
 
 select
@@ -65,15 +65,15 @@ with
 history_months as (
     select g.month::date as month
     from unnest(generate_series(
-        (date_trunc('month', $end) - to_months($months - 1))::timestamp,
-        date_trunc('month', $end)::timestamp, interval 1 month)) as g(month)
+        (date_trunc('month', $period_end) - to_months($months - 1))::timestamp,
+        date_trunc('month', $period_end)::timestamp, interval 1 month)) as g(month)
 ),
 
 closed as (
     select date_trunc('month', close_date)::date as month, is_won, amount
     from nb_opps
     where qualified_date is not null and is_closed
-      and close_date <= $end
+      and close_date <= $period_end
 )
 
 select m.month,

@@ -92,7 +92,8 @@ _METRICS = (
     M("signups", "Signups", "count", VOLUME, "Signups with `signup_date` in period (product-led).",
       funnel.signups, ("signups",)),
     M("activated_signups", "Activated signups", "count", VOLUME,
-      "Signups in period with `activated_date` within 30 days (setting) of `signup_date`.",
+      "Signups in period with `activated_date` within 30 days (setting) of `signup_date` and on "
+      "or before the dataset's as-of date (a recent cohort keeps maturing, like the MQL cohort).",
       funnel.signups, ("signups",)),
     M("activation_rate", "Activation rate", "share", VOLUME, "Activated signups / signups.",
       funnel.signups, ("signups",)),

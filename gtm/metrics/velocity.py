@@ -3,8 +3,8 @@
 Every opportunity metric here reads new-business opportunities of the filter
 (DECISIONS.md: the pipeline of this dashboard is new business). Medians and the 75th
 percentile are DuckDB `quantile_cont` (linear interpolation: the median of 44 and 47
-days is 45.5). "Open" is judged as of the period end $end: not closed, or closed
-after $end.
+days is 45.5). "Open" is judged as of the period end $period_end: not closed, or closed
+after $period_end.
 """
 
 from __future__ import annotations
@@ -18,23 +18,23 @@ from gtm.metrics.sql import compose, define
 define("won", """
     select *, close_date - qualified_date as cycle_days
     from nb_opps
-    where is_won and close_date between $start and $end""")
+    where is_won and close_date between $period_start and $period_end""")
 
 define("lost", """
     select *, close_date - created_date as days_to_no
     from nb_opps
-    where is_closed and not is_won and close_date between $start and $end""")
+    where is_closed and not is_won and close_date between $period_start and $period_end""")
 
 CLOCKS_SQL = compose("""
 with
 stage0 as (
     select qualified_date - created_date as days
-    from nb_opps where qualified_date between $start and $end
+    from nb_opps where qualified_date between $period_start and $period_end
 ),
 
 people_no as (
     select disqualified_date - created_date as days
-    from f_people where disqualified_date between $start and $end
+    from f_people where disqualified_date between $period_start and $period_end
 )
 
 select
@@ -62,7 +62,7 @@ VELOCITY_SQL = compose("""
 with
 parts as (
     select
-        (select count(*) from open_at_end where qualified_date <= $end) as open_qualified,
+        (select count(*) from open_at_end where qualified_date <= $period_end) as open_qualified,
         (select count(*) filter (where is_won) / nullif(count(*), 0) from closed_qualified)
             as win_rate,
         (select avg(amount) from won) as avg_won_amount,
@@ -107,11 +107,11 @@ spans as (
 
 flags as (
     select *,
-        entered <= $start::date - 1 and (left_on is null or left_on > $start::date - 1)
+        entered <= $period_start::date - 1 and (left_on is null or left_on > $period_start::date - 1)
             as open_before,
-        entered <= $end and (left_on is null or left_on > $end) as open_after,
-        entered between $start and $end as entered_in,
-        left_on between $start and $end as left_in
+        entered <= $period_end and (left_on is null or left_on > $period_end) as open_after,
+        entered between $period_start and $period_end as entered_in,
+        left_on between $period_start and $period_end as left_in
     from spans
     where entered is not null
 ),
@@ -130,8 +130,8 @@ hits as (
     union all select 3, left_in and is_won, amount from flags
     union all select 4, left_in and not is_won, amount from flags
     union all select 5, open_after, amount from flags
-    union all select 6, open_after and close_date between $start and $end, amount from flags
-    union all select 7, open_after and close_date <= $end, amount from flags
+    union all select 6, open_after and close_date between $period_start and $period_end, amount from flags
+    union all select 7, open_after and close_date <= $period_end, amount from flags
 )
 
 select s.step, s.kind,
@@ -163,7 +163,7 @@ with
 stage0 as (
     select date_trunc('month', qualified_date)::date as month,
         qualified_date - created_date as days
-    from nb_opps where qualified_date between $start and $end
+    from nb_opps where qualified_date between $period_start and $period_end
 )
 
 select m.month,
@@ -234,7 +234,7 @@ DISQUALIFIED_SQL = compose("""
 select channel, coalesce(disqualified_reason, 'unspecified') as disqualified_reason,
     count(*) as people
 from f_people
-where disqualified_date between $start and $end
+where disqualified_date between $period_start and $period_end
 group by 1, 2
 order by people desc, channel, disqualified_reason
 """)
@@ -254,7 +254,7 @@ union all
 select 'person', person_id, channel, coalesce(disqualified_reason, 'unspecified'),
     disqualified_date - created_date
 from f_people
-where disqualified_date between $start and $end
+where disqualified_date between $period_start and $period_end
 order by kind, days, id
 """)
 

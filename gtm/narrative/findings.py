@@ -16,7 +16,7 @@ import pandas as pd
 from gtm import fmt
 from gtm.plan.growth import Plan, format_field, label
 
-NOT_CHANNELS = ("Blended", "unallocated")  # cost.by_channel rows that are not a channel
+NOT_CHANNELS = ("Blended", "unknown")  # cost.by_channel rows that are not a channel
 SINGLE_THREADED = ("0", "1")  # groups.threading buckets
 MULTI_THREADED = ("4-6", "7+")
 
