@@ -17,7 +17,8 @@ from gtm.plan.growth import FIELD_LABELS, SOLVE_FOR, format_field
 from ui.links import Param, notices
 
 BIND = "query-params"
-FORMATS = {"money": "$%,d", "percent": "%.1f %%", "count": "%,d"}
+FORMATS = {"money": "$%,d", "percent": "%.1f %%", "count": "%,d", "decimal": "%.2f per account"}
+FLOAT_KINDS = ("percent", "decimal")  # sliders that hold fractions (URL values like 38.5, 0.4)
 _CHECKED = "_growth_link_checked"
 BAND_TILES = (("p10", "P10 (low case)"), ("p50", "P50 (median)"), ("p90", "P90 (high case)"))
 
@@ -37,7 +38,7 @@ def _link_notices(specs: dict) -> list[str]:
     raw = {k: st.query_params.get_all(k) for k in (*growth.SLIDER_KEYS.values(), "solve")}
     labels = tuple(FIELD_LABELS[n] for n in SOLVE_FOR)
     labels += SOLVE_FOR  # solve=budget is accepted too (see _accept_short_solve)
-    params = [Param(s.key, "int" if s.kind != "percent" else "float", low=s.low, high=s.high)
+    params = [Param(s.key, "float" if s.kind in FLOAT_KINDS else "int", low=s.low, high=s.high)
               for s in specs.values()]
     params.append(Param(growth.SOLVE_KEY, "choice", labels,
                         unknown="expected one of " + ", ".join(SOLVE_FOR)))
@@ -50,7 +51,7 @@ def _link_notices(specs: dict) -> list[str]:
 
 
 def _slider(spec: growth.Slider, disabled: bool = False):
-    cast = float if spec.kind == "percent" else int
+    cast = float if spec.kind in FLOAT_KINDS else int
     shown = format_field(spec.name, spec.historical)
     value = st.slider(spec.label, cast(spec.low), cast(spec.high), cast(spec.default),
                       cast(spec.step), format=FORMATS[spec.kind], key=spec.key, bind=BIND,
@@ -189,7 +190,8 @@ def main() -> None:
     left, right = st.columns([1, 3], gap="medium")
     with left:
         solve_for, values = _inputs(specs)
-    inputs = growth.plan_inputs(specs, values, int(hist["group_size"]), solve_for)
+    entered = {name for name, spec in specs.items() if spec.key in st.query_params}
+    inputs = growth.plan_inputs(specs, values, int(hist["group_size"]), solve_for, entered)
     plan = growth.solve(inputs, solve_for)
     rows = growth.sensitivity(inputs, solve_for)
     with right:
