@@ -28,7 +28,7 @@ def loaded_tables(info: dict) -> pd.DataFrame:
 def show_loaded(info: dict) -> None:
     meta = info.get("meta") or {}
     loaded_at = str(meta.get("loaded_at", "n/a"))[:16].replace("T", " ")
-    st.markdown(f"**As of** {info.get('as_of')} · **loaded** {ui.esc(loaded_at)} UTC · "
+    st.markdown(f"**Data as of** {info.get('data_as_of')} · **loaded** {ui.esc(loaded_at)} UTC · "
                 f"**currency** {ui.esc(meta.get('currency', 'USD'))}")
     st.caption(f"Source: {ui.esc(meta.get('source', 'n/a'))}")
     frame = loaded_tables(info)

@@ -69,6 +69,5 @@ settings = ui.current_settings()
 with st.spinner("Computing the headline metrics…"):
     now, before = ui.headlines(HEADLINE + FINDING_INPUTS)
 ui.kpi_row(HEADLINE, now, before, info)
-prev = ui.previous_filter()
-st.caption(f"Deltas compare with {prev.start} to {prev.end}.")
+ui.delta_caption(info)
 _findings(info, now, settings)

@@ -282,7 +282,7 @@ def dataset_as_of(db: Path) -> date:
 
     con = store.connect(db)
     try:
-        return dataset_info(con)["as_of"]
+        return dataset_info(con)["data_as_of"]
     finally:
         con.close()
 

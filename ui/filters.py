@@ -47,7 +47,7 @@ _UNBOUND = "_targetline_unbound"  # settings whose link value was refused, this 
 
 
 def _param_specs(info: dict, stages: list[str]) -> list[Param]:
-    first, as_of = periods.as_date(info["first_date"]) or info["as_of"], info["as_of"]
+    first, as_of = periods.as_date(info["first_date"]) or info["data_as_of"], info["data_as_of"]
     specs = [
         Param("period", "choice", tuple(periods.options(first, as_of)),
               unknown="not a period with data"),
@@ -104,7 +104,7 @@ def _drop_param(key: str) -> None:
 
 
 def _period_widgets(info: dict) -> tuple[str, date, date]:
-    first, as_of = periods.as_date(info["first_date"]) or info["as_of"], info["as_of"]
+    first, as_of = periods.as_date(info["first_date"]) or info["data_as_of"], info["data_as_of"]
     options = periods.options(first, as_of)
     default = periods.default_period(first, as_of)
     period = st.selectbox("Period", options, index=options.index(default), key="period",
@@ -170,7 +170,7 @@ def render_sidebar(info: dict, stages: list[str]) -> tuple[Filter, Settings]:
 
 def _link_values(info: dict) -> tuple[dict, dict]:
     state = st.session_state
-    first, as_of = periods.as_date(info["first_date"]) or info["as_of"], info["as_of"]
+    first, as_of = periods.as_date(info["first_date"]) or info["data_as_of"], info["data_as_of"]
     default_period = periods.default_period(first, as_of)
     d_start, d_end = periods.period_range(default_period, as_of)
     defaults = {"period": default_period, "start": d_start, "end": d_end, "motion": "All",

@@ -22,9 +22,15 @@ def na_reason(metric_id: str, info: dict | None) -> str:
             "(a ratio with a zero denominator is not a number).")
 
 
+NO_EARLIER_DATA = "no earlier data"
+
+
 def delta_text(metric_id: str, value, previous) -> str | None:
-    """Signed change vs the previous period in the metric's unit (shares in points)."""
-    if fmt.is_missing(value) or fmt.is_missing(previous):
+    """Signed change vs the previous period in the metric's unit (shares in points); the
+    words "no earlier data" when the data starts after the previous period."""
+    if previous is NO_EARLIER:
+        return NO_EARLIER_DATA
+    if previous is None or fmt.is_missing(value) or fmt.is_missing(previous):
         return None
     unit = registry.get(metric_id).unit
     diff = float(value) - float(previous)
@@ -41,9 +47,10 @@ def _is_zero(formatted: str) -> bool:
 
 
 def delta_color(metric_id: str, delta: str | None = None) -> str:
-    """Green when the metric moved the good way; grey when neutral or unchanged."""
+    """Green when the metric moved the good way; grey when neutral, unchanged or not
+    comparable."""
     better = registry.get(metric_id).higher_is_better
-    if better is None or delta == "no change":
+    if better is None or delta in ("no change", NO_EARLIER_DATA):
         return "off"
     return "normal" if better else "inverse"
 
@@ -58,13 +65,29 @@ def kpi(metric_id: str, value, previous=None, info: dict | None = None, containe
     delta = delta_text(metric_id, value, previous)
     target.metric(metric.label, metric.format(value), delta,
                   delta_color=delta_color(metric_id, delta),
-                  delta_arrow="off" if delta == "no change" else "auto", help=help_text, border=True,
+                  delta_arrow="off" if delta in ("no change", NO_EARLIER_DATA) else "auto",
+                  help=help_text, border=True,
                   height="stretch")
 
 
 def kpi_row(metric_ids: list[str], values: dict, previous: dict | None = None,
-            info: dict | None = None) -> None:
-    """A row of kpi() tiles, one column each, in the order given."""
-    columns = st.columns(len(metric_ids))
-    for column, metric_id in zip(columns, metric_ids, strict=True):
-        kpi(metric_id, values.get(metric_id), (previous or {}).get(metric_id), info, column)
+            info: dict | None = None, extra: int = 0) -> list:
+    """A row of kpi() tiles, one column each, in the order given; `extra` more columns are
+    returned for the page's own tiles. A previous period the data does not reach (ui.headlines
+    marks it) reads "no earlier data", never a delta against nothing."""
+    columns = st.columns(len(metric_ids) + extra)
+    none_before = getattr(previous, "no_earlier_data", False)
+    for column, metric_id in zip(columns, metric_ids, strict=False):
+        before = NO_EARLIER if none_before else (previous or {}).get(metric_id)
+        kpi(metric_id, values.get(metric_id), before, info, column)
+    return columns[len(metric_ids):]
+
+
+class _NoEarlier:
+    """The previous value of a period the data does not reach."""
+
+    def __repr__(self) -> str:
+        return NO_EARLIER_DATA
+
+
+NO_EARLIER = _NoEarlier()

@@ -47,16 +47,29 @@ def params(flt: Filter, settings: Settings, qualified: QualifiedStage) -> dict:
     }
 
 
+# The first day any table of the extract has activity (the filters' lower bound, the start
+# of "earlier data" for deltas).
+FIRST_DATE_SQL = """
+select list_min([
+    (select min(created_date) from people),
+    (select min(created_date) from opportunities),
+    (select cast(min(touch_date) as date) from touches),
+    (select min(month) from spend),
+    (select min(month) from arr),
+    (select min(signup_date) from signups)])
+"""
+
+
 def dataset_info(con) -> dict:
-    """What the filters and headers need: as-of date, date span, dimension values."""
+    """What the filters and headers need: the data as-of date, the first day with data,
+    the dimension values, the tables provided."""
     meta = dict(query(con, "select key, value from dataset_meta").itertuples(index=False))
     tables = dict(query(con, "select \"table\", rows from dataset_tables where provided")
                   .itertuples(index=False))
     as_of = date.fromisoformat(meta["as_of"]) if meta.get("as_of") else None
-    first = scalar(con, "select min(created_date) from people")
     return {
-        "as_of": as_of,
-        "first_date": first,
+        "data_as_of": as_of,
+        "first_date": scalar(con, FIRST_DATE_SQL),
         "regions": _values(con, "accounts", "region"),
         "segments": _values(con, "accounts", "segment"),
         "channels": _values(con, "people", "channel"),
