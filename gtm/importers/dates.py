@@ -31,6 +31,13 @@ FORMAT_HINT = ('say which in the mapping (date_format: "%m/%d/%Y" for US month/d
                '"%d/%m/%Y" for European day/month) or with --date-format')
 
 Problem = tuple[int | None, str]  # (index of the value, what is wrong and what to do)
+ONE_FORMAT = "a column must use one date format"
+SPREADSHEET = "a spreadsheet re-saved this export"
+
+
+def column_level(text: str) -> bool:
+    """True for a problem of the whole column (forms, two-digit years), not of one row."""
+    return ONE_FORMAT in text or SPREADSHEET in text
 
 
 def parse_column(values: Sequence[str | None], fmt: str | None = None,
@@ -43,9 +50,16 @@ def parse_column(values: Sequence[str | None], fmt: str | None = None,
     line = list(lines) if lines is not None else [i + 2 for i in range(len(values))]
     found = [(i, v.strip(), _shape(v.strip()), line[i]) for i, v in enumerate(values)
              if v is not None and v.strip()]
+    if not found:  # a header-only file, or a column nobody fills
+        return [None] * len(values), []
+    short = next(((i, v) for i, v, shape, _ in found if shape is None
+                  and SHORT_YEAR.fullmatch(v)), None)
+    if short:
+        return [None] * len(values), [(short[0], _short_year(short[1]))]
     problems = [(i, _unreadable(v)) for i, v, shape, _ in found if shape is None]
-    if problems:
-        return [None] * len(values), problems[:5]
+    found = [f for f in found if f[2] is not None]
+    if not found:
+        return [None] * len(values), problems
     problem = _mixed_kinds(found)
     if problem:
         return [None] * len(values), [problem]
@@ -57,7 +71,7 @@ def parse_column(values: Sequence[str | None], fmt: str | None = None,
         out[i], text = _build(kind, groups, order)
         if text:
             problems.append((i, f"'{v}' {text}"))
-    return out, problems[:5]
+    return out, sorted(problems, key=lambda p: p[0])
 
 
 def _shape(value: str):
@@ -68,10 +82,14 @@ def _shape(value: str):
     return None
 
 
+def _short_year(value: str) -> str:
+    return (f"'{value}' has a two-digit year: {SPREADSHEET} (Excel and Numbers shorten "
+            "years when they save a CSV). Export it again from the CRM and load it without "
+            "opening it in a spreadsheet, or name the format, e.g. --date-format %m/%d/%y "
+            "(US) or %d/%m/%y (European)")
+
+
 def _unreadable(value: str) -> str:
-    if SHORT_YEAR.fullmatch(value):
-        return (f"'{value}' has a two-digit year; export dates with four-digit years "
-                "(2018, not 18)")
     return (f"'{value}' is not a date; expected forms like 2018-03-22, 3/22/2018, "
             "22/03/2018, 22.03.2018 or 2018-03-22T14:05:00Z")
 
@@ -160,4 +178,4 @@ def _with_format(values: Sequence[str | None], fmt: str):
             stamp = stamp.astimezone(UTC).replace(tzinfo=None)
         timed = any(code in fmt for code in ("%H", "%I", "%M"))
         out.append(stamp.isoformat(timespec="seconds") if timed else stamp.date().isoformat())
-    return out, problems[:5]
+    return out, problems

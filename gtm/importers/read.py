@@ -15,7 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from gtm.load.readers import cell_text, sniff_header, unique_names
+from gtm.load.readers import (
+    cell_text,
+    file_encoding,
+    sniff_header,
+    text_encoding,
+    unique_names,
+)
 
 LINE = "_line"
 EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".parquet")
@@ -55,12 +61,11 @@ def _cell(row: list, j: int) -> str | None:
 
 
 def _csv_rows(path: Path) -> tuple[list[str], list[tuple[int, list]]]:
-    sniffed = sniff_header(path)
+    sniffed = sniff_header(path, file_encoding(path))
     if sniffed is None:
         return [], []
     _, delimiter, encoding = sniffed
-    with open(path, encoding="utf-8-sig" if encoding == "utf-8" else encoding,
-              newline="") as fh:
+    with open(path, encoding=text_encoding(encoding), newline="") as fh:
         reader = csv.reader(fh, delimiter=delimiter)
         header = next(reader, [])
         rows, start = [], reader.line_num + 1
