@@ -378,3 +378,36 @@ def _count_loader(result: ImportResult, loaded) -> None:
             result.files[m.file].left_out += 1
             if result.files[m.file].rows_used:
                 result.files[m.file].rows_used -= 1
+
+
+# --- the import report -----------------------------------------------------------------
+
+def report_rows(imported: ImportResult | None, loaded) -> list[dict]:
+    """One row per file for the CLI summary and the Data page: what it was recognised as,
+    rows read, used and left out, its warnings and the columns nobody reads."""
+    if imported is not None and imported.files:
+        return [_report_row(r) for r in imported.files.values()]
+    rows = [_canonical_row(f, loaded) for f in getattr(loaded, "files", None) or []]
+    return rows + [{"file": m.file, "recognised as": "ignored", "rows read": None,
+                    "rows used": None, "left out": 0, "warnings": 0, "ignored columns": "",
+                    "note": m.text.removeprefix("ignored: ")}
+                   for m in loaded.warnings + loaded.errors if m.text.startswith("ignored: ")]
+
+
+def _report_row(r: FileReport) -> dict:
+    return {"file": r.file, "recognised as": r.recognised, "rows read": r.rows_read,
+            "rows used": r.rows_used, "left out": r.left_out, "warnings": r.warnings,
+            "ignored columns": ", ".join(r.ignored_columns), "note": r.reason}
+
+
+def _canonical_row(f: dict, loaded) -> dict:
+    table = TABLES.get(f["table"])
+    ignored = [h for h in f.get("header") or []
+               if table is not None and table_key(h) not in table.column_names]
+    left = sum(1 for m in loaded.left_out if m.file == f["name"])
+    warnings = sum(1 for m in loaded.warnings if m.file == f["name"])
+    rows = f.get("rows")
+    return {"file": f["name"], "recognised as": f"canonical -> {f['table']}", "rows read": rows,
+            "rows used": None if rows is None or not loaded.ok else rows - left,
+            "left out": left, "warnings": warnings, "ignored columns": ", ".join(ignored),
+            "note": ""}

@@ -312,6 +312,7 @@ def extract(fm: FileMap, file: str, raw: pd.DataFrame, mapping: Mapping,
         one = len(cols) == 1 or f in fm.money  # amounts never mix two columns (currencies)
         frame[f] = raw[cols[0]] if one else raw[cols].bfill(axis=1).iloc[:, 0]
     ok = _computed_values(fm, file, raw, computed, frame, columns, messages)
+    ok = _scientific_ids(file, frame, columns, messages) and ok
     for f, value in fm.defaults.items():
         frame[f] = frame[f].fillna(value) if f in frame else value
     ok = _ambiguous(fm, file, raw, picks, frame, columns, mapping, messages) and ok
@@ -319,6 +320,31 @@ def extract(fm: FileMap, file: str, raw: pd.DataFrame, mapping: Mapping,
     ok = _dates(fm, file, frame, columns, mapping, messages) and ok
     _money(fm, frame)
     return Extract(file, fm, frame, columns, raw) if ok else None
+
+
+SCIENTIFIC = re.compile(r"-?\d(?:[.,]\d+)?[eE]\+?\d+")
+
+
+def _scientific_ids(file, frame, columns, messages) -> bool:
+    """Ids like 1.11015E+11: a spreadsheet re-saved the export and rounded every long id
+    (so different records now share one); no import can undo that."""
+    ok = True
+    for f in [f for f in frame.columns if f.endswith("_id") or f in ("contacts",)]:
+        hits = [(line, v) for line, v in zip(frame[LINE], frame[f], strict=True)
+                if isinstance(v, str) and any(SCIENTIFIC.fullmatch(p.strip())
+                                              for p in v.split(";") if p.strip())]
+        if not hits:
+            continue
+        ok = False
+        line, value = hits[0]
+        messages.append(Message(
+            "error", file, int(line), columns.get(f, f),
+            f"'{value}' is an id in scientific notation ({len(hits)} of {len(frame)} rows): "
+            f"{dates.SPREADSHEET} and rounded its long ids, so different records now look "
+            "alike and cannot be told apart. Export the file again from the CRM and load it "
+            "as it comes, without opening and saving it in a spreadsheet (or import it into "
+            "the spreadsheet with the id columns as text)"))
+    return ok
 
 
 def _no_column(fm: FileMap, f: str, header: list[str]) -> str:

@@ -132,11 +132,11 @@ def _reference_rows(con, files: dict) -> list[Message]:
                 or ref_column not in ref.columns:
             continue
         v = trimmed(src.columns[column])
-        rows = con.execute(
-            f"""select s._line, {v} from {ident(src.raw_table)} s
-                where {v} is not null and not exists (
-                  select 1 from {ident(ref.raw_table)} r
-                  where {trimmed(ref.columns[ref_column])} = {v})
+        rows = con.execute(  # ids in a CTE of their own: the two files may share a header
+            f"""with refs as (select distinct {trimmed(ref.columns[ref_column])} as id
+                  from {ident(ref.raw_table)})
+                select _line, {v} as v from {ident(src.raw_table)}
+                where v is not null and not exists (select 1 from refs where refs.id = v)
                 order by 1""").fetchall()  # noqa: S608
         out += [Message(LEFT_OUT, src.file, line, column,
                         f"'{value}' is not a {ref_column} in {ref.file}")
