@@ -360,12 +360,19 @@ def import_and_load(folder: Path, db_path: Path | None = None, *, source: str | 
             return result, refused
         loaded = load(result.out_dir, db_path, currency=currency or result.currency,
                       progress=progress, label=f"{folder} ({result.source} export)",
-                      skip_bad_rows=skip_bad_rows)
+                      skip_bad_rows=skip_bad_rows, left_before=[
+                          (_table_of(result, m.file), m) for m in result.left_out])
     loaded.errors = explain(loaded.errors, result)
     loaded.warnings = result.warnings + explain(loaded.warnings, result)
     loaded.left_out = result.left_out + explain(loaded.left_out, result)
     _count_loader(result, loaded)
     return result, loaded
+
+
+def _table_of(result: ImportResult, file: str | None) -> str:
+    rep = result.files.get(file or "")
+    return rep.recognised.rsplit(" -> ", 1)[-1] if rep and " -> " in rep.recognised \
+        else str(file)
 
 
 def _count_loader(result: ImportResult, loaded) -> None:
@@ -387,6 +394,9 @@ def report_rows(imported: ImportResult | None, loaded) -> list[dict]:
     rows read, used and left out, its warnings and the columns nobody reads."""
     if imported is not None and imported.files:
         return [_report_row(r) for r in imported.files.values()]
+    if loaded is None:  # a preview of canonical files: what each name says
+        return [_report_row(FileReport(f, what)) for f, what in
+                (imported.recognised.items() if imported is not None else ())]
     rows = [_canonical_row(f, loaded) for f in getattr(loaded, "files", None) or []]
     return rows + [{"file": m.file, "recognised as": "ignored", "rows read": None,
                     "rows used": None, "left out": 0, "warnings": 0, "ignored columns": "",

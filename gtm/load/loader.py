@@ -65,13 +65,15 @@ class LoadResult:
 
 def load(source: Path | Sequence[Path], db_path: Path | None = None, *,
          currency: str | None = None, progress: Progress | None = None,
-         label: str | None = None, skip_bad_rows: bool = False) -> LoadResult:
+         label: str | None = None, skip_bad_rows: bool = False,
+         left_before: Sequence[tuple[str, Message]] = ()) -> LoadResult:
     """Load source (a folder, or a list of files) into db_path; never raises for bad input.
 
     currency: the dataset currency (default: the rates' base, else the one currency the
     rows use, else USD). label names the source in the history when it differs from
     `source` (an import converts the user's export into a temporary folder first).
     skip_bad_rows: leave out rows that break row-level rules instead of refusing.
+    left_before: (table, message) of rows an import already left out, for the history.
     """
     db_path = Path(db_path or store.default_db_path())
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -86,7 +88,7 @@ def load(source: Path | Sequence[Path], db_path: Path | None = None, *,
         result, raws = _attempt(version, db_path, sources, messages, meta, report)
         files = _file_entries(sources, raws, sums.result())
         result.files = files
-    _record(db_path, started, label or _source_text(source), files, result)
+    _record(db_path, started, label or _source_text(source), files, result, left_before)
     report("refused" if not result.ok else "loaded", 1.0)
     return result
 
@@ -379,7 +381,10 @@ def _file_entries(sources: list[Source], raws: dict, sums: dict) -> list[dict]:
 
 
 def _record(db_path: Path, started: datetime, source: str, files: list[dict],
-            result: LoadResult) -> None:
+            result: LoadResult, left_before: Sequence[tuple[str, Message]] = ()) -> None:
+    left = _left_counts(files, result.left_out)
+    for table, _ in left_before if result.ok else ():
+        left[table] = left.get(table, 0) + 1
     store.append_history(db_path, {
         "when": started.isoformat(timespec="seconds"),
         "seconds": round((datetime.now(UTC) - started).total_seconds(), 2),
@@ -389,7 +394,7 @@ def _record(db_path: Path, started: datetime, source: str, files: list[dict],
         "result": "ok" if result.ok else "refused",
         "errors": len(result.errors),
         "warnings": len(result.warnings),
-        "left_out": _left_counts(files, result.left_out),
+        "left_out": left,
         "currency": result.currency,
         "first_errors": [str(m) for m in result.errors[:10]],
         "version": result.version.name if result.version else None,
