@@ -19,7 +19,7 @@ import pandas as pd
 from gtm.contract import TABLES
 from gtm.importers import canonical, hubspot, mapping, salesforce
 from gtm.importers.read import EXTENSIONS, LINE, header_of, read_export
-from gtm.load.readers import table_key
+from gtm.load.readers import ENCODING_TEXT, table_key
 from gtm.load.validate import Message
 
 __all__ = ["ImportResult", "convert", "detect", "explain", "builtin"]
@@ -243,6 +243,10 @@ def _one_file(path, chosen, files, extracts, passthrough, messages) -> None:
                                       rows_read=len(raw))
         return
     files[path.name] = FileReport(path.name, f"{fm.name} -> {fm.table}", rows_read=len(raw))
+    if raw.attrs.get("encoding") in ENCODING_TEXT:
+        messages.append(Message("warning", path.name, None, None,
+                                ENCODING_TEXT[raw.attrs["encoding"]] + "; check that accented "
+                                "names look right in the preview"))
     if raw.empty:  # a header-only export (an empty CampaignMember.csv) is normal
         files[path.name].rows_used = 0
         return
@@ -313,6 +317,44 @@ def assemble_custom(extracts, chosen, out, messages, provided=frozenset()) -> No
         table = stages.table()
         table[mapping.FILE], table[LINE] = "mapping", 0
         out.add("stages", table)
+    for e in extracts:
+        if e.filemap.lookup:
+            _lookups(e, out, messages)
+
+
+KEYS = {"people": ("source_person_id", "person_id"), "accounts": ("account_id", "account_id")}
+
+
+def _lookups(e, out: canonical.Output, messages) -> None:
+    """lookup: {created_date: people.created_date}: a field the file lacks, taken from the
+    person (source_person_id) or account (account_id) each row references."""
+    frame = out.tables.get(e.filemap.table)
+    for f, ref in e.filemap.lookup.items():
+        table, _, source_field = ref.partition(".")
+        source_field = source_field or f
+        problem = _lookup_problem(e, out, table, source_field, f)
+        if problem:
+            messages.append(Message("error", e.file, 1, f, problem))
+            continue
+        key, ref_key = KEYS[table]
+        found = dict(zip(out.tables[table][ref_key], out.tables[table][source_field],
+                         strict=True))
+        mine = frame[mapping.FILE] == e.file
+        looked = frame.loc[mine, key].map(found)
+        frame.loc[mine, f] = (frame.loc[mine, f].fillna(looked) if f in frame else looked)
+
+
+def _lookup_problem(e, out, table: str, source_field: str, f: str) -> str | None:
+    if table not in KEYS:
+        return (f"lookup {f}: '{table}' cannot be looked up; expected people.<field> "
+                "(through source_person_id) or accounts.<field> (through account_id)")
+    if table not in out.tables or source_field not in out.tables[table]:
+        return (f"lookup {f}: no {table} file with a {source_field} column is in the "
+                "import; add it (and its mapping) or map the column directly")
+    if KEYS[table][0] not in e.columns:
+        return (f"lookup {f}: the file has no {KEYS[table][0]} column to find the "
+                f"{table[:-1] if table != 'people' else 'person'} by; map it under columns:")
+    return None
 
 
 def explain(messages: list[Message], result: ImportResult) -> list[Message]:

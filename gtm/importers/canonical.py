@@ -244,8 +244,13 @@ def _explain(m: Message, origins: dict, columns: dict) -> Message:
     if not rows or not m.file or not m.file.endswith(".csv"):
         return m
     if m.line is None or m.line < 2 or m.line - 2 >= len(rows):
-        files = ", ".join(dict.fromkeys(f for f, _ in rows))
-        return type(m)(m.severity, m.file, m.line, m.column, f"{m.text} (built from {files})")
+        files = list(dict.fromkeys(f for f, _ in rows))
+        if len(files) == 1 and m.line is None:  # a count about one export file
+            column = columns.get(files[0], {}).get(m.column, m.column)
+            return type(m)(m.severity, files[0], None, column, f"{m.text} ({table}.{m.column})"
+                           if m.column else m.text)
+        return type(m)(m.severity, m.file, m.line, m.column,
+                       f"{m.text} (built from {', '.join(files)})")
     file, line = rows[m.line - 2]
     column = columns.get(file, {}).get(m.column, m.column)
     return type(m)(m.severity, file, line, column, f"{m.text} ({table}.{m.column})"

@@ -41,10 +41,13 @@ def column_level(text: str) -> bool:
 
 
 def parse_column(values: Sequence[str | None], fmt: str | None = None,
-                 lines: Sequence[int] | None = None) -> tuple[list[str | None], list[Problem]]:
+                 lines: Sequence[int] | None = None, order: str | None = None,
+                 ) -> tuple[list[str | None], list[Problem]]:
     """ISO text for every value (None when empty) and the problems; refused columns
     (ambiguous or mixed) return problems and no values worth using. lines: the file
-    line of each value, for messages that name a second line (default index + 2)."""
+    line of each value, for messages that name a second line (default index + 2).
+    order: 'mdy' or 'dmy' learned from another date column of the same export (one
+    user's locale writes every column), used when this column's values fit both."""
     if fmt:
         return _with_format(values, fmt)
     line = list(lines) if lines is not None else [i + 2 for i in range(len(values))]
@@ -63,15 +66,29 @@ def parse_column(values: Sequence[str | None], fmt: str | None = None,
     problem = _mixed_kinds(found)
     if problem:
         return [None] * len(values), [problem]
-    order, problem = _order(found)
+    order_found, problem = _order(found)
+    if problem and problem[0] is None and order:
+        order_found, problem = order, None
     if problem:
         return [None] * len(values), [problem]
+    order = order_found
     out: list[str | None] = [None] * len(values)
     for i, v, (kind, groups), _ in found:
         out[i], text = _build(kind, groups, order)
         if text:
             problems.append((i, f"'{v}' {text}"))
     return out, sorted(problems, key=lambda p: p[0])
+
+
+def order_of(values: Sequence[str | None]) -> str | None:
+    """'mdy' or 'dmy' when a column of a/b/yyyy dates says which, else None."""
+    found = [(i, v.strip(), _shape(v.strip()), i) for i, v in enumerate(values)
+             if v is not None and v.strip()]
+    found = [f for f in found if f[2] is not None and f[2][0] in ("slash", "dash")]
+    if not found or _mixed_kinds(found):
+        return None
+    order, problem = _order(found)
+    return None if problem else order
 
 
 def _shape(value: str):
@@ -83,10 +100,13 @@ def _shape(value: str):
 
 
 def _short_year(value: str) -> str:
+    sep = next((c for c in value if c in "/.-"), "/")
+    clock = " %H:%M" if re.search(r"\d:\d\d", value) else ""
+    us, eu = (f"%m{sep}%d{sep}%y{clock}", f"%d{sep}%m{sep}%y{clock}")
     return (f"'{value}' has a two-digit year: {SPREADSHEET} (Excel and Numbers shorten "
             "years when they save a CSV). Export it again from the CRM and load it without "
-            "opening it in a spreadsheet, or name the format, e.g. --date-format %m/%d/%y "
-            "(US) or %d/%m/%y (European)")
+            f"opening it in a spreadsheet, or name the format: --date-format \"{us}\" (US) "
+            f"or \"{eu}\" (European)")
 
 
 def _unreadable(value: str) -> str:

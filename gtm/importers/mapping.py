@@ -300,7 +300,7 @@ def extract(fm: FileMap, file: str, raw: pd.DataFrame, mapping: Mapping,
     computed = _computed(fm, header) if mapping.source == "custom" else {}
     columns, picks = _resolve(fm, header)
     missing = [f for f in fm.required if f not in columns and f not in fm.defaults
-               and f not in computed]
+               and f not in computed and f not in fm.lookup]
     misspelled = [f for f in fm.columns if f not in columns and f not in computed
                   and f not in missing] if mapping.source == "custom" else []
     for f in missing + misspelled:
@@ -476,19 +476,29 @@ def _values(fm: FileMap, frame: pd.DataFrame) -> None:
                         for v in frame[f]]
 
 
-def _parse(fm: FileMap, f: str, values: pd.Series, lines: pd.Series, mapping: Mapping):
+def _parse(fm: FileMap, f: str, values: pd.Series, lines: pd.Series, mapping: Mapping,
+           order: str | None = None):
     fmt = fm.date_format.get(f) or mapping.date_format
-    return dates.parse_column(list(values), fmt, list(lines))
+    return dates.parse_column(list(values), fmt, list(lines), order)
+
+
+def _file_order(fm: FileMap, frame: pd.DataFrame, columns) -> str | None:
+    """The day/month order the file's other date columns agree on (one user's locale)."""
+    found = {dates.order_of(list(frame[f])) for f in fm.dates if f in frame and f in columns
+             and not fm.date_format.get(f)}
+    found.discard(None)
+    return found.pop() if len(found) == 1 else None
 
 
 def _dates(fm, file, frame, columns, mapping, messages) -> bool:
     """Dates to ISO. A value that is not a date marks its row (a RowMessage); a column that
     cannot be read at all (ambiguous or mixed forms) refuses the file."""
     ok = True
+    order = _file_order(fm, frame, columns)
     for f in fm.dates:
         if f not in frame or f not in columns:
             continue
-        parsed, problems = _parse(fm, f, frame[f], frame[LINE], mapping)
+        parsed, problems = _parse(fm, f, frame[f], frame[LINE], mapping, order)
         column_level = any(i is None or dates.column_level(text) for i, text in problems)
         for n, (i, text) in enumerate(problems):
             line = int(frame[LINE].iloc[i]) if i is not None else None

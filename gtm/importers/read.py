@@ -31,17 +31,20 @@ EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".parquet")
 def read_export(path: Path) -> pd.DataFrame:
     """Header as written (made unique) -> text values (None when empty), plus _line."""
     suffix = path.suffix.lower()
+    encoding = None
     if suffix == ".xlsx":
         header, rows = _xlsx_rows(path)
     elif suffix == ".parquet":
         header, rows = _parquet_rows(path)
     else:
-        header, rows = _csv_rows(path)
+        encoding = file_encoding(path)
+        header, rows = _csv_rows(path, encoding)
     names = unique_names(header)
     rows = _drop_footer(rows)
     data = {name: [_cell(r, j) for _, r in rows] for j, name in enumerate(names)}
     frame = pd.DataFrame(data, dtype=object)
     frame[LINE] = [line for line, _ in rows]
+    frame.attrs["encoding"] = encoding
     return frame
 
 
@@ -61,8 +64,8 @@ def _cell(row: list, j: int) -> str | None:
     return text or None
 
 
-def _csv_rows(path: Path) -> tuple[list[str], list[tuple[int, list]]]:
-    sniffed = sniff_header(path, file_encoding(path))
+def _csv_rows(path: Path, encoding: str) -> tuple[list[str], list[tuple[int, list]]]:
+    sniffed = sniff_header(path, encoding)
     if sniffed is None:
         return [], []
     _, delimiter, encoding = sniffed
