@@ -253,7 +253,7 @@ def _one_file(path, chosen, files, extracts, passthrough, messages) -> None:
     found = mapping.extract(fm, path.name, raw, chosen, messages)
     if found is not None:
         extracts.append(found)
-        used = set(found.columns.values())
+        used = mapping.used_headers(found.columns, header)
         files[path.name].ignored_columns = [h for h in header if h not in used]
 
 
@@ -333,6 +333,8 @@ def _lookups(e, out: canonical.Output, messages) -> None:
         table, _, source_field = ref.partition(".")
         source_field = source_field or f
         problem = _lookup_problem(e, out, table, source_field, f)
+        if problem and table not in out.tables and any(m.severity == "error" for m in messages):
+            continue  # its file was refused already: that message says what to fix
         if problem:
             messages.append(Message("error", e.file, 1, f, problem))
             continue

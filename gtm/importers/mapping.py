@@ -297,7 +297,11 @@ def extract(fm: FileMap, file: str, raw: pd.DataFrame, mapping: Mapping,
     is refused (a missing column, a column in mixed forms). Rows with a bad value are
     marked (BAD) and reported as RowMessage errors."""
     header = [c for c in raw.columns if c != LINE]
-    computed = _computed(fm, header) if mapping.source == "custom" else {}
+    try:
+        computed = _computed(fm, header) if mapping.source == "custom" else {}
+    except _ExprError as exc:
+        messages.append(Message("error", file, 1, exc.field, str(exc)))
+        return None
     columns, picks = _resolve(fm, header)
     missing = [f for f in fm.required if f not in columns and f not in fm.defaults
                and f not in computed and f not in fm.lookup]
@@ -399,8 +403,21 @@ def _expression(text: str, keyed: dict[str, str], f: str) -> str:
     return " ".join(parts)
 
 
+def used_headers(columns: dict[str, str], header: list[str]) -> set[str]:
+    """The headers an extract reads: mapped columns and those a computed field names."""
+    keyed = {norm(h): h for h in header}
+    used = {h for h in columns.values() if h in header}
+    for text in columns.values():
+        for m in TOKEN.finditer(text):
+            name = m.group(2) or m.group(3)
+            if name and norm(name) in keyed:
+                used.add(keyed[norm(name)])
+    return used
+
+
 class _ExprError(ValueError):
     def __init__(self, f: str, text: str, why: str):
+        self.field = f
         super().__init__(f"the computed field {f}: \"{text}\": {why}; a computed field is "
                          "arithmetic (+ - * / and parentheses) over the file's columns and "
                          f"numbers, with {', '.join(FUNCTIONS)}")
