@@ -101,6 +101,8 @@ def checks(con, files: dict, dataset: str) -> tuple[list[Message], list[Message]
     a row whose currency has no rate is a row error naming file, line and currency."""
     whole, rows = [], []
     has_rates = "currency_rates" in files
+    if has_rates:
+        rows += bad_rates(con, files["currency_rates"])
     for rf in money_tables(files):
         codes = [c for c in found_currencies(con, files)[rf.file] if c != dataset]
         if not codes:
@@ -116,6 +118,17 @@ def checks(con, files: dict, dataset: str) -> tuple[list[Message], list[Message]
             continue
         rows += no_rate(con, rf, dataset)
     return whole, rows
+
+
+def bad_rates(con, rf, limit: int | None = EXAMPLES) -> list[Message]:
+    """Rates of 0 or less (a rate divides every amount of its currency)."""
+    v = trimmed(rf.columns["rate"])
+    found = con.execute(
+        f"select _line, {v} from {ident(rf.raw_table)} where try_cast({v} as double) <= 0 "  # noqa: S608
+        "order by _line" + (f" limit {limit}" if limit else "")).fetchall()
+    return [Message("error", rf.file, line, "rate", f"{value} is not a rate; expected a "
+                    "number greater than 0 (units of the currency per 1 of the dataset "
+                    "currency)") for line, value in found]
 
 
 def no_rate_sql(rf, dataset: str) -> str:

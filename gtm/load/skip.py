@@ -60,6 +60,7 @@ def leave_out(con, files: dict, dataset: str) -> list[Message]:
                 con.execute(f"delete from {ident(rf.raw_table)} "  # noqa: S608
                             "where list_contains($lines, _line)", {"lines": lines})
                 rf.rows -= len(lines)
+        money.build_rates(con, files)  # a left-out rate changes what the amounts can use
     return left
 
 
@@ -71,6 +72,9 @@ def _problems(con, files: dict, dataset: str) -> list[Message]:
             found.setdefault((m.file, m.line), m)
     for m in _reference_rows(con, files):
         found.setdefault((m.file, m.line), m)
+    if "currency_rates" in files:
+        for m in money.bad_rates(con, files["currency_rates"], limit=None):
+            found.setdefault((m.file, m.line), _left(m))
     for rf in money.money_tables(files):
         for m in money.no_rate(con, rf, dataset, limit=None):
             found.setdefault((m.file, m.line), _left(m))
