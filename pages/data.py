@@ -69,13 +69,20 @@ def messages_frame(result) -> pd.DataFrame:
              "column": getattr(m, "column", None), "problem": getattr(m, "text", str(m))}
             for kind, items in (("error", result.errors), ("warning", result.warnings))
             for m in items]
-    return pd.DataFrame(rows, columns=["severity", "file", "line", "column", "problem"])
+    return _blank(pd.DataFrame(rows, columns=["severity", "file", "line", "column", "problem"]))
+
+
+def _blank(frame: pd.DataFrame) -> pd.DataFrame:
+    """No 'None' where a message names no line or column: an empty cell."""
+    frame["line"] = pd.array(frame["line"], dtype="Int64")
+    frame["column"] = frame["column"].fillna("")
+    return frame
 
 
 def left_out_frame(result) -> pd.DataFrame:
     rows = [{"file": m.file, "line": m.line, "column": m.column, "reason": m.text}
             for m in getattr(result, "left_out", None) or []]
-    return pd.DataFrame(rows, columns=["file", "line", "column", "reason"])
+    return _blank(pd.DataFrame(rows, columns=["file", "line", "column", "reason"]))
 
 
 def report_frames(imported, loaded) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -223,12 +230,10 @@ def show_refused(key, files, currency, options) -> None:
     refused = st.session_state.get(_REFUSED)
     if not refused or refused[0] != key:
         return
-    _, imported, result = refused
+    result = refused[2]
     st.error(f"Load refused with {len(result.errors)} error(s); the previous dataset is "
              "still served, unchanged.", icon=":material/block:")
     ui.table(messages_frame(result), "load problems", key="download-problems")
-    if imported is not None:
-        show_report(imported, result, "refused")
     if result.skippable:
         st.markdown("Every problem above is about single rows. You may leave those rows out "
                     "and load the rest: each left-out row is listed after the load, with a "

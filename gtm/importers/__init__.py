@@ -81,16 +81,23 @@ def detect(folder: Path) -> str | None:
     Evidence in order: files an importer knows by name (Opportunity.csv,
     hubspot-crm-exports-all-deals-...); else canonical files (a table's name and its
     required columns); else headers. Files nobody knows never decide anything."""
+    return detect_how(folder)[0]
+
+
+def detect_how(folder: Path) -> tuple[str | None, str]:
+    """(source, 'names' | 'canonical' | 'headers' | 'nothing'): what decided it."""
     files = [(p, _header(p)) for p in data_files(folder)]
     canonical_files = [p for p, h in files if _is_canonical(p, h)]
     others = [(p, h) for p, h in files if p not in canonical_files]
-    named = _votes(others, lambda m, p, h: mapping.by_name(m, p.name) is not None)
+    named = _votes(others, lambda m, p, h: mapping.by_name(m, p.name) is not None
+                   and table_key(p.stem) not in TABLES)  # accounts.csv names no CRM
     if named:
-        return named
+        return named, "names"
     if canonical_files:
-        return "canonical"
-    return _votes(others, lambda m, p, h: not _says_something(m, p.name)
-                  and mapping.by_header(m, h) is not None)
+        return "canonical", "canonical"
+    by_header = _votes(others, lambda m, p, h: not _says_something(m, p.name)
+                       and mapping.by_header(m, h) is not None)
+    return by_header, "headers" if by_header else "nothing"
 
 
 def _votes(files, counts) -> str | None:
@@ -164,7 +171,15 @@ def _choose(folder, source, mapping_file, messages):
             messages.append(Message("error", Path(mapping_file).name, None, None, str(exc)))
             return None, "custom"
         return chosen, chosen.source
-    source = source or detect(folder)
+    how = "given"
+    if not source:
+        source, how = detect_how(folder)
+    if how == "headers":
+        messages.append(Message(
+            "warning", None, None, None,
+            f"no file is named like a {source} export, so the files were recognised by their "
+            f"headers only; if they come from another CRM, give a mapping file (mapping.yaml) "
+            "saying which file is which table (see the README)"))
     if source == "canonical":
         return True, source
     if source not in SOURCES:
