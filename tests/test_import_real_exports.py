@@ -281,3 +281,35 @@ def test_history_counts_left_out_rows(tmp_path):
         ("Lead.csv", 3, "CreatedDate")]
     assert store.read_history(db)[-1]["left_out"] == {"people": 1}
     assert pd.Series([r for r in result.row_counts.values()]).sum() > 0
+
+
+def _amount_report(folder: Path, amounts: list[str]) -> Path:
+    folder.mkdir()
+    rows = "".join(f'"Acme {i}","001000000000{i:03d}","006000000000{i:03d}","Closed Won",'
+                   f'"{a}","1/{20 + i}/2025","1/2/2025","1","1"\n' for i, a in enumerate(amounts))
+    (folder / "report1736000000000.csv").write_text(
+        '"Account Name","Account ID","Opportunity ID","Stage","Amount","Close Date",'
+        '"Created Date","Won","Closed"\n' + rows + '\n"Grand Totals (2 records)"\n')
+    shutil.copy(REPORT / "report1735689611111.csv", folder)  # the leads report
+    return folder
+
+
+def test_amounts_written_with_their_currency_code(tmp_path):
+    one = _amount_report(tmp_path / "one", ["USD 12,500.00", "USD 7,500.00"])
+    _, result, db = loaded(one, tmp_path)
+    assert result.currency == "USD"
+    assert table(db, "select sum(amount) from opportunities") == [(20000.0,)]
+    two = _amount_report(tmp_path / "two", ["USD 12,500.00", "EUR 7,500.00"])
+    _, refused = import_and_load(two, tmp_path / "two.duckdb")
+    (m,) = refused.errors
+    assert m.file == "report1736000000000.csv" and "amounts in EUR, USD" in m.text
+
+
+def test_an_import_without_people_names_the_export_to_add(tmp_path):
+    folder = tmp_path / "deals"
+    folder.mkdir()
+    shutil.copy(REPORT / "report1735689600000.csv", folder)
+    _, refused = import_and_load(folder, tmp_path / "d.duckdb")
+    (m,) = refused.errors
+    assert m.file is None and "people.csv" not in m.text.split("(or")[0]
+    assert "add Lead.csv and Contact.csv from a Salesforce export" in m.text

@@ -421,11 +421,24 @@ def import_and_load(folder: Path, db_path: Path | None = None, *, source: str | 
                       progress=progress, label=f"{folder} ({result.source} export)",
                       skip_bad_rows=skip_bad_rows, left_before=[
                           (_table_of(result, m.file), m) for m in result.left_out])
-    loaded.errors = explain(loaded.errors, result)
+    loaded.errors = [_missing_export(m, result) for m in explain(loaded.errors, result)]
     loaded.warnings = result.warnings + explain(loaded.warnings, result)
     loaded.left_out = result.left_out + explain(loaded.left_out, result)
     _count_loader(result, loaded)
     return result, loaded
+
+
+def _missing_export(m: Message, result: ImportResult) -> Message:
+    """'people.csv: required file is missing' names a file the user never had: name the
+    export that holds the table instead."""
+    table = (m.file or "").rsplit(".", 1)[0]
+    if m.line is not None or table not in TABLES or "required file is missing" not in m.text:
+        return m
+    spec = TABLES[table]
+    return Message("error", None, None, None,
+                   f"no file of the import holds {table} ({spec.meaning}), the one table "
+                   f"every dataset needs; add {spec.exports or table + '.csv'} (or a "
+                   f"canonical {table}.csv)")
 
 
 def _table_of(result: ImportResult, file: str | None) -> str:

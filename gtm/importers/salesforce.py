@@ -245,10 +245,11 @@ def _report_currencies(extracts) -> None:
         header = e.columns.get("amount")
         if e.filemap.name == "Opportunity" and header in CURRENCY:
             own = next((c for c in CURRENCY[header] if c in e.raw.columns), None)
-            e.frame["currency"] = e.raw[own].values if own else None
-            if own:
+            if own:  # the currency column that belongs to the amount column used
+                e.frame["currency"] = e.raw[own].values
                 e.columns["currency"] = own
-            else:
+            elif header == "Amount (converted)":  # the corporate currency
+                e.frame["currency"] = None
                 e.columns.pop("currency", None)
 
 
