@@ -38,7 +38,7 @@ from gtm.contract import TABLES
 from gtm.importers import dates
 from gtm.importers.read import LINE
 from gtm.load.skip import RowMessage
-from gtm.load.validate import Message
+from gtm.load.validate import Message, trimmed
 
 FILE = "_file"
 BAD = "_bad"  # why a row cannot be used ("header\treason"), set by the checks that find it
@@ -398,8 +398,7 @@ def _expression(text: str, keyed: dict[str, str], f: str) -> str:
             column = keyed.get(norm(quoted or name))
             if column is None:
                 raise _ExprError(f, text, f"'{quoted or name}' is not a column of the file")
-            parts.append(f'try_cast(nullif(trim("{column.replace(chr(34), chr(34) * 2)}"), '
-                         "'') as double)")
+            parts.append(f"try_cast({trimmed(column)} as double)")
     return " ".join(parts)
 
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 from gtm.contract import MONEY_DATES, TABLES
 from gtm.load.validate import EXAMPLES, Message, ident, trimmed
 
-RATES = "_rates"  # temp table: currency, rate, start_date, end_date (typed)
+RATES = "_rates"  # temp table: rate_currency, rate_value, rate_start, rate_end (typed)
+ALL = 1 << 62  # "no limit" for a bound LIMIT
 
 
 def money_tables(files: dict) -> list:
@@ -32,16 +33,18 @@ def build_rates(con, files: dict) -> None:
         con.execute(f"create temp table {RATES} (rate_currency varchar, rate_value double, "
                     "rate_start date, rate_end date)")
         return
-    def col(name, sql):
-        raw = rf.columns.get(name)
-        return sql.format(trimmed(raw)) if raw else "null"
     con.execute(
         f"""create temp table {RATES} as select
-              upper({col('currency', '{}')}) as rate_currency,
-              try_cast({col('rate', '{}')} as double) as rate_value,
-              try_cast(substr({col('start_date', '{}')}, 1, 10) as date) as rate_start,
-              try_cast(substr({col('end_date', '{}')}, 1, 10) as date) as rate_end
+              upper({_rate_col(rf, 'currency')}) as rate_currency,
+              try_cast({_rate_col(rf, 'rate')} as double) as rate_value,
+              try_cast(substr({_rate_col(rf, 'start_date')}, 1, 10) as date) as rate_start,
+              try_cast(substr({_rate_col(rf, 'end_date')}, 1, 10) as date) as rate_end
             from {ident(rf.raw_table)}""")  # noqa: S608
+
+
+def _rate_col(rf, name: str) -> str:
+    """SQL for a column of the rates file (NULL when the file has none)."""
+    return trimmed(rf.columns[name]) if name in rf.columns else "null"
 
 
 def row_date(rf) -> str:
@@ -125,7 +128,7 @@ def bad_rates(con, rf, limit: int | None = EXAMPLES) -> list[Message]:
     v = trimmed(rf.columns["rate"])
     found = con.execute(
         f"select _line, {v} from {ident(rf.raw_table)} where try_cast({v} as double) <= 0 "  # noqa: S608
-        "order by _line" + (f" limit {limit}" if limit else "")).fetchall()
+        "order by _line limit $n", {"n": limit or ALL}).fetchall()
     return [Message("error", rf.file, line, "rate", f"{value} is not a rate; expected a "
                     "number greater than 0 (units of the currency per 1 of the dataset "
                     "currency)") for line, value in found]
@@ -138,11 +141,10 @@ def no_rate_sql(rf, dataset: str) -> str:
 
 
 def no_rate(con, rf, dataset: str, limit: int | None = EXAMPLES) -> list[Message]:
-    cond = no_rate_sql(rf, dataset)
     found = con.execute(
         f"select _line, upper({trimmed(rf.columns['currency'])}), count(*) over () "  # noqa: S608
-        f"from {ident(rf.raw_table)} where {cond} order by _line"
-        + (f" limit {limit}" if limit else "")).fetchall()
+        f"from {ident(rf.raw_table)} where {no_rate_sql(rf, dataset)} order by _line "
+        "limit $n", {"n": limit or ALL}).fetchall()
     out = [Message("error", rf.file, line, "currency",
                    f"{code} has no rate to {dataset} in currency_rates"
                    + (" on this row's date" if _dated_only(con, code) else "")

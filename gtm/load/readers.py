@@ -223,17 +223,17 @@ def _csv_scan(con, src, raw_table, names, delimiter, encoding) -> list[tuple]:
     rej, scan = f"rej_{raw_table}", f"scan_{raw_table}"
     for t in (rej, scan):
         con.execute(f"drop table if exists {ident(t)}")
-    columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
     path = _utf8_copy(src, encoding) if encoding == "cp1252" else src.path
     try:
-        return _scan(con, raw_table, columns, rej, scan, path, delimiter,
+        return _scan(con, raw_table, names, rej, scan, path, delimiter,
                      "utf-8" if encoding == "cp1252" else encoding)
     finally:
         if path != src.path:
             path.unlink(missing_ok=True)
 
 
-def _scan(con, raw_table, columns, rej, scan, path, delimiter, encoding) -> list[tuple]:
+def _scan(con, raw_table, names, rej, scan, path, delimiter, encoding) -> list[tuple]:
+    columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
     con.execute(
         f"""create temp table {ident(raw_table)} as
             select (row_number() over ()) + 1 as _line, *
