@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from gtm.load import store
+from gtm.options import import_options
 
 DESCRIPTION = "Targetline: go-to-market metrics on qualified pipeline, CAC and Net ARR."
 DELEGATED = {
@@ -78,21 +79,6 @@ def _add_load(sub) -> None:
     import_options(p)
     _db_option(p)
     p.set_defaults(handler=run_load)
-
-
-def import_options(p: argparse.ArgumentParser) -> None:
-    """Options of a Salesforce / HubSpot / mapped import (load and report take them)."""
-    p.add_argument("--source", choices=("salesforce", "hubspot", "canonical"), default=None,
-                   help="what DIR holds: Salesforce or HubSpot exports, or canonical files "
-                   "(default: detected from the file names and headers)")
-    p.add_argument("--mapping", type=Path, default=None, metavar="FILE",
-                   help="a mapping file (YAML) saying which file is which table and which "
-                   "column is which field, for any other CRM (default: DIR/mapping.yaml)")
-    p.add_argument("--mql-field", default=None, metavar="NAME",
-                   help="the lead/contact field holding the MQL date (e.g. MQL_Date__c)")
-    p.add_argument("--date-format", default=None, metavar="FORMAT",
-                   help="how the exports write dates when it cannot be told from the values, "
-                   "e.g. %%d/%%m/%%Y or %%m/%%d/%%Y")
 
 
 def run_load(args) -> int:

@@ -1,6 +1,6 @@
 """User documentation rendered from the code that enforces it.
 
-docs/data-contract.md comes from gtm.contract and docs/metrics.md from gtm.registry,
+docs/data-contract.md comes from gtm.contract and docs/metrics.md from gtm.metrics.registry,
 so the documents users read are the rules the loader applies and the definitions
 the metrics compute; `python -m gtm docs` rewrites them, a test checks they match.
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from gtm.contract import TABLES
 from gtm.load.store import REPO_ROOT
-from gtm.registry import METRICS
+from gtm.metrics.registry import METRICS
 
 DOCS = REPO_ROOT / "docs"
 

@@ -17,8 +17,9 @@ import time
 from datetime import date
 from pathlib import Path
 
-from gtm import registry
 from gtm.filters import MOTIONS, Filter, Settings
+from gtm.metrics import registry
+from gtm.options import import_options
 
 DEFAULTS = Settings()
 
@@ -53,8 +54,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("--activation-days", type=int, default=DEFAULTS.activation_days)
     a("--stale-days", type=int, default=DEFAULTS.stale_days)
     a("--icp-threshold", type=float, default=DEFAULTS.icp_threshold)
-    from gtm.cli import import_options
-
     import_options(parser)
 
 

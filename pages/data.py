@@ -7,8 +7,9 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from gtm import contract, registry
+from gtm import contract
 from gtm.load import store
+from gtm.metrics import registry
 from ui import upload
 
 _FLASH = "_targetline_data_flash"

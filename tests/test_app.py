@@ -10,10 +10,9 @@ from urllib.parse import quote_plus
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gtm import registry
+from gtm import periods
 from gtm.load import store
-from gtm.metrics import dataset_info
-from ui import periods
+from gtm.metrics import dataset_info, registry
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ["pages/overview.py", "pages/mql-vs-pipeline.py", "pages/cac-vs-cpl.py",

@@ -10,11 +10,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gtm import registry
 from gtm.filters import Filter, Settings
 from gtm.load import store
 from gtm.load.loader import load
-from gtm.metrics import arr, base, compute, groups, market
+from gtm.metrics import arr, base, compute, groups, market, registry
 from gtm.narrative import accounts as fa
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

@@ -15,12 +15,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gtm import registry
+from gtm import periods
 from gtm.filters import Filter, Settings
 from gtm.load import store
-from gtm.metrics import compute, dataset_info
+from gtm.metrics import compute, dataset_info, registry
 from gtm.narrative import funnel as find
-from ui import periods
 from ui.charts import wrap_title
 from ui.kpi import delta_text
 

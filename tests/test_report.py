@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from gtm import registry, report
+from gtm import report
+from gtm.metrics import registry
 
 TINY = Path(__file__).parent / "data" / "tiny"
 Q3 = ["--start", "2025-07-01", "--end", "2025-09-30"]

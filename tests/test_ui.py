@@ -7,7 +7,8 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
-from ui import charts, links, periods, upload
+from gtm import periods
+from ui import charts, links, upload
 from ui.download import neutralise, safe_csv
 from ui.kpi import delta_color, delta_text
 

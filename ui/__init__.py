@@ -35,15 +35,11 @@ from ui.data_access import (
     view,
 )
 from ui.download import neutralise, safe_csv, table
-from ui.filters import (
-    current_filter,
-    current_period,
-    current_settings,
-    previous_filter,
-    share_link,
-)
+from ui.filters import share_link
 from ui.kpi import kpi, kpi_row
-from ui.layout import esc, filter_summary, header, need_tables
+from ui.layout import filter_summary, header, need_tables
+from ui.state import current_filter, current_period, current_settings, previous_filter
+from ui.text import esc
 
 __all__ = [
     "ACCENT", "CHART_CONFIG", "GAIN_GREEN", "LOSS_RED", "MQL_GREY", "PIPELINE_BLUE", "cached", "chart",

@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from gtm import fmt
+from ui import data_access
 
 MQL_GREY = "#9AA5B1"  # the legacy MQL lens: present but quiet
 PIPELINE_BLUE = "#1F4E79"  # the pipeline lens: what we manage to
@@ -140,11 +141,9 @@ def chart(builder, *args, key: str | None = None, **kwargs) -> None:
     builder must depend on its arguments only (no widget or session state inside). The
     cached figure is shared by every session and never changed after it is built:
     st.plotly_chart only reads it (to_dict copies it)."""
-    from ui.data_access import version
-
     code = builder.__code__
     name = f"{code.co_filename}:{builder.__qualname__}"
-    show(_built(version(), name, builder, args, kwargs), key=key)
+    show(_built(data_access.version(), name, builder, args, kwargs), key=key)
 
 
 def show(fig: go.Figure, key: str | None = None) -> None:

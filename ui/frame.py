@@ -6,10 +6,9 @@ the demo extract is generated and loaded once with a visible progress bar.
 
 from __future__ import annotations
 
-import importlib
-
 import streamlit as st
 
+from gtm import demo
 from gtm.load import staging
 from ui import data_access
 from ui.filters import render_share_link, render_sidebar
@@ -44,10 +43,6 @@ def ensure_dataset() -> bool:
     if st.session_state.get(_DEMO_TRIED):
         return False
     st.session_state[_DEMO_TRIED] = True
-    try:
-        demo = importlib.import_module("gtm.demo")
-    except ImportError:
-        return False
     with st.status("First run: loading the demo company…", expanded=True) as status:
         bar = st.progress(0.0, text="Generating the demo CRM extract")
         try:

@@ -1,43 +1,21 @@
 """Headline numbers: one st.metric per registry metric, formatted by its unit.
 
 The value, the delta against the previous period and the "n/a" explanation are
-all derived from gtm.registry, so a metric reads the same on every page.
+all derived from gtm.metrics.registry, so a metric reads the same on every page.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from gtm import fmt, registry
-
-# Optional tables each metric needs (beyond people and opportunities).
-METRIC_TABLES = {
-    "target_leads": ("accounts",),
-    "signups": ("signups",),
-    "activated_signups": ("signups",),
-    "activation_rate": ("signups",),
-    "marketing_spend": ("spend",),
-    "sales_spend": ("spend",),
-    "cpl": ("spend",),
-    "cost_per_mql": ("spend",),
-    "cost_per_qualified_opportunity": ("spend",),
-    "cac": ("spend",),
-    "cac_payback_months": ("spend",),
-    "target_account_penetration": ("accounts", "touches"),
-    "net_new_arr": ("arr",),
-    "new_arr": ("arr",),
-    "expansion_arr": ("arr",),
-    "contraction_arr": ("arr",),
-    "churned_arr": ("arr",),
-    "nrr_12m": ("arr",),
-    "grr_12m": ("arr",),
-}
+from gtm import fmt
+from gtm.metrics import registry
 
 
 def na_reason(metric_id: str, info: dict | None) -> str:
     """Why a metric shows n/a: a missing table, else an empty or zero denominator."""
     provided = (info or {}).get("tables") or {}
-    missing = [t for t in METRIC_TABLES.get(metric_id, ()) if not provided.get(t)]
+    missing = [t for t in registry.get(metric_id).tables if not provided.get(t)]
     if missing:
         return "n/a: add " + " and ".join(f"{t}.csv" for t in missing) + " to compute it."
     return ("n/a: nothing to measure in this period and filter "
@@ -50,7 +28,7 @@ def delta_text(metric_id: str, value, previous) -> str | None:
         return None
     unit = registry.get(metric_id).unit
     diff = float(value) - float(previous)
-    change = f"{abs(diff) * 100:.1f} pts" if unit == "ratio" else fmt.format_value(abs(diff), unit)
+    change = f"{abs(diff) * 100:.1f} pts" if unit == "share" else fmt.format_value(abs(diff), unit)
     if _is_zero(change):
         return "no change"
     return ("+" if diff > 0 else "-") + change

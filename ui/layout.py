@@ -7,21 +7,13 @@ table missing explain which file would light them up instead of crashing.
 
 from __future__ import annotations
 
-import re
-
 import streamlit as st
 
+from gtm import periods
 from gtm.contract import TABLES
 from gtm.filters import Filter
-from ui import periods
-from ui.filters import current_filter, current_period
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$:])")  # what can link, format, run LaTeX
-
-
-def esc(text) -> str:
-    """CRM free text made inert for st.markdown (no links, HTML, emphasis or LaTeX)."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+from ui.state import current_filter, current_period
+from ui.text import esc
 
 
 def filter_summary(flt: Filter, period: str) -> str:

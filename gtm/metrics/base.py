@@ -1,143 +1,20 @@
-"""The one place where a Filter becomes SQL, shared by every metric.
+"""The view's parameters, the dataset's facts and the qualified stage, for every metric.
 
-Each metric query is `FILTERED + ", <its own ctes> select ..."`: the filtered CTEs
-below narrow people, opportunities, touches, signups and spend the same way for
-every number (metrics.md: "a filter narrows every metric the same way"). Values are
-always bound parameters; `query()` binds exactly the parameters a statement uses,
-because DuckDB refuses unused ones.
+`params` turns a Filter, the Settings and the resolved qualified stage into the bound
+parameters every composed query may use (gtm/metrics/sql.py defines the shared filtered
+relations that read them); `run` calls a breakdown for a view; `dataset_info` reads what
+the filters and headers need. Nothing here builds SQL text from values.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
-import duckdb
 import pandas as pd
 
+from gtm.db import query, scalar
 from gtm.filters import Filter, Settings
-
-_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
-
-
-def query(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> pd.DataFrame:
-    """Run sql on a fresh cursor with only the parameters it names; read it all."""
-    used = set(_PARAM.findall(sql))
-    bound = {k: v for k, v in (params or {}).items() if k in used}
-    cur = con.cursor()
-    try:
-        return cur.execute(sql, bound).df()
-    finally:
-        cur.close()
-
-
-def scalar(con, sql: str, params: dict | None = None):
-    """The single value of a one-row, one-column query (None for SQL NULL)."""
-    df = query(con, sql, params)
-    value = df.iat[0, 0] if len(df) else None
-    return None if pd.isna(value) else (value.item() if hasattr(value, "item") else value)
-
-
-
-# Stage order, the stages' win rates and each opportunity's first entry into each stage
-# do not depend on a filter or a setting: the loader writes them once (gtm/load/staging.py).
-STAGES = """
-with
-resolved_stages as (
-    select stage, sort_order, is_closed, is_won from int_stages
-)
-"""
-
-# Motion and each person's account dimensions come from the int_ tables the loader
-# builds (gtm/load/staging.py). A target account: `is_target` where given, else fit_score >=
-# the ICP threshold. Account dimension filters drop records without a known account
-# only when active. f_touches has `touch_day` (a date): filter windows on it, so DuckDB
-# reads only the row groups of that window.
-FILTERED = STAGES + """,
-accounts_m as (
-    select
-        a.*,
-        coalesce(a.is_target, a.fit_score >= $icp_threshold, false) as is_target_account
-    from int_accounts as a
-),
-
-f_accounts as (
-    select * from accounts_m
-    where ($regions is null or list_contains($regions, region))
-      and ($segments is null or list_contains($segments, segment))
-      and ($motions is null or list_contains($motions, motion))
-),
-
-people_m as (
-    select
-        p.*,
-        coalesce(p.account_is_target, p.account_fit_score >= $icp_threshold, false)
-            as is_target_account
-    from int_people as p
-),
-
-f_people as (
-    select * from people_m
-    where ($regions is null or list_contains($regions, region))
-      and ($segments is null or list_contains($segments, segment))
-      and ($motions is null or list_contains($motions, motion))
-      and ($channels is null or list_contains($channels, channel))
-),
-
-opps_q as (
-    select o.*, coalesce(o.qualified_date, h.first_qualified_date) as qualified_on
-    from int_opportunities as o
-    left join (
-        select opportunity_id, min(entered_date) as first_qualified_date
-        from int_stage_entries
-        where sort_order >= $qualified_order
-        group by opportunity_id
-    ) as h on h.opportunity_id = o.opportunity_id
-),
-
-f_opps as (
-    select
-        o.* exclude (qualified_date, qualified_on, account_is_target, account_fit_score,
-                     motion),
-        o.qualified_on as qualified_date,
-        coalesce(o.account_is_target, o.account_fit_score >= $icp_threshold, false)
-            as is_target_account,
-        o.motion
-    from opps_q as o
-    where ($regions is null or list_contains($regions, o.region))
-      and ($segments is null or list_contains($segments, o.segment))
-      and ($motions is null or list_contains($motions, o.motion))
-      and ($channels is null or list_contains($channels, o.channel))
-),
-
-f_touches as (
-    select
-        t.*,
-        coalesce(t.account_is_target, t.account_fit_score >= $icp_threshold, false)
-            as is_target_account
-    from int_touches as t
-    where ($regions is null or list_contains($regions, t.region))
-      and ($segments is null or list_contains($segments, t.segment))
-      and ($motions is null or list_contains($motions, t.motion))
-      and ($channels is null or list_contains($channels, t.channel))
-),
-
-f_signups as (
-    select s.*, a.region, a.segment
-    from signups as s
-    left join accounts_m as a on a.account_id = s.account_id
-    where ($regions is null or list_contains($regions, a.region))
-      and ($segments is null or list_contains($segments, a.segment))
-      and ($motions is null or list_contains($motions, 'product_led'))
-      and ($channels is null or list_contains($channels, s.channel))
-),
-
-f_spend as (
-    select * from spend
-    where $channels is null or list_contains($channels, channel)
-)
-"""
 
 
 @dataclass(frozen=True)

@@ -10,21 +10,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from gtm.metrics.base import FILTERED, query
-from gtm.metrics.funnel import MONTHS, NEW_CUSTOMERS, QUALIFIED, row
-
-# Spend whose month overlaps the period (spend.month is the first day of a month).
-PERIOD_SPEND = """,
-period_spend as (
-    select date_trunc('month', month)::date as month, function, channel, amount
-    from f_spend
-    where date_trunc('month', month) between date_trunc('month', $start::date) and $end
-)"""
+from gtm.db import query, ratio, row
+from gtm.metrics.sql import compose
 
 # Without a spend file every cost figure is n/a (NULL), not 0: "CAC $0" would be a claim.
 HAS_SPEND = "exists (select 1 from spend)"
 
-SPEND_SQL = FILTERED + PERIOD_SPEND + f"""
+SPEND_SQL = compose(f"""
 select
     case when {HAS_SPEND} then
         coalesce(sum(amount) filter (where function = 'marketing'), 0) end::double
@@ -32,7 +24,7 @@ select
     case when {HAS_SPEND} then
         coalesce(sum(amount) filter (where function = 'sales'), 0) end::double as sales_spend
 from period_spend
-"""
+""")
 
 
 def spend(con, p: dict) -> dict:
@@ -41,7 +33,8 @@ def spend(con, p: dict) -> dict:
     return row(con, SPEND_SQL, p)
 
 
-COST_SQL = FILTERED + PERIOD_SPEND + QUALIFIED + NEW_CUSTOMERS + f""",
+COST_SQL = compose(f"""
+with
 totals as (
     select
         (select case when {HAS_SPEND} then
@@ -66,7 +59,7 @@ select
         / nullif(avg_first_deal / 12 * $gross_margin, 0) as cac_payback_months,
     avg_first_deal
 from totals
-"""
+""")
 
 
 def unit_costs(con, p: dict) -> dict:
@@ -77,11 +70,30 @@ def unit_costs(con, p: dict) -> dict:
 
 
 def headline(con, p: dict) -> dict:
-    """Every metric id of 'Cost' (plus avg_first_deal, dropped by compute)."""
+    """The spend and unit-cost values of 'Cost' (plus avg_first_deal)."""
     return {**spend(con, p), **unit_costs(con, p)}
 
 
-BY_CHANNEL_SQL = FILTERED + PERIOD_SPEND + QUALIFIED + NEW_CUSTOMERS + """,
+# --- formulas over other queries' values (gtm.metrics.registry Formula) -----------------
+
+def magic_number(net_new_arr, prior_marketing_spend, prior_sales_spend, settings=None):
+    """Net new ARR / sales and marketing spend of the previous period (DECISIONS.md:
+    undefined on a zero base, and without a spend file)."""
+    prior = None if prior_marketing_spend is None else prior_marketing_spend + prior_sales_spend
+    return ratio(net_new_arr, prior)
+
+
+def ltv_to_cac(avg_first_deal, grr_12m, cac, settings):
+    """Lifetime value (average first-deal amount x gross margin / annual churn, annual churn
+    = 1 - GRR 12 months) / CAC; None when an input is missing or churn is not positive."""
+    if avg_first_deal is None or grr_12m is None:
+        return None
+    churn = 1 - grr_12m if grr_12m < 1 else None
+    return ratio(ratio(avg_first_deal * settings.gross_margin, churn), cac)
+
+
+BY_CHANNEL_SQL = compose("""
+with
 spend_ch as (
     select coalesce(channel, 'unallocated') as channel, sum(amount) as marketing_spend
     from period_spend where function = 'marketing' group by 1
@@ -147,7 +159,7 @@ select
     marketing_spend / nullif(new_customers, 0) as marketing_cac
 from with_total
 order by is_total, marketing_spend desc, channel
-"""
+""")
 
 
 def by_channel(con, p: dict) -> pd.DataFrame:
@@ -161,7 +173,8 @@ def by_channel(con, p: dict) -> pd.DataFrame:
     return query(con, BY_CHANNEL_SQL, p)
 
 
-BY_MONTH_SQL = FILTERED + MONTHS + PERIOD_SPEND + NEW_CUSTOMERS + """,
+BY_MONTH_SQL = compose("""
+with
 spend_m as (
     select month,
         sum(amount) filter (where function = 'marketing') as marketing_spend,
@@ -193,7 +206,7 @@ left join spend_m as s on s.month = m.month
 left join leads_m as l on l.month = m.month
 left join cust_m as c on c.month = m.month
 order by m.month
-"""
+""")
 
 
 def by_month(con, p: dict) -> pd.DataFrame:

@@ -10,46 +10,32 @@ from __future__ import annotations
 
 import pandas as pd
 
-from gtm.metrics import market
-from gtm.metrics.base import FILTERED, query
-from gtm.metrics.cost import PERIOD_SPEND
-from gtm.metrics.funnel import NEW_CUSTOMERS
+from gtm.db import clean, query
+from gtm.metrics.sql import compose
 
-# New customers and period spend come from the cost section's fragments, so the CAC
-# here is the CAC of the dashboard (tests check equality with compute()).
-HISTORICAL_SQL = FILTERED + PERIOD_SPEND + NEW_CUSTOMERS + """,
-nb as (
-    select * from f_opps where coalesce(type, 'new_business') = 'new_business'
-),
-
+# New customers, period spend and the win-rate population are the shared relations of
+# gtm/metrics/sql.py, so the CAC and win rate here are the dashboard's (tests check
+# equality with compute()).
+HISTORICAL_SQL = compose("""
+with
 won_in_period as (
-    select * from nb where is_won and close_date between $start and $end
-),
-
-qualified_closed as (
-    select * from nb
-    where qualified_date is not null and is_closed and close_date between $start and $end
+    select * from nb_opps where is_won and close_date between $start and $end
 )
 
 select
     (select sum(coalesce(amount, 0)) from won_in_period) as revenue_goal,
     (select avg(amount) from won_in_period) as sale_price,
-    (select count(*) filter (where is_won) / nullif(count(*), 0) from qualified_closed)
+    (select count(*) filter (where is_won) / nullif(count(*), 0) from closed_qualified)
         as win_rate,
-    (select count(*) from nb where qualified_date between $start and $end)
-        as qualified_opportunities,
+    (select count(*) from qualified) as qualified_opportunities,
     (select count(*) from new_customers) as new_customers,
     (select sum(amount) from period_spend) as spend,
     (select count(*) from f_accounts where is_target_account) as target_accounts
-"""
+""")
 
-ENGAGED_TARGETS_SQL = market.ENGAGED_IN_PERIOD + """
+ENGAGED_TARGETS_SQL = compose("""
 select count(*) from targets where account_key in (select account_key from period_engaged)
-"""
-
-
-def _num(value):
-    return None if value is None or pd.isna(value) else float(value)
+""")
 
 
 def _ratio(num, den):
@@ -59,8 +45,8 @@ def _ratio(num, den):
 def historical(con, p: dict) -> dict:
     """revenue_goal, sale_price, win_rate, qualification_rate, cac, target_accounts,
     addressable_people, group_size: the planner's starting values (None when undefined)."""
-    row = {k: _num(v) for k, v in query(con, HISTORICAL_SQL, p).iloc[0].items()}
-    engaged = _num(query(con, ENGAGED_TARGETS_SQL, p).iat[0, 0])
+    row = {k: clean(v) for k, v in query(con, HISTORICAL_SQL, p).iloc[0].items()}
+    engaged = clean(query(con, ENGAGED_TARGETS_SQL, p).iat[0, 0])
     targets = int(row["target_accounts"] or 0)
     return {
         "revenue_goal": row["revenue_goal"] or 0.0,
@@ -74,8 +60,9 @@ def historical(con, p: dict) -> dict:
     }
 
 
-MONTHLY_SQL = FILTERED + """,
-months as (
+MONTHLY_SQL = compose("""
+with
+history_months as (
     select g.month::date as month
     from unnest(generate_series(
         (date_trunc('month', $end) - to_months($months - 1))::timestamp,
@@ -84,9 +71,8 @@ months as (
 
 closed as (
     select date_trunc('month', close_date)::date as month, is_won, amount
-    from f_opps
-    where coalesce(type, 'new_business') = 'new_business'
-      and qualified_date is not null and is_closed
+    from nb_opps
+    where qualified_date is not null and is_closed
       and close_date <= $end
 )
 
@@ -96,11 +82,11 @@ select m.month,
     count(c.month) filter (where c.is_won) / nullif(count(c.month), 0) as win_rate,
     coalesce(sum(coalesce(c.amount, 0)) filter (where c.is_won), 0) as won_amount,
     avg(c.amount) filter (where c.is_won) as avg_deal
-from months as m
+from history_months as m
 left join closed as c on c.month = m.month
 group by m.month
 order by m.month
-"""
+""")
 
 
 def monthly_history(con, p: dict, months: int = 24) -> pd.DataFrame:

@@ -57,7 +57,7 @@ FIELD_LABELS = {
     "excess_ratio": "Share of the market needed",
 }
 
-# Keys of gtm.fmt.FORMATTERS: usd = money, count = count, ratio = share shown as a percent.
+# Keys of gtm.fmt.FORMATTERS: usd = money, count = count, share = shown as a percent.
 FIELD_UNITS = {
     "revenue_goal": "usd",
     "customers": "count",
@@ -65,14 +65,14 @@ FIELD_UNITS = {
     "engaged_targets": "count",
     "budget": "usd",
     "sale_price": "usd",
-    "win_rate": "ratio",
-    "qualification_rate": "ratio",
+    "win_rate": "share",
+    "qualification_rate": "share",
     "cac": "usd",
     "addressable_people": "count",
     "group_size": "count",
     "people_needed": "count",
     "excess_people": "count",
-    "excess_ratio": "ratio",
+    "excess_ratio": "share",
 }
 
 # The funnel as a tree of one-step conversions: (from, to) -> (rate, operation).
@@ -468,7 +468,7 @@ def _round_to(value: float, step: float) -> float:
 
 
 def _slider(name: str, value: float | None, note: str | None) -> Slider:
-    kind = {"usd": "money", "ratio": "percent"}.get(FIELD_UNITS[name], "count")
+    kind = {"usd": "money", "share": "percent"}.get(FIELD_UNITS[name], "count")
     if kind == "percent":
         points = value * 100
         step = 0.5
