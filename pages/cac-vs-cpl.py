@@ -116,6 +116,7 @@ info = ui.dataset_info()
 ui.header("CAC vs cost per lead",
           "Cheap leads can make expensive customers: unit costs from lead to customer, per "
           "channel and blended.", info)
+ui.need_tables(info, ["opportunities"], "new customers, CAC and payback")
 
 flt, settings = ui.current_filter(), ui.current_settings()
 stamp = ui.period_stamp()

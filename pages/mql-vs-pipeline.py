@@ -111,6 +111,7 @@ info = ui.dataset_info()
 ui.header("MQLs vs qualified pipeline",
           "The volume lens (MQLs, muted) beside the quality lens (qualified pipeline, strong): "
           "which channels does the MQL count flatter?", info)
+ui.need_tables(info, ["opportunities"], "the qualified pipeline lens")
 
 flt, settings = ui.current_filter(), ui.current_settings()
 stamp = ui.period_stamp()

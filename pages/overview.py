@@ -64,6 +64,7 @@ def _findings(info: dict, now: dict, settings) -> None:
 info = ui.dataset_info()
 ui.header("Overview", "Marketing measured on qualified pipeline, customers, CAC and Net ARR "
           "instead of MQL volume.", info)
+ui.need_tables(info, ["opportunities"], "qualified pipeline, win rates and customers")
 
 settings = ui.current_settings()
 with st.spinner("Computing the headline metrics…"):

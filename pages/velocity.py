@@ -112,6 +112,7 @@ info = ui.dataset_info()
 ui.header("Velocity and fail-fast",
           "How fast pipeline qualifies and closes, how fast a no arrives, and what has stopped "
           "moving.", info)
+ui.need_tables(info, ["opportunities"], "how fast deals qualify and close")
 
 flt, settings = ui.current_filter(), ui.current_settings()
 stamp = ui.period_stamp()

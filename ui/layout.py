@@ -67,7 +67,8 @@ def table_hint(table: str) -> str:
     """'arr.csv (monthly recurring-revenue snapshots: account_id, month, arr)'."""
     spec = TABLES[table]
     required = ", ".join(c.name for c in spec.columns if c.required)
-    return f"{table}.csv ({spec.meaning}: {required})"
+    exports = f", or {spec.exports}" if spec.exports else ""  # issue 12: the CRM's own export
+    return f"{table}.csv ({spec.meaning}: {required}){exports}"
 
 
 def missing_tables(info: dict, tables: list[str]) -> list[str]:
