@@ -184,7 +184,7 @@ def test_computed_field_lookups_and_one_date_format_per_column(tmp_path):
         q1 = compute(con, Filter(date(2025, 1, 1), date(2025, 3, 31)), Settings())
     assert rows == [("S1", 12000.0, date(2025, 1, 3), "webinar"),  # 1,000 x 12, from P1
                     ("S2", 3006.0, date(2025, 1, 17), "partner"),  # 250.5 x 12, from P2
-                    ("S3", 4800.0, date(2025, 2, 2), None)]  # from P3, who has no origin
+                    ("S3", 4800.0, date(2025, 2, 2), "unknown")]  # P3 has no origin: unknown (v2)
     assert people == [(date(2025, 1, 3),), (date(2025, 1, 17),), (date(2025, 2, 2),)]
     assert q1["leads"] == 3 and q1["new_customers"] == 1
 
