@@ -15,7 +15,7 @@ import streamlit as st
 
 from gtm import periods
 from gtm.filters import Filter, Settings
-from ui.links import Param, link_query, notices, problem
+from ui.links import Param, clamp_dates, link_query, notices, problem
 from ui.state import current_info, set_view
 from ui.text import esc
 
@@ -68,11 +68,27 @@ def _raw_params() -> dict[str, list[str]]:
     return {key: st.query_params.get_all(key) for key in KEYS if key in st.query_params}
 
 
+def _clamp_link_dates(info: dict, raw: dict) -> list[str]:
+    """A custom start/end outside the data moves to its edge (written back into the link
+    before the date widgets read it), with one sentence each."""
+    if (raw.get("period") or [None])[-1] != periods.CUSTOM:
+        return []
+    first = periods.as_date(info["first_date"]) or info["data_as_of"]
+    values, said = clamp_dates((raw.get("start") or [None])[-1], (raw.get("end") or [None])[-1],
+                               first, info["data_as_of"])
+    for key, value in values.items():
+        if raw.get(key) and raw[key][-1] != value.isoformat():
+            st.session_state[key] = value  # the bound date widget starts there (and the URL)
+            raw[key] = [value.isoformat()]
+    return said
+
+
 def _link_notices(info: dict, stages: list[str]) -> list[str]:
     """Sentences about link parameters that will be ignored (checked before the widgets)."""
     raw = _raw_params()
     specs = _param_specs(info, stages)
-    found = notices(raw, specs)
+    clamped = _clamp_link_dates(info, raw)
+    found = clamped + notices(raw, specs)
     unbound = st.session_state.setdefault(_UNBOUND, set())
     for spec in specs:
         if spec.kind != "multi" and raw.get(spec.key) and problem(spec, raw[spec.key]):
@@ -158,9 +174,10 @@ def render_sidebar(info: dict, stages: list[str]) -> tuple[Filter, Settings]:
             st.info(esc(text).replace(".", "\\."), icon=":material/link_off:")  # no www. links
     with st.sidebar:
         period, start, end = _period_widgets(info)
-        if end < start:
-            st.warning(f"End {end} is before start {start}; the dates were swapped.")
-            start, end = end, start
+        if end < start:  # never a swapped period: the end moves to the start
+            st.warning(f"End {end} is before start {start}: showing the single day {start}; "
+                       "pick an end on or after the start.")
+            end = start
         dims = _dimension_widgets(info)
         settings = _settings_widgets(stages)
     flt = Filter(start, end, **dims)

@@ -10,14 +10,21 @@ import streamlit as st
 
 from gtm import fmt
 from gtm.metrics import registry
+from gtm.metrics.base import FACT_REASONS, facts
+from ui import data_access
 
 
-def na_reason(metric_id: str, info: dict | None) -> str:
-    """Why a metric shows n/a: a missing table, else an empty or zero denominator."""
+def na_reason(metric_id: str, info: dict | None, known: dict | None = None) -> str:
+    """Why a metric shows n/a: a missing table, what the extract cannot tell (`known`:
+    gtm.metrics.base.facts), else an empty or zero denominator."""
+    metric = registry.get(metric_id)
     provided = (info or {}).get("tables") or {}
-    missing = [t for t in registry.get(metric_id).tables if not provided.get(t)]
+    missing = [t for t in metric.tables if not provided.get(t)]
     if missing:
         return "n/a: add " + " and ".join(f"{t}.csv" for t in missing) + " to compute it."
+    lacking = [need for need in metric.requires if known is not None and not known.get(need)]
+    if lacking:
+        return "n/a: " + "; ".join(FACT_REASONS[need] for need in lacking) + "."
     return ("n/a: nothing to measure in this period and filter "
             "(a ratio with a zero denominator is not a number).")
 
@@ -61,7 +68,8 @@ def kpi(metric_id: str, value, previous=None, info: dict | None = None, containe
     target = container or st
     help_text = metric.definition
     if fmt.is_missing(value):
-        help_text = f"{na_reason(metric_id, info)}\n\n{metric.definition}"
+        known = data_access.view(facts) if metric.requires and info else None
+        help_text = f"{na_reason(metric_id, info, known)}\n\n{metric.definition}"
     delta = delta_text(metric_id, value, previous)
     target.metric(metric.label, metric.format(value), delta,
                   delta_color=delta_color(metric_id, delta),

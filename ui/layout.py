@@ -12,7 +12,8 @@ import streamlit as st
 from gtm import periods
 from gtm.contract import TABLES
 from gtm.filters import Filter
-from ui.state import current_filter, current_period, previous_filter
+from gtm.narrative import words
+from ui.state import current_filter, current_info, current_period, previous_filter
 from ui.text import esc
 
 
@@ -48,6 +49,14 @@ def data_stamp(info: dict) -> str:
     """The date stamp of the dataset itself: 'data as of 2026-10-31'."""
     as_of = info.get("data_as_of")
     return f"data as of {as_of.isoformat() if as_of else 'an unknown date'}"
+
+
+def partial_months(months) -> frozenset:
+    """The months of a monthly chart the current period or the data covers only in part."""
+    flt, info = current_filter(), current_info()
+    return frozenset(words.partial_months(months, flt.start, flt.end,
+                                          periods.as_date(info.get("first_date")),
+                                          info.get("data_as_of")))
 
 
 def delta_caption(info: dict, extra: str = "") -> None:
