@@ -9,24 +9,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gtm import periods
-from gtm.contract import TABLES
-from gtm.filters import Filter
+from gtm.filters import filter_summary
+from gtm.pages import missing_tables as _missing  # noqa: F401
+from gtm.pages import need_text
 from ui.state import current_filter, current_period
 from ui.text import esc
-
-
-def filter_summary(flt: Filter, period: str) -> str:
-    """One line: period with its dates, then each active dimension (or 'all ...')."""
-    span = f"{flt.start:%b %-d, %Y} – {flt.end:%b %-d, %Y}"
-    label = span if period == periods.CUSTOM else f"{period} ({span})"
-    parts = [label]
-    for name, values in (("regions", flt.regions), ("segments", flt.segments),
-                         ("channels", flt.channels)):
-        parts.append(", ".join(values) if values else f"all {name}")
-    motions = [m.replace("_", "-") for m in flt.motions]
-    parts.append(", ".join(motions) if motions else "all motions")
-    return " · ".join(parts)
 
 
 def header(title: str, subtitle: str, info: dict | None = None) -> None:
@@ -40,16 +27,8 @@ def header(title: str, subtitle: str, info: dict | None = None) -> None:
     st.caption(f"**As of {as_of}** · {summary}")
 
 
-def table_hint(table: str) -> str:
-    """'arr.csv (monthly recurring-revenue snapshots: account_id, month, arr)'."""
-    spec = TABLES[table]
-    required = ", ".join(c.name for c in spec.columns if c.required)
-    return f"{table}.csv ({spec.meaning}: {required})"
-
-
 def missing_tables(info: dict, tables: list[str]) -> list[str]:
-    provided = info.get("tables") or {}
-    return [t for t in tables if not provided.get(t)]
+    return _missing(info.get("tables"), tables)
 
 
 def need_tables(info: dict, tables: list[str], what: str = "this page") -> bool:
@@ -57,7 +36,5 @@ def need_tables(info: dict, tables: list[str], what: str = "this page") -> bool:
     missing = missing_tables(info, tables)
     if not missing:
         return True
-    files = " and ".join(table_hint(t) for t in missing)
-    st.info(f"Add {esc(files)} to see {what}. Load it on the Data page; "
-            "CSV, XLSX and Parquet are accepted.", icon=":material/upload_file:")
+    st.info(esc(need_text(missing, what)), icon=":material/upload_file:")
     return False

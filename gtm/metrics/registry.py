@@ -195,3 +195,32 @@ SPEC_IDS: tuple[str, ...] = tuple(m.id for m in _METRICS if not m.extension)
 def get(metric_id: str) -> Metric:
     return METRICS[metric_id]
 
+
+
+def na_reason(metric_id: str, provided: dict | None) -> str:
+    """Why a metric shows n/a: a missing table, else an empty or zero denominator
+    (provided: dataset_info(con)["tables"])."""
+    missing = [t for t in get(metric_id).tables if not (provided or {}).get(t)]
+    if missing:
+        return "n/a: add " + " and ".join(f"{t}.csv" for t in missing) + " to compute it."
+    return ("n/a: nothing to measure in this period and filter "
+            "(a ratio with a zero denominator is not a number).")
+
+
+def delta_text(metric_id: str, value, previous) -> str | None:
+    """Signed change vs the previous period in the metric's unit (shares in points); the
+    tiles of the app and of the QBR pack."""
+    if fmt.is_missing(value) or fmt.is_missing(previous):
+        return None
+    unit = get(metric_id).unit
+    diff = float(value) - float(previous)
+    change = f"{abs(diff) * 100:.1f} pts" if unit == "share" else fmt.format_value(abs(diff), unit)
+    if _is_zero(change):
+        return "no change"
+    return ("+" if diff > 0 else "-") + change
+
+
+def _is_zero(formatted: str) -> bool:
+    """True when a change rounds to nothing as shown (0 days, 0.0 pts, $0, 0.00x)."""
+    digits = [c for c in formatted if c.isdigit()]
+    return bool(digits) and set(digits) == {"0"}
