@@ -13,9 +13,10 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from gtm import links, periods
+from gtm import links, periods, qbr
 from gtm.filters import Filter, Settings
 from gtm.links import KEYS, MOTION_CHOICES, NUMBER_SETTINGS
+from ui import data_access
 from ui.links import Param, notices, problem
 from ui.state import current_filter, current_info, current_period, current_settings, set_view
 from ui.text import esc
@@ -155,21 +156,53 @@ def render_sidebar(info: dict, stages: list[str]) -> tuple[Filter, Settings]:
     return flt, settings
 
 
+def _page_params() -> list[tuple[str, str]]:
+    """The page's own widgets in the URL (growth sliders, grain, flow)."""
+    return [(k, v) for k in st.query_params if k not in KEYS for v in st.query_params.get_all(k)]
+
+
+def _base_url() -> str:
+    try:
+        parts = urlsplit(st.context.url or "")
+        return f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+    except Exception:  # no browser context (tests, scripts)
+        return ""
+
+
 def share_link(page_path: str = "") -> str:
     """The URL of this exact view (page + every non-default filter and setting), built by
     gtm.links like the QBR pack's footer links."""
     info = current_info()
     first, as_of = periods.as_date(info["first_date"]) or info["as_of"], info["as_of"]
     values = links.view_values(current_period(), current_filter(), current_settings())
-    page_params = [(k, v) for k in st.query_params if k not in KEYS  # the page's own widgets
-                   for v in st.query_params.get_all(k)]
-    try:
-        parts = urlsplit(st.context.url or "")
-        base = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
-    except Exception:  # no browser context (tests, scripts)
-        base = ""
-    return links.view_url(base, page_path, values, links.default_values(first, as_of),
-                          page_params)
+    return links.view_url(_base_url(), page_path, values, links.default_values(first, as_of),
+                          _page_params())
+
+
+def _qbr_buttons() -> None:
+    """"Download the QBR pack": this view as a deck and a PDF, built (gtm.qbr, as `python -m
+    gtm qbr` builds it) only when clicked, on the download's own thread."""
+    view = qbr.View(current_filter(), current_settings(), current_period(),
+                    tuple(_page_params()), _base_url() or links.DEFAULT_BASE_URL)
+    con = data_access.connection()
+
+    def pack(kind: str):
+        def build() -> bytes:
+            cur = con.cursor()
+            try:
+                return qbr.pack(cur, view, kind)
+            finally:
+                cur.close()
+        return build
+
+    st.caption("Download the QBR pack: this view as slides, every number with its "
+               "definition, period and data date")
+    name = f"targetline-qbr-{view.flt.start}-{view.flt.end}"
+    for kind, label in (("pptx", "PowerPoint"), ("pdf", "PDF")):
+        st.download_button(f"Download the QBR pack ({label})", pack(kind),
+                           file_name=f"{name}.{kind}", mime=qbr.MEDIA_TYPES[kind],
+                           key=f"qbr-{kind}", on_click="ignore", icon=":material/slideshow:",
+                           width="stretch")
 
 
 def render_share_link(page_path: str) -> None:
@@ -177,3 +210,4 @@ def render_share_link(page_path: str) -> None:
     with st.sidebar, st.popover("Share this view", icon=":material/link:", width="stretch"):
         st.caption("This link reopens this page with its filters and settings")
         st.code(share_link(page_path), language=None, wrap_lines=True)
+        _qbr_buttons()

@@ -86,7 +86,9 @@ class Context:
         good = None
         if delta not in (None, "no change") and metric.higher_is_better is not None:
             good = (value > before) == metric.higher_is_better
-        note = registry.na_reason(metric_id, self.provided) if value is None else ""
+        missing = self.missing(metric.tables)
+        note = f"n/a: add {' and '.join(t + '.csv' for t in missing)}" if (
+            value is None and missing) else ""
         return Tile(metric.label, metric.format(value), value, metric_id, delta, good, note)
 
     def tiles(self, ids) -> tuple[Tile, ...]:
@@ -104,6 +106,11 @@ def build(con, view: View) -> Deck:
     first = periods.as_date(info["first_date"]) or info["as_of"] or view.flt.start
     as_of = info["as_of"] or view.flt.end
     period = view.period or links.period_for(view.flt.start, view.flt.end, first, as_of)
+    if period != periods.CUSTOM and periods.period_range(period, as_of) != (view.flt.start,
+                                                                           view.flt.end):
+        start, end = periods.period_range(period, as_of)
+        raise ValueError(f"period {period} shows {start} to {end} in this data, not "
+                         f"{view.flt.start} to {view.flt.end}; leave out --period")
     qualified = resolve_qualified_stage(con, view.settings)
     previous = view.flt.previous(period)
 

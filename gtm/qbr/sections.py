@@ -92,11 +92,16 @@ def slide(ctx, page: pages.PageSpec, finding: str) -> Slide:
     if missing is not None:
         return Slide("missing", page.title, key, finding=missing)
     built = BUILDERS[key](ctx, page, finding)
-    empty = [c for c in built.charts if not c.categories]  # e.g. no closed deal: say so
+    empty = [c for c in built.charts if _empty(c)]  # e.g. no closed deal: say so
     if not empty:
         return built
-    return replace(built, charts=tuple(c for c in built.charts if c.categories),
+    return replace(built, charts=tuple(c for c in built.charts if not _empty(c)),
                    lines=built.lines + tuple(c.title + "." for c in empty))
+
+
+def _empty(chart: Chart) -> bool:
+    """Nothing to draw: no category, or every value missing or zero."""
+    return not any(v for s in chart.series for v in s.values if v is not None)
 
 
 def _missing(ctx, key: str) -> str | None:
@@ -235,7 +240,8 @@ def growth_plan(ctx, page, finding: str) -> Slide:
     solve_for = _solve_for(ctx.view.param(growth.SOLVE_KEY))
     shown = {n: s for n, s in specs.items()
              if n != ("revenue_goal" if solve_for == "revenue_goal" else "budget")}
-    values = {n: _slider_value(s, ctx.view.param(s.key)) for n, s in shown.items()}
+    given = {n: _link_value(s, ctx.view.param(s.key)) for n, s in shown.items()}
+    values = {n: s.default if given[n] is None else given[n] for n, s in shown.items()}
     plan = growth.solve(growth.plan_inputs(specs, values, int(hist["group_size"]), solve_for),
                         solve_for)
     for name in (*growth.SOLVE_FOR, *shown, "excess_ratio", "people_needed"):
@@ -243,7 +249,12 @@ def growth_plan(ctx, page, finding: str) -> Slide:
     tiles = tuple(Tile(growth.label(n), growth.format_field(n, plan.value(n)), plan.value(n),
                        note="solved" if n == solve_for else "")
                   for n in (*growth.SOLVE_FOR, "excess_ratio"))
+    ignored = tuple(f"Ignored {s.key}={ctx.view.param(s.key)} from the link: not a number from "
+                    f"{s.low:g} to {s.high:g}, so the slider starts at its historical value."
+                    for n, s in shown.items()
+                    if ctx.view.param(s.key) is not None and given[n] is None)
     lines = tuple(_slider_line(s, values[n]) for n, s in shown.items()) + (plan.notes[-1],)
+    lines += ignored
     return Slide("growth", page.title, page.url_path, finding, tiles, (_plan_chart(plan),),
                  lines)
 
@@ -255,15 +266,15 @@ def _solve_for(raw: str | None) -> str:
     return by_label.get(raw, growth.DEFAULT_SOLVE_FOR)
 
 
-def _slider_value(spec: growth.Slider, raw: str | None) -> float:
+def _link_value(spec: growth.Slider, raw: str | None) -> float | None:
     """The link's value when the page would take it (a number in the slider's range), else
-    the slider's default (the historical value rounded to its step)."""
+    None (the slider then starts at its default, the historical value rounded to its step)."""
     try:
         value = float(raw) if raw is not None else None
     except ValueError:
-        value = None
+        return None
     if value is None or not math.isfinite(value) or not spec.low <= value <= spec.high:
-        return spec.default
+        return None
     return value
 
 
