@@ -11,7 +11,6 @@ leads P1-P4 = 4, MQLs P1, P2, P4 = 3; Q2: leads P5, P6 = 2, MQLs P5 = 1; as of 2
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from datetime import date
