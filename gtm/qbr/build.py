@@ -23,7 +23,7 @@ from gtm.narrative.overview import HEADLINE, page_findings
 from gtm.qbr import sections
 from gtm.qbr.model import Deck, Footer, Slide, Tile
 
-GLOSSARY_CHARS = 1500  # definitions per glossary slide, so each reads at a glance
+GLOSSARY_CHARS = 1900  # definitions per glossary slide, so each reads at a glance
 
 
 @dataclass(frozen=True)

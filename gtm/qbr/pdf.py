@@ -170,8 +170,13 @@ def _bullets(c, lines, box: geo.Box, size: float, terms: bool = False) -> None:
     """Bullet lines, wrapped under their bullet; the font shrinks until all of them fit.
     terms: the text before each line's first ': ' is its term, set in bold."""
     width = box.w * PT - 14
+
+    def room(line: str) -> float:  # a bold term is wider than the regular text measured
+        term = line.partition(": ")[0] + ":"
+        return width - (_width(term, size, True) - _width(term, size) if terms else 0)
+
     while True:
-        wrapped = [wrap(line, size, width) for line in lines]
+        wrapped = [wrap(line, size, room(line)) for line in lines]
         height = sum(len(w) for w in wrapped) * size * 1.25 + len(lines) * size * 0.45
         if height <= box.h * PT or size <= 7:
             break
@@ -372,11 +377,12 @@ class ChartDrawing:
 
     def _label(self, text: str, start: float, thickness: float, value: float) -> None:
         c, (px, py, _, _) = self.c, self.plot
-        c.setFont(REGULAR, geo.LABEL_PT)
+        size = max(6.0, min(geo.LABEL_PT, thickness)) if self.horizontal else geo.LABEL_PT
+        c.setFont(REGULAR, size)
         c.setFillColor(HexColor(TEXT))
         at = self._scale(value)
         if self.horizontal:
-            c.drawString(px + at + 3, start + thickness / 2 - 3, text)
+            c.drawString(px + at + 3, start + thickness / 2 - size * 0.35, text)
         else:
             c.drawCentredString(start + thickness / 2, py + at + 3, text)
 

@@ -34,7 +34,7 @@ from gtm.qbr.model import (
     Tile,
 )
 
-MAX_CATEGORIES = 10  # a slide's bar chart stays legible; the note says what was left out
+MAX_CATEGORIES = 8  # a slide's bar chart stays legible; the note says what was left out
 TREND_MONTHS = 12  # the target-market trend, like its page
 
 MQL_KPIS = ("leads", "mqls", "mql_to_customer_rate", "qualified_opportunities",
@@ -120,11 +120,11 @@ def _define(ctx, *labels: str) -> None:
         ctx.define(label, DEFINITIONS[label])
 
 
-def _top(df: pd.DataFrame, column: str, n: int = MAX_CATEGORIES) -> tuple[pd.DataFrame, str]:
-    """The n largest rows by column (kept in the frame's order) and a note of what was cut."""
+def _top(df: pd.DataFrame, size: pd.Series, n: int = MAX_CATEGORIES) -> tuple[pd.DataFrame, str]:
+    """The n rows of largest size (kept in the frame's order) and a note of what was cut."""
     if len(df) <= n:
         return df, ""
-    keep = df[column].fillna(0).abs().nlargest(n).index
+    keep = size.fillna(0).abs().nlargest(n).index
     return df.loc[df.index.isin(keep)], f"The {n} largest of {len(df)} shown."
 
 
@@ -151,7 +151,7 @@ def mql_vs_pipeline(ctx, page, finding: str) -> Slide:
 
 def _lens_by_channel(ctx, df: pd.DataFrame) -> Chart:
     _define(ctx, "Share of MQLs / of qualified pipeline")
-    shown, note = _top(df, "mqls")
+    shown, note = _top(df, df[["mql_share", "pipeline_share"]].max(axis=1))
     shown = shown.sort_values("pipeline_share", ascending=False)
     mql, pipe = _values(shown["mql_share"]), _values(shown["pipeline_share"])
     return Chart("funnel.by_channel", find.lens_by_channel(df), "bar",
@@ -194,7 +194,7 @@ def cac_vs_cpl(ctx, page, finding: str) -> Slide:
 def _cost_by_channel(ctx, df: pd.DataFrame) -> Chart:
     _define(ctx, "Marketing CAC by channel")
     rows = df[~df["channel"].isin(["Blended", "unallocated"]) & df["cpl"].notna()]
-    rows, note = _top(rows, "marketing_spend")
+    rows, note = _top(rows, rows["marketing_spend"])
     rows = rows.sort_values(["cpl", "channel"])
     cpl, cac = _values(rows["cpl"]), _values(rows["marketing_cac"])
     no_cac = [find.label(c) for c, v in zip(rows["channel"], cac, strict=True) if v is None]
@@ -253,10 +253,11 @@ def growth_plan(ctx, page, finding: str) -> Slide:
                     f"{s.low:g} to {s.high:g}, so the slider starts at its historical value."
                     for n, s in shown.items()
                     if ctx.view.param(s.key) is not None and given[n] is None)
-    lines = tuple(_slider_line(s, values[n]) for n, s in shown.items()) + (plan.notes[-1],)
-    lines += ignored
-    return Slide("growth", page.title, page.url_path, finding, tiles, (_plan_chart(plan),),
-                 lines)
+    lines = tuple(_slider_line(s, values[n]) for n, s in shown.items()) + ignored
+    # the slide says what this plan takes (the Overview's line is the page's opening plan);
+    # its chart, the market check
+    return Slide("growth", page.title, page.url_path, findings.growth(plan), tiles,
+                 (_plan_chart(plan),), lines)
 
 
 def _solve_for(raw: str | None) -> str:
@@ -305,7 +306,7 @@ def _plan_chart(plan: growth.Plan) -> Chart:
     colours = (PIPELINE_BLUE,) * 3 + (ACCENT if over else PIPELINE_BLUE, MQL_GREY)
     labels = tuple(growth.format_field(n, plan.value(n)) for n in names)
     labels += (growth.format_field("addressable_people", plan.addressable_people),)
-    return Chart("growth.plan", findings.growth(plan), "bar", cats,
+    return Chart("growth.plan", plan.notes[-1], "bar", cats,
                  (Series("The plan against the market", values, PIPELINE_BLUE, colours),),
                  "count", (labels,))
 
