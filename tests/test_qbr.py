@@ -10,6 +10,7 @@ leads P1-P4 = 4, MQLs P1, P2, P4 = 3; Q2: leads P5, P6 = 2, MQLs P5 = 1; as of 2
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -77,13 +78,16 @@ EMEA_Q3 = Filter(date(2026, 7, 1), date(2026, 9, 30), regions=("EMEA",))
 
 
 @pytest.fixture(scope="module")
-def goal(app_db) -> int:
+def demo_con(app_db):
+    """A read-only connection to the demo, closed with the module."""
+    with contextlib.closing(store.connect(app_db)) as con:
+        yield con
+
+
+@pytest.fixture(scope="module")
+def goal(demo_con) -> int:
     """A revenue goal the growth slider takes (half its range) for the demo's EMEA Q3."""
-    con = store.connect(app_db)
-    try:
-        spec = growth.sliders(run(con, historical, EMEA_Q3, Settings()))["revenue_goal"]
-    finally:
-        con.close()
+    spec = growth.sliders(run(demo_con, historical, EMEA_Q3, Settings()))["revenue_goal"]
     return int(spec.high // 2)
 
 
@@ -96,6 +100,12 @@ def demo_pack(app_db, goal, tmp_path_factory):
         gtm_cli("qbr", "--db", str(app_db), "--start", Q3[0], "--end", Q3[1], "--out",
                 str(out / f"review.{suffix}"), "--goal", str(goal), "--region", "EMEA")
     return out, report_with_region(app_db, Q3), report_with_region(app_db, Q2)
+
+
+@pytest.fixture(scope="module")
+def prs(demo_pack):
+    """The demo pack's deck, opened with python-pptx."""
+    return Presentation(demo_pack[0] / "review.pptx")
 
 
 def report_with_region(db: Path, span: tuple[str, str]) -> dict:
@@ -173,90 +183,78 @@ def _slide(prs, title: str):
     return next(s for s in prs.slides if _title(s) == title)
 
 
-def test_every_chart_of_the_demo_pack_is_the_pages_breakdown(demo_pack, app_db):
-    out, now, _ = demo_pack
-    prs = Presentation(out / "review.pptx")
-    con = store.connect(app_db)
-    flt, settings = EMEA_Q3, Settings()
-    try:
-        charts = {k: v for s in prs.slides for k, v in shapes(s, "chart:").items()}
-        # MQLs vs pipeline: the channel shares, whose counts add up to the report's MQLs
-        by_channel = run(con, funnel.by_channel, flt, settings)
-        assert by_channel["mqls"].sum() == now["mqls"]
-        size = by_channel[["mql_share", "pipeline_share"]].max(axis=1)  # the 8 largest shown
-        top = by_channel[by_channel.index.isin(size.nlargest(8).index)].sort_values(
-            "pipeline_share", ascending=False)
-        assert len(by_channel) == 10 and len(top) == 8
-        note = next(s for sl in prs.slides for s in sl.shapes
-                    if s.name == "chart-note:funnel.by_channel").text_frame.text
-        assert note == "The 8 largest of 10 shown."
-        assert same(chart_values(charts["funnel.by_channel"])[0], top["mql_share"])
-        assert labels(charts["funnel.by_channel"], 1) == [find.share(v) for v in
-                                                          top["pipeline_share"]]
-        by_month = run(con, funnel.by_month, flt, settings)
-        signups, activated = chart_values(charts["funnel.by_month"])
-        assert sum(signups) == now["signups"] and sum(activated) == now["activated_signups"]
-        assert same(signups, by_month["signups"])
-        # CAC vs CPL: the ladder is the report's blended unit costs
-        ladder = ["cpl", "cost_per_mql", "cost_per_qualified_opportunity", "cac"]
-        assert same(chart_values(charts["cost.ladder"])[0], [now[m] for m in ladder])
-        assert labels(charts["cost.ladder"]) == [fmt.money(now[m]) for m in ladder]
-        costs = run(con, cost.by_channel, flt, settings)
-        assert costs.set_index("channel").loc["Blended", "cpl"] == pytest.approx(now["cpl"])
-        # Buying groups: win rate by threading bucket
-        threading = run(con, groups.threading, flt, settings)
-        assert same(chart_values(charts["groups.threading"])[0],
-                    threading[threading["closed"] > 0]["win_rate"])
-        # Net ARR: the bridge's steps are the report's flows; start + net = end
-        steps = chart_values(charts["arr.bridge"])[1]
-        flows = [now[m] for m in ("new_arr", "reactivation_arr", "expansion_arr",
-                                  "contraction_arr", "churned_arr")]
-        assert same(steps[1:6], flows)
-        assert steps[6] - steps[0] == pytest.approx(now["net_new_arr"])
-        segments = run(con, arr.by_segment, flt, settings)
-        assert same(chart_values(charts["arr.by_segment"])[0], segments["nrr_12m"])
-        # Velocity: the pipeline movement and the stage-0 clock by month
-        movement = run(con, velocity.pipeline_waterfall, flt, settings)
-        shown = movement[movement["kind"] != "note"]
-        assert same(chart_values(charts["velocity.pipeline_waterfall"])[1], shown["amount"])
-        stage0 = run(con, velocity.stage0_by_month, flt, settings)
-        assert same(chart_values(charts["velocity.stage0_by_month"])[0],
-                    stage0["stage0_days_median"])
-        # Target market: penetration over 12 months, demand shares
-        trend = run(con, market.penetration_by_month, fa.trailing_filter(flt, 12), settings)
-        assert same(chart_values(charts["market.penetration_by_month"])[0],
-                    trend["penetration"])
-        demand = run(con, market.demand_split, flt, settings)
-        assert demand["spend"].sum() == pytest.approx(now["marketing_spend"])
-    finally:
-        con.close()
+def test_every_chart_of_the_demo_pack_is_the_pages_breakdown(demo_pack, prs, demo_con):
+    now, con, flt, settings = demo_pack[1], demo_con, EMEA_Q3, Settings()
+    charts = {k: v for s in prs.slides for k, v in shapes(s, "chart:").items()}
+    # MQLs vs pipeline: the channel shares, whose counts add up to the report's MQLs
+    by_channel = run(con, funnel.by_channel, flt, settings)
+    assert by_channel["mqls"].sum() == now["mqls"]
+    size = by_channel[["mql_share", "pipeline_share"]].max(axis=1)  # the 8 largest shown
+    top = by_channel[by_channel.index.isin(size.nlargest(8).index)].sort_values(
+        "pipeline_share", ascending=False)
+    assert len(by_channel) == 10 and len(top) == 8
+    note = next(s for sl in prs.slides for s in sl.shapes
+                if s.name == "chart-note:funnel.by_channel").text_frame.text
+    assert note == "The 8 largest of 10 shown."
+    assert same(chart_values(charts["funnel.by_channel"])[0], top["mql_share"])
+    assert labels(charts["funnel.by_channel"], 1) == [find.share(v) for v in
+                                                      top["pipeline_share"]]
+    by_month = run(con, funnel.by_month, flt, settings)
+    signups, activated = chart_values(charts["funnel.by_month"])
+    assert sum(signups) == now["signups"] and sum(activated) == now["activated_signups"]
+    assert same(signups, by_month["signups"])
+    # CAC vs CPL: the ladder is the report's blended unit costs
+    ladder = ["cpl", "cost_per_mql", "cost_per_qualified_opportunity", "cac"]
+    assert same(chart_values(charts["cost.ladder"])[0], [now[m] for m in ladder])
+    assert labels(charts["cost.ladder"]) == [fmt.money(now[m]) for m in ladder]
+    costs = run(con, cost.by_channel, flt, settings)
+    assert costs.set_index("channel").loc["Blended", "cpl"] == pytest.approx(now["cpl"])
+    # Buying groups: win rate by threading bucket
+    threading = run(con, groups.threading, flt, settings)
+    assert same(chart_values(charts["groups.threading"])[0],
+                threading[threading["closed"] > 0]["win_rate"])
+    # Net ARR: the bridge's steps are the report's flows; start + net = end
+    steps = chart_values(charts["arr.bridge"])[1]
+    flows = [now[m] for m in ("new_arr", "reactivation_arr", "expansion_arr",
+                              "contraction_arr", "churned_arr")]
+    assert same(steps[1:6], flows)
+    assert steps[6] - steps[0] == pytest.approx(now["net_new_arr"])
+    segments = run(con, arr.by_segment, flt, settings)
+    assert same(chart_values(charts["arr.by_segment"])[0], segments["nrr_12m"])
+    # Velocity: the pipeline movement and the stage-0 clock by month
+    movement = run(con, velocity.pipeline_waterfall, flt, settings)
+    shown = movement[movement["kind"] != "note"]
+    assert same(chart_values(charts["velocity.pipeline_waterfall"])[1], shown["amount"])
+    stage0 = run(con, velocity.stage0_by_month, flt, settings)
+    assert same(chart_values(charts["velocity.stage0_by_month"])[0],
+                stage0["stage0_days_median"])
+    # Target market: penetration over 12 months, demand shares
+    trend = run(con, market.penetration_by_month, fa.trailing_filter(flt, 12), settings)
+    assert same(chart_values(charts["market.penetration_by_month"])[0],
+                trend["penetration"])
+    demand = run(con, market.demand_split, flt, settings)
+    assert demand["spend"].sum() == pytest.approx(now["marketing_spend"])
 
 
-def test_chart_titles_and_findings_are_the_pages_sentences(demo_pack, app_db):
-    out, now, _ = demo_pack
-    prs = Presentation(out / "review.pptx")
-    con = store.connect(app_db)
-    flt, settings = EMEA_Q3, Settings()
-    try:
-        titles = {k: v.text_frame.text for s in prs.slides
-                  for k, v in shapes(s, "chart-title:").items()}
-        assert titles["funnel.by_channel"] == find.lens_by_channel(
-            run(con, funnel.by_channel, flt, settings))
-        assert titles["cost.ladder"] == find.cost_ladder(now)
-        assert titles["groups.threading"] == fa.threading_finding(
-            run(con, groups.threading, flt, settings))
-        assert titles["arr.bridge"] == fa.bridge_finding(
-            arr.period_bridge(run(con, arr.bridge, flt, settings)))
-        # the Overview lists each page's finding; each page's slide opens with it
-        overview = next(s for s in prs.slides if _title(s) == "Overview")
-        lines = [p.text for p in next(s for s in overview.shapes if s.name == "lines")
-                 .text_frame.paragraphs]
-        for page, line in zip(pages.ANALYTIC, lines, strict=True):
-            finding = next(s for s in _slide(prs, page.title).shapes if s.name == "finding")
-            if page.url_path != "growth":  # its slide states the link's plan (next test)
-                assert line == f"• {page.title}: {finding.text_frame.text}"
-    finally:
-        con.close()
+def test_chart_titles_and_findings_are_the_pages_sentences(demo_pack, prs, demo_con):
+    now, con, flt, settings = demo_pack[1], demo_con, EMEA_Q3, Settings()
+    titles = {k: v.text_frame.text for s in prs.slides
+              for k, v in shapes(s, "chart-title:").items()}
+    assert titles["funnel.by_channel"] == find.lens_by_channel(
+        run(con, funnel.by_channel, flt, settings))
+    assert titles["cost.ladder"] == find.cost_ladder(now)
+    assert titles["groups.threading"] == fa.threading_finding(
+        run(con, groups.threading, flt, settings))
+    assert titles["arr.bridge"] == fa.bridge_finding(
+        arr.period_bridge(run(con, arr.bridge, flt, settings)))
+    # the Overview lists each page's finding; each page's slide opens with it
+    overview = next(s for s in prs.slides if _title(s) == "Overview")
+    lines = [p.text for p in next(s for s in overview.shapes if s.name == "lines")
+             .text_frame.paragraphs]
+    for page, line in zip(pages.ANALYTIC, lines, strict=True):
+        finding = next(s for s in _slide(prs, page.title).shapes if s.name == "finding")
+        if page.url_path != "growth":  # its slide states the link's plan (next test)
+            assert line == f"• {page.title}: {finding.text_frame.text}"
 
 
 def test_growth_slide_is_the_plan_of_the_links_sliders(demo_pack, app_db, goal):

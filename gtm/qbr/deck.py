@@ -20,19 +20,9 @@ from pptx.enum.text import MSO_ANCHOR
 from pptx.util import Inches, Pt
 
 from gtm.qbr import layout as geo
-from gtm.qbr.model import (
-    GAIN_GREEN,
-    LOSS_RED,
-    MUTED,
-    PIPELINE_BLUE,
-    TEXT,
-    Chart,
-    Deck,
-    Slide,
-    Tile,
-)
+from gtm.qbr import model as m
+from gtm.qbr.model import Chart, Deck, Slide, Tile
 
-TILE_FILL, TILE_LINE, GRID = "F5F7FA", "D9DEE4", "E5E8EC"
 KINDS = {"column": XL_CHART_TYPE.COLUMN_CLUSTERED, "bar": XL_CHART_TYPE.BAR_CLUSTERED,
          "line": XL_CHART_TYPE.LINE_MARKERS, "waterfall": XL_CHART_TYPE.COLUMN_STACKED}
 
@@ -75,7 +65,7 @@ def _text(page, box: geo.Box, paragraphs, name: str = "", anchor=MSO_ANCHOR.TOP)
     return shape
 
 
-def _run(text: str, bold: bool = False, colour: str = TEXT, link: str | None = None):
+def _run(text: str, bold: bool = False, colour: str = m.TEXT, link: str | None = None):
     return (text, bold, colour, link)
 
 
@@ -83,10 +73,10 @@ def _title_slide(page, slide: Slide, deck: Deck) -> None:
     _text(page, geo.Box(geo.MARGIN, 1.6, geo.INNER, 1.0), [([_run(deck.title, True)], 40)],
           "title")
     _text(page, geo.Box(geo.MARGIN, 2.6, geo.INNER, 0.6),
-          [([_run(deck.subtitle, colour=PIPELINE_BLUE)], 24)], "subtitle")
+          [([_run(deck.subtitle, colour=m.PIPELINE_BLUE)], 24)], "subtitle")
     lines = [([_run(line)], 16) for line in slide.lines]
-    lines.append(([_run("Reopen this view in Targetline: ", colour=MUTED),
-                   _run(slide.link, colour=PIPELINE_BLUE, link=slide.link)], 14))
+    lines.append(([_run("Reopen this view in Targetline: ", colour=m.MUTED),
+                   _run(slide.link, colour=m.PIPELINE_BLUE, link=slide.link)], 14))
     _text(page, geo.Box(geo.MARGIN, 3.5, geo.INNER, 3.0), lines, "lines")
 
 
@@ -94,7 +84,7 @@ def _slide(page, slide: Slide, deck: Deck) -> None:
     boxes = geo.layout(slide)
     _text(page, boxes.title, [([_run(slide.title, True)], geo.TITLE_PT)], "title")
     if slide.finding:
-        _text(page, boxes.finding, [([_run(slide.finding, colour=PIPELINE_BLUE)],
+        _text(page, boxes.finding, [([_run(slide.finding, colour=m.PIPELINE_BLUE)],
                                      geo.FINDING_PT)], "finding")
     for tile, box in zip(slide.tiles, boxes.tiles, strict=True):
         _tile(page, tile, box)
@@ -122,13 +112,13 @@ def _missing(page, slide: Slide) -> None:
                                   Inches(geo.INNER), Inches(1.6))
     shape.name = "missing"
     shape.fill.solid()
-    shape.fill.fore_color.rgb = _rgb(TILE_FILL)
-    shape.line.color.rgb = _rgb(TILE_LINE)
+    shape.fill.fore_color.rgb = _rgb(m.TILE_FILL)
+    shape.line.color.rgb = _rgb(m.TILE_LINE)
     frame = shape.text_frame
     frame.word_wrap = True
     run = frame.paragraphs[0].add_run()
     run.text = "Nothing to show for this view yet: this page lights up once its data is loaded."
-    run.font.size, run.font.color.rgb = Pt(16), _rgb(MUTED)
+    run.font.size, run.font.color.rgb = Pt(16), _rgb(m.MUTED)
 
 
 def _tile(page, tile: Tile, box: geo.Box) -> None:
@@ -137,18 +127,18 @@ def _tile(page, tile: Tile, box: geo.Box) -> None:
     shape.name = f"tile:{tile.metric_id or tile.label}"
     shape.adjustments[0] = 0.08
     shape.fill.solid()
-    shape.fill.fore_color.rgb = _rgb(TILE_FILL)
-    shape.line.color.rgb = _rgb(TILE_LINE)
+    shape.fill.fore_color.rgb = _rgb(m.TILE_FILL)
+    shape.line.color.rgb = _rgb(m.TILE_LINE)
     frame = shape.text_frame
     frame.word_wrap = True
     frame.vertical_anchor = MSO_ANCHOR.TOP
     frame.margin_left = frame.margin_right = Inches(0.1)
     frame.margin_top = Inches(0.06)
-    rows = [(tile.label, geo.TILE_LABEL_PT, False, MUTED),
-            (tile.text, geo.TILE_VALUE_PT, True, TEXT)]
+    rows = [(tile.label, geo.TILE_LABEL_PT, False, m.MUTED),
+            (tile.text, geo.TILE_VALUE_PT, True, m.TEXT)]
     low = tile.delta or tile.note
     if low:
-        colour = MUTED if tile.good is None else (GAIN_GREEN if tile.good else LOSS_RED)
+        colour = m.MUTED if tile.good is None else (m.GAIN_GREEN if tile.good else m.LOSS_RED)
         rows.append((low, geo.TILE_NOTE_PT, False, colour))
     for i, (text, size, bold, colour) in enumerate(rows):
         para = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
@@ -175,7 +165,7 @@ def _chart(page, chart: Chart, boxes: geo.ChartBoxes) -> None:
         native.legend.include_in_layout = False
         native.legend.font.size = Pt(geo.AXIS_PT)
     if chart.note:
-        _text(page, boxes.note, [([_run(chart.note, colour=MUTED)], geo.CHART_NOTE_PT)],
+        _text(page, boxes.note, [([_run(chart.note, colour=m.MUTED)], geo.CHART_NOTE_PT)],
               f"chart-note:{chart.id}")
 
 
@@ -220,14 +210,14 @@ def _style_axes(native, chart: Chart) -> None:
     value_axis = native.value_axis
     value_axis.minimum_scale, value_axis.maximum_scale = low, high
     value_axis.has_major_gridlines = True
-    value_axis.major_gridlines.format.line.color.rgb = _rgb(GRID)
+    value_axis.major_gridlines.format.line.color.rgb = _rgb(m.GRID)
     value_axis.format.line.fill.background()
     value_axis.tick_labels.number_format = _axis_format(chart)
     value_axis.tick_labels.number_format_is_linked = False
     value_axis.tick_labels.font.size = Pt(geo.AXIS_PT)
     category_axis = native.category_axis
     category_axis.tick_labels.font.size = Pt(geo.AXIS_PT)
-    category_axis.format.line.color.rgb = _rgb(GRID)
+    category_axis.format.line.color.rgb = _rgb(m.GRID)
     category_axis.has_major_gridlines = False
 
 
@@ -275,15 +265,15 @@ def _labels(series, labels, kind: str, reverse: bool, n: int) -> None:
         frame = label.text_frame
         frame.text = text
         frame.paragraphs[0].runs[0].font.size = Pt(geo.LABEL_PT)
-        frame.paragraphs[0].runs[0].font.color.rgb = _rgb(TEXT)
+        frame.paragraphs[0].runs[0].font.color.rgb = _rgb(m.TEXT)
 
 
 def _footer(page, deck: Deck, slide: Slide, number: int, total: int) -> None:
     f = deck.footer
     first = " · ".join(p for p in (f.period, f.as_of, f.filters, f.comparison) if p)
     _text(page, geo.layout(slide).footer,
-          [([_run(first, colour=MUTED)], geo.FOOTER_PT),
-           ([_run("Reopen this view: ", colour=MUTED),
-             _run(slide.link, colour=PIPELINE_BLUE, link=slide.link),
-             _run(f"   ·   {number} / {total}", colour=MUTED)], geo.FOOTER_PT)],
+          [([_run(first, colour=m.MUTED)], geo.FOOTER_PT),
+           ([_run("Reopen this view: ", colour=m.MUTED),
+             _run(slide.link, colour=m.PIPELINE_BLUE, link=slide.link),
+             _run(f"   ·   {number} / {total}", colour=m.MUTED)], geo.FOOTER_PT)],
           "footer", MSO_ANCHOR.BOTTOM)

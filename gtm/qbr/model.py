@@ -20,6 +20,7 @@ LOSS_RED = "#C0392B"
 LIGHT_BLUE = "#5B8DB8"
 TEXT = "#1F2933"
 MUTED = "#616E7C"
+TILE_FILL, TILE_LINE, GRID = "#F5F7FA", "#D9DEE4", "#E5E8EC"
 
 
 @dataclass(frozen=True)

@@ -23,20 +23,10 @@ from reportlab.pdfgen import canvas as pdfcanvas
 
 from gtm import fmt
 from gtm.qbr import layout as geo
-from gtm.qbr.model import (
-    GAIN_GREEN,
-    LOSS_RED,
-    MUTED,
-    PIPELINE_BLUE,
-    TEXT,
-    Chart,
-    Deck,
-    Slide,
-    Tile,
-)
+from gtm.qbr import model as m
+from gtm.qbr.model import Chart, Deck, Slide, Tile
 
 PT = 72  # points per inch
-TILE_FILL, TILE_LINE, GRID = "#F5F7FA", "#D9DEE4", "#E5E8EC"
 _FONT_FILES = (
     (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
      Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")),
@@ -102,7 +92,7 @@ def _y(inches_from_top: float) -> float:
     return (geo.HEIGHT - inches_from_top) * PT
 
 
-def _lines(c, lines: list[str], x: float, top: float, size: float, colour: str = TEXT,
+def _lines(c, lines: list[str], x: float, top: float, size: float, colour: str = m.TEXT,
            bold: bool = False, leading: float = 1.25) -> float:
     """Draw lines from `top` (points from the page bottom, the first baseline below it);
     returns the y under the last line."""
@@ -115,7 +105,7 @@ def _lines(c, lines: list[str], x: float, top: float, size: float, colour: str =
     return y
 
 
-def _block(c, text: str, box: geo.Box, size: float, colour: str = TEXT, bold: bool = False,
+def _block(c, text: str, box: geo.Box, size: float, colour: str = m.TEXT, bold: bool = False,
            max_lines: int | None = None) -> float:
     """Wrapped text in a box (shrinking the font until it fits the box's height)."""
     width, height = box.w * PT, box.h * PT
@@ -134,13 +124,13 @@ def _block(c, text: str, box: geo.Box, size: float, colour: str = TEXT, bold: bo
 
 def _title_slide(c, slide: Slide, deck: Deck) -> None:
     _block(c, deck.title, geo.Box(geo.MARGIN, 1.6, geo.INNER, 1.0), 40, bold=True)
-    _block(c, deck.subtitle, geo.Box(geo.MARGIN, 2.6, geo.INNER, 0.6), 24, PIPELINE_BLUE)
+    _block(c, deck.subtitle, geo.Box(geo.MARGIN, 2.6, geo.INNER, 0.6), 24, m.PIPELINE_BLUE)
     y = _y(3.5)
     for line in slide.lines:
         y = _lines(c, wrap(line, 16, geo.INNER * PT), geo.MARGIN * PT, y, 16)
-    y = _lines(c, ["Reopen this view in Targetline:"], geo.MARGIN * PT, y - 8, 14, MUTED)
+    y = _lines(c, ["Reopen this view in Targetline:"], geo.MARGIN * PT, y - 8, 14, m.MUTED)
     link = wrap(slide.link, 12, geo.INNER * PT)
-    bottom = _lines(c, link, geo.MARGIN * PT, y, 12, PIPELINE_BLUE)
+    bottom = _lines(c, link, geo.MARGIN * PT, y, 12, m.PIPELINE_BLUE)
     c.linkURL(slide.link, (geo.MARGIN * PT, bottom, geo.WIDTH * PT - geo.MARGIN * PT, y))
 
 
@@ -148,14 +138,14 @@ def _slide(c, slide: Slide, deck: Deck) -> None:
     boxes = geo.layout(slide)
     _block(c, slide.title, boxes.title, geo.TITLE_PT, bold=True)
     if slide.finding:
-        _block(c, slide.finding, boxes.finding, geo.FINDING_PT, PIPELINE_BLUE)
+        _block(c, slide.finding, boxes.finding, geo.FINDING_PT, m.PIPELINE_BLUE)
     for tile, box in zip(slide.tiles, boxes.tiles, strict=True):
         _tile(c, tile, box)
     for chart, box in zip(slide.charts, boxes.charts, strict=True):
         _block(c, chart.title, box.title, geo.CHART_TITLE_PT, bold=True)
         ChartDrawing(c, chart, box.plot).draw()
         if chart.note:
-            _block(c, chart.note, box.note, geo.CHART_NOTE_PT, MUTED)
+            _block(c, chart.note, box.note, geo.CHART_NOTE_PT, m.MUTED)
     if boxes.lines is not None:
         size = 11 if slide.kind == "glossary" else geo.LINE_PT
         _bullets(c, slide.lines, boxes.lines, size, slide.kind in ("overview", "glossary"))
@@ -163,7 +153,7 @@ def _slide(c, slide: Slide, deck: Deck) -> None:
         box = geo.Box(geo.MARGIN, 2.2, geo.INNER, 1.6)
         _round_box(c, box)
         _block(c, "Nothing to show for this view yet: this page lights up once its data is "
-               "loaded.", geo.Box(box.x + 0.2, box.y + 0.2, box.w - 0.4, box.h - 0.4), 16, MUTED)
+               "loaded.", geo.Box(box.x + 0.2, box.y + 0.2, box.w - 0.4, box.h - 0.4), 16, m.MUTED)
 
 
 def _bullets(c, lines, box: geo.Box, size: float, terms: bool = False) -> None:
@@ -184,7 +174,7 @@ def _bullets(c, lines, box: geo.Box, size: float, terms: bool = False) -> None:
     y = _y(box.y)
     for line, chunk in zip(lines, wrapped, strict=True):
         c.setFont(REGULAR, size)
-        c.setFillColor(HexColor(TEXT))
+        c.setFillColor(HexColor(m.TEXT))
         c.drawString(box.x * PT, y - size * 1.0, "•")
         term = line.partition(": ")[0] + ":" if terms and ": " in chunk[0] else ""
         if term:
@@ -199,8 +189,8 @@ def _bullets(c, lines, box: geo.Box, size: float, terms: bool = False) -> None:
 
 
 def _round_box(c, box: geo.Box) -> None:
-    c.setFillColor(HexColor(TILE_FILL))
-    c.setStrokeColor(HexColor(TILE_LINE))
+    c.setFillColor(HexColor(m.TILE_FILL))
+    c.setStrokeColor(HexColor(m.TILE_LINE))
     c.roundRect(box.x * PT, _y(box.y + box.h), box.w * PT, box.h * PT, 6, stroke=1, fill=1)
 
 
@@ -209,34 +199,34 @@ def _tile(c, tile: Tile, box: geo.Box) -> None:
     inner = geo.Box(box.x + 0.1, box.y + 0.06, box.w - 0.2, box.h)
     x, width = inner.x * PT, inner.w * PT
     y = _lines(c, wrap(tile.label, geo.TILE_LABEL_PT, width)[:2], x, _y(inner.y),
-               geo.TILE_LABEL_PT, MUTED)
+               geo.TILE_LABEL_PT, m.MUTED)
     value_size = geo.TILE_VALUE_PT
     while _width(tile.text, value_size, True) > width and value_size > 10:
         value_size -= 1
     y = _lines(c, [tile.text], x, y, value_size, bold=True, leading=1.15)
     low = tile.delta or tile.note
     if low:
-        colour = MUTED if tile.good is None else (GAIN_GREEN if tile.good else LOSS_RED)
+        colour = m.MUTED if tile.good is None else (m.GAIN_GREEN if tile.good else m.LOSS_RED)
         _lines(c, wrap(low, geo.TILE_NOTE_PT, width)[:2], x, y, geo.TILE_NOTE_PT, colour)
 
 
 def _footer(c, deck: Deck, slide: Slide, number: int, total: int) -> None:
     f = deck.footer
     box = geo.layout(slide).footer
-    c.setStrokeColor(HexColor(GRID))
+    c.setStrokeColor(HexColor(m.GRID))
     c.line(box.x * PT, _y(box.y) + 2, (box.x + box.w) * PT, _y(box.y) + 2)
     first = " · ".join(p for p in (f.period, f.as_of, f.filters, f.comparison) if p)
     size, width = geo.FOOTER_PT, box.w * PT
-    y = _lines(c, wrap(first, size, width)[:2], box.x * PT, _y(box.y), size, MUTED)
+    y = _lines(c, wrap(first, size, width)[:2], box.x * PT, _y(box.y), size, m.MUTED)
     page = f"{number} / {total}"
     label = "Reopen this view: "
     link_lines = wrap(slide.link, size, width - _width(label + page, size) - 20)
     c.setFont(REGULAR, size)
-    c.setFillColor(HexColor(MUTED))
+    c.setFillColor(HexColor(m.MUTED))
     c.drawString(box.x * PT, y - size, label)
     c.drawRightString((box.x + box.w) * PT, y - size, page)
     start = box.x * PT + _width(label, size)
-    bottom = _lines(c, link_lines[:2], start, y, size, PIPELINE_BLUE)
+    bottom = _lines(c, link_lines[:2], start, y, size, m.PIPELINE_BLUE)
     c.linkURL(slide.link, (start, bottom, (box.x + box.w) * PT - 40, y))
 
 
@@ -297,7 +287,7 @@ class ChartDrawing:
         for series in self.chart.series:
             c.setFillColor(HexColor(series.colour))
             c.rect(x, y - 1, 9, 9, stroke=0, fill=1)
-            c.setFillColor(HexColor(TEXT))
+            c.setFillColor(HexColor(m.TEXT))
             c.drawString(x + 12, y, series.name)
             x += _width(series.name, geo.AXIS_PT) + 28
         return geo.AXIS_PT * 2
@@ -338,8 +328,8 @@ class ChartDrawing:
         c.setLineWidth(0.5)
         while tick <= self.high + 1e-9:
             at = self._scale(tick)
-            c.setStrokeColor(HexColor(GRID))
-            c.setFillColor(HexColor(MUTED))
+            c.setStrokeColor(HexColor(m.GRID))
+            c.setFillColor(HexColor(m.MUTED))
             if self.horizontal:
                 c.line(px + at, py, px + at, py + ph)
                 c.drawCentredString(px + at, py - geo.AXIS_PT - 3, axis_text(tick, self.chart.unit))
@@ -357,7 +347,7 @@ class ChartDrawing:
     def _category_axis(self, names: list[list[str]]) -> None:
         c, (px, py, _, _) = self.c, self.plot
         c.setFont(REGULAR, self.axis_pt)
-        c.setFillColor(HexColor(TEXT))
+        c.setFillColor(HexColor(m.TEXT))
         for i, lines in enumerate(names):
             start, size = self._band(i)
             if self.horizontal:
@@ -379,7 +369,7 @@ class ChartDrawing:
         c, (px, py, _, _) = self.c, self.plot
         size = max(6.0, min(geo.LABEL_PT, thickness)) if self.horizontal else geo.LABEL_PT
         c.setFont(REGULAR, size)
-        c.setFillColor(HexColor(TEXT))
+        c.setFillColor(HexColor(m.TEXT))
         at = self._scale(value)
         if self.horizontal:
             c.drawString(px + at + 3, start + thickness / 2 - size * 0.35, text)
@@ -430,6 +420,6 @@ class ChartDrawing:
                 c.circle(x, y, 3, stroke=0, fill=1)
                 if chart.labels:
                     c.setFont(REGULAR, geo.LABEL_PT)
-                    c.setFillColor(HexColor(TEXT))
+                    c.setFillColor(HexColor(m.TEXT))
                     c.drawCentredString(x, y + 6, chart.labels[s][i])
                     c.setFillColor(HexColor(series.colour))
