@@ -58,6 +58,7 @@ class Context:
     previous: Filter
     run: Callable  # run(fn, *args, flt=None) -> a breakdown of this view
     glossary: dict[str, str] = field(default_factory=dict)
+    ignored: set[str] = field(default_factory=set)  # link parameters the page would drop
 
     @property
     def flt(self) -> Filter:
@@ -119,7 +120,6 @@ def build(con, view: View) -> Deck:
 
     ctx = Context(con, view, info, period, compute(con, view.flt, view.settings, qualified),
                   compute(con, previous, view.settings, qualified), previous, run)
-    link = _linker(ctx, first, as_of)
     deck = Deck(title=view.title or dataset_name(info), subtitle="Quarterly business review",
                 footer=_footer(ctx))
     findings = _findings(ctx)
@@ -128,6 +128,7 @@ def build(con, view: View) -> Deck:
     for page in pages.ANALYTIC:
         deck.slides.append(sections.slide(ctx, page, findings[page.path]))
     deck.slides.extend(_glossary(ctx))
+    link = _linker(ctx, first, as_of)
     deck.slides = [_with_link(s, link) for s in deck.slides]
     deck.glossary = dict(ctx.glossary)
     return deck
@@ -143,8 +144,9 @@ def dataset_name(info: dict) -> str:
 def _linker(ctx: Context, first, as_of) -> Callable[[str], str]:
     values = links.view_values(ctx.period, ctx.flt, ctx.settings)
     defaults = links.default_values(first, as_of)
-    return lambda page: links.view_url(ctx.view.base_url, page, values, defaults,
-                                       ctx.view.page_params)
+    # a value the page ignores is dropped from its URL, so "Share this view" leaves it out
+    kept = [(k, v) for k, v in ctx.view.page_params if k not in ctx.ignored]
+    return lambda page: links.view_url(ctx.view.base_url, page, values, defaults, kept)
 
 
 def _with_link(slide: Slide, link: Callable[[str], str]) -> Slide:

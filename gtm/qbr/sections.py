@@ -249,10 +249,12 @@ def growth_plan(ctx, page, finding: str) -> Slide:
     tiles = tuple(Tile(growth.label(n), growth.format_field(n, plan.value(n)), plan.value(n),
                        note="solved" if n == solve_for else "")
                   for n in (*growth.SOLVE_FOR, "excess_ratio"))
-    ignored = tuple(f"Ignored {s.key}={ctx.view.param(s.key)} from the link: not a number from "
-                    f"{s.low:g} to {s.high:g}, so the slider starts at its historical value."
-                    for n, s in shown.items()
-                    if ctx.view.param(s.key) is not None and given[n] is None)
+    dropped = [s for n, s in shown.items()
+               if ctx.view.param(s.key) is not None and given[n] is None]
+    ctx.ignored.update(s.key for s in dropped)  # the page drops them from its URL too
+    ignored = tuple(f"Ignored {s.key}={ctx.view.param(s.key)} from the link: outside the "
+                    f"slider's {_shown(s, s.low)} to {_shown(s, s.high)}, so it starts at its "
+                    "historical value." for s in dropped)
     lines = tuple(_slider_line(s, values[n]) for n, s in shown.items()) + ignored
     # the slide says what this plan takes (the Overview's line is the page's opening plan);
     # its chart, the market check
@@ -279,10 +281,13 @@ def _link_value(spec: growth.Slider, raw: str | None) -> float | None:
     return value
 
 
+def _shown(spec: growth.Slider, value: float) -> str:
+    return growth.format_field(spec.name, spec.to_plan(value))
+
+
 def _slider_line(spec: growth.Slider, value: float) -> str:
-    shown = growth.format_field(spec.name, spec.to_plan(value))
     history = growth.format_field(spec.name, spec.historical)
-    return f"{spec.label}: {shown} (historical in this view: {history})"
+    return f"{spec.label}: {_shown(spec, value)} (historical in this view: {history})"
 
 
 def _plan_definition(name: str) -> str:
