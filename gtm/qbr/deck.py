@@ -16,7 +16,7 @@ from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION
 from pptx.enum.shapes import MSO_SHAPE
-from pptx.enum.text import MSO_ANCHOR
+from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Inches, Pt
 
 from gtm.qbr import layout as geo
@@ -45,8 +45,10 @@ def _rgb(colour: str) -> RGBColor:
     return RGBColor.from_string(colour.lstrip("#").upper())
 
 
-def _text(page, box: geo.Box, paragraphs, name: str = "", anchor=MSO_ANCHOR.TOP):
-    """A text box of paragraphs [(runs, size)], each run (text, bold, colour, link)."""
+def _text(page, box: geo.Box, paragraphs, name: str = "", anchor=MSO_ANCHOR.TOP,
+          spacing: float = 0):
+    """A text box of paragraphs [(runs, size)], each run (text, bold, colour, link);
+    spacing: points after each paragraph."""
     shape = page.shapes.add_textbox(*(Inches(v) for v in (box.x, box.y, box.w, box.h)))
     shape.name = name or shape.name
     frame = shape.text_frame
@@ -55,6 +57,7 @@ def _text(page, box: geo.Box, paragraphs, name: str = "", anchor=MSO_ANCHOR.TOP)
     frame.margin_left = frame.margin_right = Inches(0.04)
     for i, (runs, size) in enumerate(paragraphs):
         para = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+        para.space_after = Pt(spacing)
         for text, bold, colour, link in runs:
             run = para.add_run()
             run.text = text
@@ -94,7 +97,7 @@ def _slide(page, slide: Slide, deck: Deck) -> None:
         size = 11 if slide.kind == "glossary" else geo.LINE_PT
         terms = slide.kind in ("overview", "glossary")
         _text(page, boxes.lines, [(_bullet(line, terms), size) for line in slide.lines],
-              "lines")
+              "lines", spacing=size * 0.45)
     if slide.kind == "missing":
         _missing(page, slide)
 
@@ -134,14 +137,17 @@ def _tile(page, tile: Tile, box: geo.Box) -> None:
     frame.vertical_anchor = MSO_ANCHOR.TOP
     frame.margin_left = frame.margin_right = Inches(0.1)
     frame.margin_top = Inches(0.06)
+    # the value on one line: a long one ("51.1 months") in a smaller size
+    room = (box.w - 0.2) * 72 / (0.72 * max(len(tile.text), 1))
     rows = [(tile.label, geo.TILE_LABEL_PT, False, m.MUTED),
-            (tile.text, geo.TILE_VALUE_PT, True, m.TEXT)]
+            (tile.text, max(10, min(geo.TILE_VALUE_PT, int(room))), True, m.TEXT)]
     low = tile.delta or tile.note
     if low:
         colour = m.MUTED if tile.good is None else (m.GAIN_GREEN if tile.good else m.LOSS_RED)
         rows.append((low, geo.TILE_NOTE_PT, False, colour))
     for i, (text, size, bold, colour) in enumerate(rows):
         para = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+        para.alignment = PP_ALIGN.LEFT
         run = para.add_run()
         run.text = text
         run.font.size, run.font.bold, run.font.color.rgb = Pt(size), bold, _rgb(colour)
@@ -156,6 +162,7 @@ def _chart(page, chart: Chart, boxes: geo.ChartBoxes) -> None:
                                   *(Inches(v) for v in (plot.x, plot.y, plot.w, plot.h)), data)
     frame.name = f"chart:{chart.id}"
     native = frame.chart
+    native.has_title = False  # the finding above is the title
     _style_axes(native, chart)
     _style_series(native, chart, bar)
     visible = [s for s in chart.series]

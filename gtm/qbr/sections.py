@@ -291,12 +291,10 @@ def _slider_line(spec: growth.Slider, value: float) -> str:
 
 
 def _plan_definition(name: str) -> str:
-    spec = {"customers": "Customers needed N = revenue goal / average sale price.",
-            "qualified_opportunities": "Qualified opportunities needed Q = N / qualified win "
-            "rate.",
-            "engaged_targets": "Engaged target accounts needed T = Q / target-to-qualified "
-            "rate.",
-            "budget": "Acquisition budget B = N x CAC.",
+    spec = {"customers": "N = revenue goal / average sale price.",
+            "qualified_opportunities": "Q = N / qualified win rate.",
+            "engaged_targets": "T = Q / target-to-qualified rate.",
+            "budget": "B = N x CAC.",
             "people_needed": "Engaged target accounts needed x buying-group size.",
             "excess_ratio": "Engaged people needed / addressable people: above 100 % the "
             "plan needs more buyers than the market holds."}
