@@ -485,7 +485,7 @@ def test_the_link_is_the_sidebars_share_link(app_db, goal, monkeypatch):
     assert growth_slide.link == shared, (growth_slide.link, shared)
 
 
-def test_a_slider_value_the_page_would_ignore_is_said_and_left_out_of_the_link(people_db):
+def test_a_slider_value_the_page_would_ignore_is_said_on_the_slide(people_db):
     con = store.connect(people_db)
     try:  # no deal won: the goal slider falls back to $1M and ranges to $4M
         deck = build(con, View(Filter(date(2026, 7, 1), date(2026, 9, 30)),
@@ -496,4 +496,5 @@ def test_a_slider_value_the_page_would_ignore_is_said_and_left_out_of_the_link(p
     assert "Ignored goal=9e12 from the link: outside the slider's $0 to $4M, so it starts " \
         "at its historical value." in slide.lines
     assert "Average sale price: $20K (historical in this view: n/a)" in slide.lines
-    assert slide.link.endswith("/growth?price=20000")
+    # the link carries it still, as the app's "Share this view" does (the page ignores it)
+    assert slide.link.endswith("/growth?goal=9e12&price=20000")

@@ -58,7 +58,6 @@ class Context:
     previous: Filter
     run: Callable  # run(fn, *args, flt=None) -> a breakdown of this view
     glossary: dict[str, str] = field(default_factory=dict)
-    ignored: set[str] = field(default_factory=set)  # link parameters the page would drop
 
     @property
     def flt(self) -> Filter:
@@ -144,9 +143,8 @@ def dataset_name(info: dict) -> str:
 def _linker(ctx: Context, first, as_of) -> Callable[[str], str]:
     values = links.view_values(ctx.period, ctx.flt, ctx.settings)
     defaults = links.default_values(first, as_of)
-    # a value the page ignores is dropped from its URL, so "Share this view" leaves it out
-    kept = [(k, v) for k, v in ctx.view.page_params if k not in ctx.ignored]
-    return lambda page: links.view_url(ctx.view.base_url, page, values, defaults, kept)
+    return lambda page: links.view_url(ctx.view.base_url, page, values, defaults,
+                                       ctx.view.page_params)
 
 
 def _with_link(slide: Slide, link: Callable[[str], str]) -> Slide:

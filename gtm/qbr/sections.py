@@ -251,7 +251,6 @@ def growth_plan(ctx, page, finding: str) -> Slide:
                   for n in (*growth.SOLVE_FOR, "excess_ratio"))
     dropped = [s for n, s in shown.items()
                if ctx.view.param(s.key) is not None and given[n] is None]
-    ctx.ignored.update(s.key for s in dropped)  # the page drops them from its URL too
     ignored = tuple(f"Ignored {s.key}={ctx.view.param(s.key)} from the link: outside the "
                     f"slider's {_shown(s, s.low)} to {_shown(s, s.high)}, so it starts at its "
                     "historical value." for s in dropped)
