@@ -17,6 +17,7 @@ from gtm import links, periods, qbr
 from gtm.filters import Filter, Settings
 from gtm.links import KEYS, MOTION_CHOICES, NUMBER_SETTINGS
 from ui import data_access
+from ui.download import pack_button
 from ui.links import Param, notices, problem
 from ui.state import current_filter, current_info, current_period, current_settings, set_view
 from ui.text import esc
@@ -199,10 +200,8 @@ def _qbr_buttons() -> None:
                "definition, period and data date")
     name = f"targetline-qbr-{view.flt.start}-{view.flt.end}"
     for kind, label in (("pptx", "PowerPoint"), ("pdf", "PDF")):
-        st.download_button(f"Download the QBR pack ({label})", pack(kind),
-                           file_name=f"{name}.{kind}", mime=qbr.MEDIA_TYPES[kind],
-                           key=f"qbr-{kind}", on_click="ignore", icon=":material/slideshow:",
-                           width="stretch")
+        pack_button(f"Download the QBR pack ({label})", pack(kind), f"{name}.{kind}",
+                    qbr.MEDIA_TYPES[kind], f"qbr-{kind}")
 
 
 def render_share_link(page_path: str) -> None:

@@ -74,14 +74,14 @@ class Context:
     def missing(self, tables) -> list[str]:
         return pages.missing_tables(self.provided, tables)
 
-    def define(self, label: str, definition: str) -> None:
+    def term(self, label: str, definition: str) -> None:
         self.glossary.setdefault(label, definition)
 
     def tile(self, metric_id: str) -> Tile:
         """A registry metric as the app's KPI tile shows it, with its delta and definition."""
         metric = registry.get(metric_id)
         value, before = self.now.get(metric_id), self.before.get(metric_id)
-        self.define(metric.label, plain(metric.definition))
+        self.term(metric.label, plain(metric.definition))
         delta = registry.delta_text(metric_id, value, before)
         good = None
         if delta not in (None, "no change") and metric.higher_is_better is not None:

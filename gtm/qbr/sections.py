@@ -115,9 +115,9 @@ def _missing(ctx, key: str) -> str | None:
     return pages.need_text(missing, what) if missing else None
 
 
-def _define(ctx, *labels: str) -> None:
+def _terms(ctx, *labels: str) -> None:
     for label in labels:
-        ctx.define(label, DEFINITIONS[label])
+        ctx.term(label, DEFINITIONS[label])
 
 
 def _top(df: pd.DataFrame, size: pd.Series, n: int = MAX_CATEGORIES) -> tuple[pd.DataFrame, str]:
@@ -150,7 +150,7 @@ def mql_vs_pipeline(ctx, page, finding: str) -> Slide:
 
 
 def _lens_by_channel(ctx, df: pd.DataFrame) -> Chart:
-    _define(ctx, "Share of MQLs / of qualified pipeline")
+    _terms(ctx, "Share of MQLs / of qualified pipeline")
     shown, note = _top(df, df[["mql_share", "pipeline_share"]].max(axis=1))
     shown = shown.sort_values("pipeline_share", ascending=False)
     mql, pipe = _values(shown["mql_share"]), _values(shown["pipeline_share"])
@@ -162,7 +162,7 @@ def _lens_by_channel(ctx, df: pd.DataFrame) -> Chart:
 
 
 def _activation(ctx, df: pd.DataFrame) -> Chart:
-    _define(ctx, "Signups / activated signups by month")
+    _terms(ctx, "Signups / activated signups by month")
     days = ctx.settings.activation_days
     signups, active = _values(df["signups"]), _values(df["activated_signups"])
     return Chart("funnel.by_month", find.activation(df, days), "column",
@@ -192,7 +192,7 @@ def cac_vs_cpl(ctx, page, finding: str) -> Slide:
 
 
 def _cost_by_channel(ctx, df: pd.DataFrame) -> Chart:
-    _define(ctx, "Marketing CAC by channel")
+    _terms(ctx, "Marketing CAC by channel")
     rows = df[~df["channel"].isin(["Blended", "unallocated"]) & df["cpl"].notna()]
     rows, note = _top(rows, rows["marketing_spend"])
     rows = rows.sort_values(["cpl", "channel"])
@@ -216,7 +216,7 @@ def buying_groups(ctx, page, finding: str) -> Slide:
     shown = df[df["closed"] > 0]
     names = tuple(fa.BUCKET_LABELS[b].replace("a single contact", "1 contact")
                   for b in shown["bucket"])
-    _define(ctx, "Win rate by threading", "Sales cycle by threading")
+    _terms(ctx, "Win rate by threading", "Sales cycle by threading")
     rates, days = _values(shown["win_rate"]), _values(shown["median_cycle_days"])
     win = Chart("groups.threading", fa.threading_finding(df), "column", names,
                 (Series("Win rate (won / closed)", rates, PIPELINE_BLUE),), "share",
@@ -245,7 +245,7 @@ def growth_plan(ctx, page, finding: str) -> Slide:
     plan = growth.solve(growth.plan_inputs(specs, values, int(hist["group_size"]), solve_for),
                         solve_for)
     for name in (*growth.SOLVE_FOR, *shown, "excess_ratio", "people_needed"):
-        ctx.define(growth.label(name), _plan_definition(name))
+        ctx.term(growth.label(name), _plan_definition(name))
     tiles = tuple(Tile(growth.label(n), growth.format_field(n, plan.value(n)), plan.value(n),
                        note="solved" if n == solve_for else "")
                   for n in (*growth.SOLVE_FOR, "excess_ratio"))
@@ -330,7 +330,7 @@ def net_arr(ctx, page, finding: str) -> Slide:
 
 
 def _arr_waterfall(ctx, bridge: dict) -> Chart:
-    _define(ctx, "Starting / ending ARR")
+    _terms(ctx, "Starting / ending ARR")
     steps = fa.waterfall_steps(bridge)
     values = _values(steps["value"])
     colours = tuple(PIPELINE_BLUE if m != "relative" else (GAIN_GREEN if v >= 0 else LOSS_RED)
@@ -368,7 +368,7 @@ def velocity_slide(ctx, page, finding: str) -> Slide:
 
 
 def _pipeline(ctx, df: pd.DataFrame) -> Chart:
-    _define(ctx, "Pipeline movement")
+    _terms(ctx, "Pipeline movement")
     steps = df[df["kind"] != "note"]
     sign = steps["kind"].map({"total": 1, "increase": 1, "decrease": -1})
     values = _values(steps["amount"] * sign)
@@ -399,7 +399,7 @@ def target_market(ctx, page, finding: str) -> Slide:
     trend = ctx.run(market.penetration_by_month,
                     flt=fa.trailing_filter(ctx.flt, TREND_MONTHS))
     targets = trend["target_accounts"].iloc[-1] if len(trend) else None
-    _define(ctx, "Target accounts")
+    _terms(ctx, "Target accounts")
     tiles = ctx.tiles(MARKET_KPIS) + (Tile("Target accounts", fmt.count(targets),
                                            None if targets is None else float(targets)),)
     charts = [_penetration(ctx, trend)] if len(trend) else []
@@ -408,7 +408,7 @@ def target_market(ctx, page, finding: str) -> Slide:
 
 
 def _penetration(ctx, trend: pd.DataFrame) -> Chart:
-    _define(ctx, "Monthly penetration")
+    _terms(ctx, "Monthly penetration")
     values = _values(trend["penetration"])
     return Chart("market.penetration_by_month", fa.penetration_finding(trend), "line",
                  tuple(find.month(m) for m in trend["month"]),
@@ -417,7 +417,7 @@ def _penetration(ctx, trend: pd.DataFrame) -> Chart:
 
 
 def _demand(ctx, df: pd.DataFrame) -> Chart:
-    _define(ctx, "Demand creation vs demand harvest")
+    _terms(ctx, "Demand creation vs demand harvest")
     mix = fa.demand_mix(df)
     measures = tuple(dict.fromkeys(mix["measure"]))
     colours = {"Demand creation": PIPELINE_BLUE, "Demand harvest": ACCENT}
