@@ -31,8 +31,9 @@ def _iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The report's options (gtm/cli.py adds them to its `report` sub-command)."""
+def add_arguments(parser: argparse.ArgumentParser, formats: bool = True) -> None:
+    """The report's options (gtm/cli.py adds them to its `report` sub-command; `qbr` takes
+    the same view options, without --format)."""
     a = parser.add_argument
     a("dir", nargs="?", type=Path, help="a canonical extract folder to load and report on "
       "(a temporary database; the loaded dataset is not touched)")
@@ -41,10 +42,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("--start", required=True, type=_iso_date, help="period start, YYYY-MM-DD")
     a("--end", required=True, type=_iso_date, help="period end, inclusive (the period end every "
       "metric is computed at)")
-    a("--format", choices=("json", "csv"), default="json")
-    a("--by", choices=("channel", "month", "segment", "region", "demand_type"), default=None,
-      help="every metric id for each value of this dimension (the view narrowed to it; "
-      "demand_type: the demand split's ids)")
+    if formats:
+        a("--format", choices=("json", "csv"), default="json")
+        a("--by", choices=("channel", "month", "segment", "region", "demand_type"),
+          default=None, help="every metric id for each value of this dimension (the view "
+          "narrowed to it; demand_type: the demand split's ids)")
     a("--region", dest="regions", action="append", default=[], metavar="R")
     a("--segment", dest="segments", action="append", default=[], metavar="S")
     a("--channel", dest="channels", action="append", default=[], metavar="C")
@@ -72,6 +74,9 @@ def _view(args) -> tuple[Filter, Settings]:
         group_size=args.group_size, activation_days=args.activation_days,
         stale_days=args.stale_days, icp_threshold=args.icp_threshold)
     return flt, settings
+
+
+view = _view  # the view of parsed options, for `python -m gtm qbr` too
 
 
 def run(args) -> int:

@@ -13,6 +13,8 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
+from gtm.links import link_query  # noqa: F401  (the link builder lives in gtm)
+
 
 @dataclass(frozen=True)
 class Param:
@@ -80,25 +82,6 @@ def notices(raw: dict[str, list[str]], params: list[Param]) -> list[str]:
             out.append(f"Ignored {param.key}={values[-1]} from the link: {why}; "
                        "using the default instead.")
     return out
-
-
-def link_query(values: dict, defaults: dict) -> list[tuple[str, str]]:
-    """(key, value) pairs of every non-default value, lists as repeated keys."""
-    pairs = []
-    for key, value in values.items():
-        if value == defaults.get(key) or value in (None, [], ()):
-            continue
-        items = value if isinstance(value, list | tuple) else [value]
-        pairs.extend((key, _text(v)) for v in items)
-    return pairs
-
-
-def _text(value) -> str:
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
 
 
 def clamp_dates(start: str | None, end: str | None, low: date, high: date

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from gtm import fmt
 from gtm.metrics import arr, cost, funnel, groups, market, velocity
+from gtm.metrics.base import FACT_REASONS
 
 
 @dataclass(frozen=True)
@@ -203,3 +204,52 @@ def get(metric_id: str) -> Metric:
     return METRICS[metric_id]
 
 
+
+def na_reason(metric_id: str, provided: dict | None, known: dict | None = None) -> str:
+    """Why a metric shows n/a: a missing table (provided: dataset_info(con)["tables"]), what
+    the extract cannot tell (known: gtm.metrics.base.facts), else an empty or zero
+    denominator. The tiles of the app and of the QBR pack say the same."""
+    metric = get(metric_id)
+    missing = [t for t in metric.tables if not (provided or {}).get(t)]
+    if missing:
+        return "n/a: add " + " and ".join(f"{t}.csv" for t in missing) + " to compute it."
+    lacking = [need for need in metric.requires if known is not None and not known.get(need)]
+    if lacking:
+        return "n/a: " + "; ".join(FACT_REASONS[need] for need in lacking) + "."
+    return ("n/a: nothing to measure in this period and filter "
+            "(a ratio with a zero denominator is not a number).")
+
+
+NO_EARLIER_DATA = "no earlier data"
+
+
+class _NoEarlier:
+    """The previous value of a period the data does not reach (never a number)."""
+
+    def __repr__(self) -> str:
+        return NO_EARLIER_DATA
+
+
+NO_EARLIER = _NoEarlier()
+
+
+def delta_text(metric_id: str, value, previous) -> str | None:
+    """Signed change vs the previous period in the metric's unit (shares in points); the
+    words "no earlier data" when the data starts after the previous period. The tiles of the
+    app and of the QBR pack."""
+    if previous is NO_EARLIER:
+        return NO_EARLIER_DATA
+    if previous is None or fmt.is_missing(value) or fmt.is_missing(previous):
+        return None
+    unit = get(metric_id).unit
+    diff = float(value) - float(previous)
+    change = f"{abs(diff) * 100:.1f} pts" if unit == "share" else fmt.format_value(abs(diff), unit)
+    if _is_zero(change):
+        return "no change"
+    return ("+" if diff > 0 else "-") + change
+
+
+def _is_zero(formatted: str) -> bool:
+    """True when a change rounds to nothing as shown (0 days, 0.0 pts, $0, 0.00x)."""
+    digits = [c for c in formatted if c.isdigit()]
+    return bool(digits) and set(digits) == {"0"}
