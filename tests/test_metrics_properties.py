@@ -123,6 +123,7 @@ def check(con, flt: Filter, stg: Settings, n_accounts: int) -> None:
 
 def _check_breakdowns(con, p, v) -> None:
     w = velocity.pipeline_waterfall(con, p).set_index("step")
+    w["amount"] = w["amount"].fillna(0)  # a step whose deals have no amount knows $0 of them
     for col in ("amount", "count"):
         bridge = w.loc["opening", col] + w.loc["created", col] - w.loc["won", col] \
             - w.loc["lost", col]

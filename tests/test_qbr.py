@@ -297,7 +297,7 @@ def test_every_slide_has_the_period_the_data_date_and_the_link(demo_pack, app_db
     for number, slide in enumerate(prs.slides, 1):
         footer = next(s for s in slide.shapes if s.name == "footer").text_frame
         text = footer.text
-        assert "Period ending 2026-09-30" in text and f"Data as of {info['as_of']}" in text
+        assert "Period ending 2026-09-30" in text and f"Data as of {info['data_as_of']}" in text
         assert "EMEA" in text and f"{number} / {len(prs.slides)}" in text
         link = next(r.hyperlink.address for p in footer.paragraphs for r in p.runs
                     if r.hyperlink.address)
