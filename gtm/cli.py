@@ -22,6 +22,8 @@ DESCRIPTION = "Targetline: go-to-market metrics on qualified pipeline, CAC and N
 DELEGATED = {
     "report": ("gtm.report", "print every headline metric for a period (JSON or CSV), "
                "from the loaded dataset or from an extract folder"),
+    "qbr": ("gtm.qbr.command", "write the QBR pack of a view (the period, filters, settings "
+            "and page values of a shared link) as a PowerPoint deck or a PDF"),
     "bench": ("perf.bench", "measure load, metric and page times on a generated company"),
     "export-parquet": ("gtm.spark.export", "write a loaded dataset's canonical tables as "
                        "Parquet, one folder per table (the input of --engine spark)"),
@@ -69,7 +71,14 @@ def _add_load(sub) -> None:
         "error and exits 1. Progress goes to standard error, the summary to standard output.")
     p.add_argument("dir", type=Path, metavar="DIR", help="folder with people.csv, "
                    "opportunities.csv and any optional tables (accounts, touches, ...)")
-    p.add_argument("--currency", default="USD", help="currency of every amount (default USD)")
+    p.add_argument("--currency", default=None, metavar="CODE",
+                   help="the dataset currency every amount is converted to (default: the "
+                   "export's corporate currency, else the one currency the amounts use, else "
+                   "USD)")
+    p.add_argument("--skip-bad-rows", action="store_true",
+                   help="leave out the rows that break a row-level rule (listed with file, "
+                   "line, column and reason, and counted in the load history) instead of "
+                   "refusing the load; problems with a whole file or column still refuse it")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     import_options(p)
     _db_option(p)
@@ -83,27 +92,60 @@ def run_load(args) -> int:
     imported, result = import_and_load(
         args.dir, db, source=args.source, mapping_file=args.mapping, mql_field=args.mql_field,
         date_format=args.date_format, currency=args.currency,
-        progress=None if args.quiet else _progress_printer())
-    if imported is not None:
-        print_recognised(imported, sys.stderr if not result.ok else sys.stdout)
+        progress=None if args.quiet else _progress_printer(),
+        skip_bad_rows=getattr(args, "skip_bad_rows", False))
+    stream = sys.stderr if not result.ok else sys.stdout
+    print_report(imported, result, stream)
     for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr if not result.ok else sys.stdout)
+        print(f"warning: {warning}", file=stream)
+    for row in result.left_out:
+        print(f"left out: {row}", file=stream)
     if not result.ok:
         for error in result.errors:
             print(f"error: {error}", file=sys.stderr)
-        print(f"refused: {len(result.errors)} error(s); the loaded dataset is unchanged",
+        hint = (" (every problem is about single rows: --skip-bad-rows leaves them out)"
+                if result.skippable else "")
+        print(f"refused: {len(result.errors)} error(s); the loaded dataset is unchanged{hint}",
               file=sys.stderr)
         return 1
-    print(f"loaded {args.dir} into {db} ({result.version.name})")
+    left = f", {len(result.left_out)} bad row(s) left out" if result.left_out else ""
+    print(f"loaded {args.dir} into {db} ({result.version.name}); amounts in "
+          f"{result.currency}{left}")
     for table, rows in result.row_counts.items():
         print(f"  {table:<22} {rows:>12,} rows")
     return 0
 
 
-def print_recognised(imported, stream) -> None:
-    print(f"source: {imported.source or 'not recognised'}", file=stream)
-    for name, what in imported.recognised.items():
-        print(f"  {name:<40} {what}", file=stream)
+def print_report(imported, result, stream) -> None:
+    """The import report: per file what it was recognised as, rows read / used / left
+    out, warnings and ignored columns; ignored files grouped by their reason."""
+    from gtm.importers import report_rows
+
+    if imported is not None:
+        print(f"source: {imported.source or 'not recognised'}", file=stream)
+    rows = report_rows(imported, result)
+    used = [r for r in rows if r["recognised as"] != "ignored"]
+    if used:
+        print(f"  {'file':<40} {'recognised as':<44} {'read':>7} {'used':>7} {'left out':>8} "
+              f"{'warn':>5}", file=stream)
+    for r in used:
+        print(f"  {r['file']:<40} {r['recognised as']:<44} {_n(r['rows read']):>7} "
+              f"{_n(r['rows used']):>7} {r['left out']:>8} {r['warnings']:>5}", file=stream)
+        if r["ignored columns"]:
+            names = r["ignored columns"].split(", ")
+            more = f" and {len(names) - 8} more" if len(names) > 8 else ""
+            print(f"    columns not read ({len(names)}): {', '.join(names[:8])}{more}",
+                  file=stream)
+    reasons: dict[str, list[str]] = {}
+    for r in rows:
+        if r["recognised as"] == "ignored":
+            reasons.setdefault(r["note"], []).append(r["file"])
+    for reason, names in reasons.items():
+        print(f"  ignored, {reason}: {', '.join(names)}", file=stream)
+
+
+def _n(value) -> str:
+    return "-" if value is None else f"{value:,}"
 
 
 def _progress_printer():

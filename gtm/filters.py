@@ -43,8 +43,8 @@ class Filter:
     def params(self) -> dict:
         """Bound parameters for the filtered CTEs (lists are NULL when 'all')."""
         return {
-            "start": self.start,
-            "end": self.end,
+            "period_start": self.start,
+            "period_end": self.end,
             "regions": list(self.regions) or None,
             "segments": list(self.segments) or None,
             "channels": list(self.channels) or None,
@@ -74,3 +74,17 @@ class Settings:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+def filter_summary(flt: Filter, period: str | None) -> str:
+    """One line: period with its dates, then each active dimension (or 'all ...'); the page
+    headers and the QBR pack say it the same way."""
+    span = f"{flt.start:%b %-d, %Y} – {flt.end:%b %-d, %Y}"
+    label = span if period in (None, periods.CUSTOM) else f"{period} ({span})"
+    parts = [label]
+    for name, values in (("regions", flt.regions), ("segments", flt.segments),
+                         ("channels", flt.channels)):
+        parts.append(", ".join(values) if values else f"all {name}")
+    motions = [m.replace("_", "-") for m in flt.motions]
+    parts.append(", ".join(motions) if motions else "all motions")
+    return " · ".join(parts)

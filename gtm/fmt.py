@@ -73,6 +73,7 @@ FORMATTERS = {
     "count": count,
     "share": percent,  # a share between 0 and 1, shown as a percent
     "multiple": multiple,  # e.g. LTV:CAC 3.2x
+    "per_account": lambda v: NA if is_missing(v) else f"{float(v):,.2f} per account",
     "days": days,
     "months": months,
     "usd_per_day": lambda v: NA if is_missing(v) else money(v) + "/day",

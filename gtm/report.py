@@ -33,16 +33,22 @@ def _iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The report's options (gtm/cli.py adds them to its `report` sub-command)."""
+def add_arguments(parser: argparse.ArgumentParser, formats: bool = True) -> None:
+    """The report's options (gtm/cli.py adds them to its `report` sub-command; `qbr` takes
+    the same view options, without --format)."""
     a = parser.add_argument
     a("dir", nargs="?", type=Path, help="a canonical extract folder to load and report on "
       "(a temporary database; the loaded dataset is not touched)")
     a("--db", type=Path, help="database to read (default: TARGETLINE_DB or "
       "data/targetline.duckdb)")
     a("--start", required=True, type=_iso_date, help="period start, YYYY-MM-DD")
-    a("--end", required=True, type=_iso_date, help="period end (inclusive, the as-of date)")
-    a("--format", choices=("json", "csv"), default="json")
+    a("--end", required=True, type=_iso_date, help="period end, inclusive (the period end every "
+      "metric is computed at)")
+    if formats:
+        a("--format", choices=("json", "csv"), default="json")
+        a("--by", choices=("channel", "month", "segment", "region", "demand_type"),
+          default=None, help="every metric id for each value of this dimension (the view "
+          "narrowed to it; demand_type: the demand split's ids)")
     a("--region", dest="regions", action="append", default=[], metavar="R")
     a("--segment", dest="segments", action="append", default=[], metavar="S")
     a("--channel", dest="channels", action="append", default=[], metavar="C")
@@ -94,6 +100,9 @@ def _view(args) -> tuple[Filter, Settings]:
     return flt, settings
 
 
+view = _view  # the view of parsed options, for `python -m gtm qbr` too
+
+
 def run(args) -> int:
     """Print the report; 0 on success, 2 on a bad argument, 1 when there is no data."""
     try:
@@ -109,12 +118,12 @@ def run(args) -> int:
     if engine == "spark":
         return _report_spark(args, flt, settings)
     if args.dir is None:
-        return _report_db(args.db, flt, settings, args.format)
+        return _report_db(args.db, flt, settings, args.format, getattr(args, "by", None))
     with tempfile.TemporaryDirectory(prefix="targetline-report-") as tmp:
         db = Path(tmp) / "report.duckdb"
         if not _load(Path(args.dir), db, args):
             return 1
-        return _report_db(db, flt, settings, args.format)
+        return _report_db(db, flt, settings, args.format, getattr(args, "by", None))
 
 
 def _engine_problem(args, engine: str) -> str | None:
@@ -148,7 +157,7 @@ def _load(folder: Path, db: Path, args=None) -> bool:
     return result.ok
 
 
-def _report_db(db, flt: Filter, settings: Settings, fmt: str) -> int:
+def _report_db(db, flt: Filter, settings: Settings, fmt: str, by: str | None = None) -> int:
     from gtm.load import store
     from gtm.metrics import compute
 
@@ -158,15 +167,16 @@ def _report_db(db, flt: Filter, settings: Settings, fmt: str) -> int:
         print(f"gtm report: {exc}; load one with `python -m gtm load DIR`", file=sys.stderr)
         return 1
     try:
-        return _report_con(con, flt, settings, fmt, compute)
+        return _report_con(con, flt, settings, fmt, compute, by)
     finally:
         con.close()
 
 
 def _report_con(con, flt: Filter, settings: Settings, fmt: str, compute,
-                engine: str = "") -> int:
-    """Compute every id on an open connection (DuckDB's or gtm.spark's) and print it."""
-    from gtm.metrics import dataset_info, resolve_qualified_stage
+                by: str | None = None, engine: str = "") -> int:
+    """Compute every id (or every id per slice of `by`) on an open connection, DuckDB's or
+    gtm.spark's, and print it."""
+    from gtm.metrics import breakdown, dataset_info, resolve_qualified_stage
 
     began = time.perf_counter()
     try:
@@ -174,8 +184,14 @@ def _report_con(con, flt: Filter, settings: Settings, fmt: str, compute,
     except ValueError as exc:  # an unknown named stage
         print(f"gtm report: {exc}", file=sys.stderr)
         return 2
-    values = compute(con, flt, settings, qualified)
+    if by:
+        rows = breakdown.by(con, flt, settings, qualified, by)
+    else:
+        values = compute(con, flt, settings, qualified)
     _meta(con, flt, qualified, time.perf_counter() - began, dataset_info, engine)
+    if by:
+        (_write_json_by if fmt == "json" else _write_csv_by)(by, rows)
+        return 0
     (_write_json if fmt == "json" else _write_csv)(values)
     return 0
 
@@ -198,8 +214,9 @@ def _report_spark(args, flt: Filter, settings: Settings) -> int:
     print(f"[spark] extract read and intermediate tables built in "
           f"{time.perf_counter() - began:.1f} s", file=sys.stderr)
     try:
+        master = spark.conf.get("spark.master", "remote")
         return _report_con(con, flt, settings, args.format, engine.compute,
-                           f"; engine spark ({spark.conf.get('spark.master', 'remote')})")
+                           getattr(args, "by", None), f"; engine spark ({master})")
     finally:
         con.close()
 
@@ -210,14 +227,29 @@ def _spark_progress(message: str) -> None:
 
 def _meta(con, flt, qualified, seconds, dataset_info, engine: str = "") -> None:
     info = dataset_info(con)
-    print(f"period {flt.start} .. {flt.end} (as of {flt.end}); dataset as of "
-          f"{info['as_of'] or 'unknown'}; qualified stage: {qualified.stage or 'none'} "
+    print(f"period {flt.start} .. {flt.end} (period ending {flt.end}); data as of "
+          f"{info['data_as_of'] or 'unknown'}; qualified stage: {qualified.stage or 'none'} "
           f"({qualified.how}); computed in {seconds:.2f} s{engine}", file=sys.stderr)
 
 
 def _write_json(values: dict) -> None:
     json.dump(values, sys.stdout, indent=2)
     sys.stdout.write("\n")
+
+
+def _write_json_by(by: str, rows: list[tuple[str, dict]]) -> None:
+    json.dump([{by: value, **values} for value, values in rows], sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+def _write_csv_by(by: str, rows: list[tuple[str, dict]]) -> None:
+    out = csv.writer(sys.stdout, lineterminator="\n")
+    out.writerow([by, "id", "label", "value", "formatted"])
+    for value, values in rows:
+        for mid, number in values.items():
+            metric = registry.METRICS[mid]
+            out.writerow([value, mid, metric.label, "" if number is None else number,
+                          metric.format(number)])
 
 
 def _write_csv(values: dict) -> None:

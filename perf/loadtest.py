@@ -8,7 +8,7 @@ and a settings slider moved in the sidebar, both bound to the URL), and midway l
 a new extract into the same database (gtm.load.loader.load, an atomic switch). It prints
 sessions, reruns, errors and the p50/p95 rerun time, and which dataset version each
 rerun showed: the old extract is as of day D, the new one as of D + 1 (one extra
-person row), so each rerun's header ("As of ...") names exactly one version, and a
+person row), so each rerun's header ("Data as of ...") names exactly one version, and a
 session must never go back from the new one to the old one.
 
 By default everything happens in a temporary folder (demo extract, database), so the
@@ -154,7 +154,7 @@ def quarters(first: date, last: date) -> list[str]:
 
 
 async def _header(tab) -> str:
-    """The 'As of ...' caption of the page header once the run is over."""
+    """The 'Data as of ...' caption of the page header once the run is over."""
     await tab.wait_for_selector(READY, timeout=WAIT_MS)
     caption = tab.locator("[data-testid=stMain] [data-testid=stCaptionContainer]").first
     return await caption.inner_text(timeout=WAIT_MS)
@@ -208,7 +208,7 @@ async def _session(browser, base: str, s: Session, reruns: int, periods: list[st
                 s.errors.append(f"rerun {i + 1}: {_first_line(exc)}")
                 continue
             s.seconds.append(time.perf_counter() - started)
-            s.seen.append(next((k for k, d in versions.items() if f"As of {d}" in header),
+            s.seen.append(next((k for k, d in versions.items() if f"data as of {d}" in header.lower()),
                                header[:60]))
             exceptions = await tab.locator("[data-testid=stException]").count()
             if exceptions:

@@ -66,7 +66,7 @@ def test_every_page_runs_inside_the_frame(app, page):
 def test_default_period_is_the_last_complete_quarter(app, info):
     at = app()
     # the demo company is as of 2026-10-31: Q4 2026 is not complete, so Q3 2026
-    assert info["as_of"].isoformat() == "2026-10-31"
+    assert info["data_as_of"].isoformat() == "2026-10-31"
     assert widget(at, "selectbox", "period").value == "2026Q3"
     assert "2026Q3 (Jul 1, 2026 – Sep 30, 2026)" in at.caption[0].value
 
@@ -94,11 +94,24 @@ def test_link_with_custom_dates_and_settings(app):
     assert not infos(at)
 
 
+def test_a_link_outside_the_data_is_clamped_with_one_notice(app, info):
+    # issue 15: a start before the data's first day starts the period on that day, an end
+    # after the as-of date ends it there; never "ignored", never a swapped period
+    first, as_of = periods.as_date(info["first_date"]), info["data_as_of"]
+    at = app(period="Custom", start="2001-01-01", end="2099-12-31")
+    assert widget(at, "date_input", "start").value == first
+    assert widget(at, "date_input", "end").value == as_of
+    notes = [i for i in infos(at) if "link" in i]
+    assert len(notes) == 2, notes
+    assert f"the period starts on {first}" in notes[0].replace("\\", "")
+    assert not at.warning  # no "dates were swapped"
+
+
 def test_invalid_link_values_fall_back_with_a_notice(app, info):
     at = app(period="2031Q9", region=["Atlantis"], margin="7", motion="Robots",
              start="2025-01-01")
     first = periods.as_date(info["first_date"])
-    assert widget(at, "selectbox", "period").value == periods.default_period(first, info["as_of"])
+    assert widget(at, "selectbox", "period").value == periods.default_period(first, info["data_as_of"])
     assert widget(at, "multiselect", "region").value == []
     assert widget(at, "number_input", "margin").value == pytest.approx(0.8)
     assert widget(at, "selectbox", "motion").value == "All"
@@ -125,7 +138,7 @@ def test_data_page_shows_what_is_loaded(app, info):
     tables = next(f.value for f in at.dataframe if "provided" in f.value.columns)
     provided = dict(zip(tables["table"], tables["provided"], strict=True))
     assert provided["people"] and provided["opportunities"]
-    assert any(f"**As of** {info['as_of']}" in m.value for m in at.markdown)
+    assert any(f"**Data as of** {info['data_as_of']}" in m.value for m in at.markdown)
 
 
 def test_overview_headline_row_uses_registry_labels(app):

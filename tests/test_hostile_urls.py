@@ -132,7 +132,9 @@ CONTRACT_ATTRS = {"name", "raw_table", "sql_type"}  # names from gtm/contract.py
 # Helpers that return SQL text built only from identifiers and their SQL-fragment
 # arguments (each body is scanned too, test_fragment_builders_are_clean).
 FRAGMENT_BUILDERS = {"trimmed", "norm_code", "typed_sql", "bad_value_sql", "_has_zone",
-                     "_default_type", "create_table_sql", "_typed_column", "target_flag"}
+                     "_default_type", "create_table_sql", "_typed_column", "target_flag",
+                     "_converted", "_rate_col", "row_date", "rate_sql", "factor_sql",
+                     "no_rate_sql", "known_sum"}  # _converted..no_rate_sql: money conversion (gtm/load/money.py)
 # gtm.metrics.sql.compose(text) adds the shared relations text reads: its text argument is
 # scanned like the SQL itself; the relations are scanned where they are defined
 # (test_shared_relations_are_clean).
@@ -145,6 +147,11 @@ EXCEPTIONS = {
         "', '.join of count(*) filter (where cond), cond as above",
     ("gtm/load/loader.py", "_write_raw_layer", "name"):
         "keys of the files dict: contract table names (readers.discover keeps no other)",
+    ("gtm/load/skip.py", "_value_rows", "cond"):
+        "conditions from _value_probes, as for value_checks above",
+    ("gtm/importers/mapping.py", "_computed_values", "sql"):
+        "a mapping's computed field: _expression accepts only numbers, + - * / ( ) , and "
+        "the FUNCTIONS names, and reads each column through trimmed() (ident-quoted)",
     ("gtm/load/loader.py", "_build", "MEMORY_LIMIT"):
         "operator setting (env TARGETLINE_LOAD_MEMORY), not request input; DuckDB's SET "
         "takes no bound parameter",

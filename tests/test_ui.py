@@ -154,11 +154,23 @@ def test_money_axis_reads_dollars_and_billions_as_b():
     assert "$1.5B" in big.layout.yaxis.ticktext and "G" not in "".join(big.layout.yaxis.ticktext)
 
 
-def test_every_chart_states_its_as_of_date_and_finding():
-    fig = charts.style(go.Figure(go.Scatter(x=[1], y=[2])), "MQLs doubled, pipeline fell",
-                       date(2025, 6, 30))
+def test_every_chart_states_its_date_stamp_and_finding():
+    # metrics.md v2: every stamp says which date it shows
+    from gtm.filters import Filter
+    from ui.layout import data_stamp, period_stamp
+
+    stamp = period_stamp(Filter(date(2025, 4, 1), date(2025, 6, 30)))
+    fig = charts.style(go.Figure(go.Scatter(x=[1], y=[2])), "MQLs doubled, pipeline fell", stamp)
     assert fig.layout.title.text == "MQLs doubled, pipeline fell"
-    assert [a.text for a in fig.layout.annotations] == ["as of 2025-06-30"]
+    assert [a.text for a in fig.layout.annotations] == ["period ending 2025-06-30"]
+    assert data_stamp({"data_as_of": date(2025, 7, 4)}) == "data as of 2025-07-04"
+
+
+def test_no_earlier_data_is_said_not_a_delta():
+    from ui.kpi import NO_EARLIER, NO_EARLIER_DATA, delta_color
+
+    assert delta_text("new_customers", 665, NO_EARLIER) == NO_EARLIER_DATA == "no earlier data"
+    assert delta_color("new_customers", NO_EARLIER_DATA) == "off"  # grey, never green
 
 
 def test_deltas_are_in_the_metric_unit():
@@ -223,3 +235,18 @@ def test_a_headline_id_the_page_did_not_ask_for_fails_loudly():
     assert values.get("cpl") is None and values["cac"] == 1200.0
     with pytest.raises(KeyError, match="nrr_12m"):
         values.get("nrr_12m")
+
+
+def test_link_dates_are_clamped_to_the_data_never_swapped():
+    low, high = date(2018, 6, 1), date(2018, 11, 14)
+    values, said = links.clamp_dates("2018-01-01", "2018-05-31", low, high)
+    # start before the data -> its first day; the end (also before it) -> the first day too
+    assert values == {"start": low, "end": low}
+    assert said[0] == ("The link's start=2018-01-01 is before the data's first day: the period "
+                       "starts on 2018-06-01.")
+    assert len(said) == 2
+    values, said = links.clamp_dates("2018-09-01", "2018-07-01", low, high)
+    assert values == {"start": date(2018, 9, 1), "end": date(2018, 9, 1)}  # not swapped
+    assert "single day 2018-09-01" in said[0]
+    assert links.clamp_dates("2018-07-01", "not a date", low, high) == (
+        {"start": date(2018, 7, 1)}, [])

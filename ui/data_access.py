@@ -15,11 +15,17 @@ from pathlib import Path
 import duckdb
 import streamlit as st
 
-from gtm import metrics
+from gtm import metrics, periods
 from gtm.filters import Filter, Settings
 from gtm.load import staging, store
 from gtm.metrics.compute import assemble
-from ui.state import current_filter, current_settings, previous_filter, require_frame
+from ui.state import (
+    current_filter,
+    current_info,
+    current_settings,
+    previous_filter,
+    require_frame,
+)
 
 
 def db_path() -> Path:
@@ -103,7 +109,10 @@ def view(fn, *args, flt: Filter | None = None, **kwargs):
 
 class Headline(dict):
     """Headline values of the ids a page asked for. Reading an id the page did not ask
-    for is a bug in the page, so it fails loudly instead of showing "n/a"."""
+    for is a bug in the page, so it fails loudly instead of showing "n/a". `no_earlier_data`:
+    the period lies before the data starts (every value None, and the tiles say so)."""
+
+    no_earlier_data = False
 
     def get(self, key, default=None):
         if key not in self:
@@ -119,8 +128,15 @@ def headline(ids, flt: Filter | None = None) -> Headline:
 
 
 def headlines(ids) -> tuple[Headline, Headline]:
-    """(this period, the previous period) of headline(ids): the KPI tiles and deltas."""
-    return headline(ids), headline(ids, previous_filter())
+    """(this period, the previous period) of headline(ids): the KPI tiles and deltas. A
+    previous period that ends before the data's first day is not computed: its Headline
+    holds None everywhere and says no_earlier_data."""
+    prev, first = previous_filter(), current_info().get("first_date")
+    if first is not None and prev.end < periods.as_date(first):
+        before = Headline(dict.fromkeys(ids))
+        before.no_earlier_data = True
+        return headline(ids), before
+    return headline(ids), headline(ids, prev)
 
 
 def dataset_info() -> dict | None:

@@ -29,12 +29,12 @@ FLOWS = ("new", "reactivation", "expansion", "contraction", "churn")
 define("arr_as_of", """
     select max(date_trunc('month', month))::date as month
     from arr
-    where month <= $end""")
+    where month <= $period_end""")
 
 define("movements", f"""
     select account_id, month, arr, prev, coalesce(segment, 'unknown') as segment,
         new, reactivation, expansion, contraction, churn,
-        month >= $start and month <= $end as in_period
+        month >= $period_start and month <= $period_end as in_period
     from int_arr_movements
     where month <= (select month from arr_as_of)
       and {DIMENSIONS}
@@ -115,9 +115,9 @@ def headline(con, p: dict) -> dict:
 define("period_months", """
     select g.month::date as month
     from unnest(generate_series(
-        (case when day($start) = 1 then $start
-              else date_trunc('month', $start) + interval 1 month end)::timestamp,
-        least(date_trunc('month', $end), (select month from arr_as_of))::timestamp,
+        (case when day($period_start) = 1 then $period_start
+              else date_trunc('month', $period_start) + interval 1 month end)::timestamp,
+        least(date_trunc('month', $period_end), (select month from arr_as_of))::timestamp,
         interval 1 month)) as g(month)""")
 
 define("arr_by_month", """

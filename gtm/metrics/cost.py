@@ -42,8 +42,8 @@ totals as (
             from period_spend)::double as mkt,
         (select case when {HAS_SPEND} then coalesce(sum(amount), 0) end
             from period_spend)::double as total_spend,
-        (select count(*) from f_people where created_date between $start and $end) as leads,
-        (select count(*) from f_people where mql_date between $start and $end) as mqls,
+        (select count(*) from f_people where created_date between $period_start and $period_end) as leads,
+        (select count(*) from f_people where mql_date between $period_start and $period_end) as mqls,
         (select count(*) from qualified) as qualified_opportunities,
         (select count(*) from new_customers) as new_customers,
         (select avg(amount) from new_customers) as avg_first_deal
@@ -92,17 +92,17 @@ def ltv_to_cac(avg_first_deal, grr_12m, cac, settings):
     return ratio(ratio(avg_first_deal * settings.gross_margin, churn), cac)
 
 
-BY_CHANNEL_SQL = compose("""
+BY_CHANNEL_SQL = compose(f"""
 with
 spend_ch as (
-    select coalesce(channel, 'unallocated') as channel, sum(amount) as marketing_spend
+    select channel as channel, sum(amount) as marketing_spend
     from period_spend where function = 'marketing' group by 1
 ),
 
 people_ch as (
     select channel,
-        count(*) filter (where created_date between $start and $end) as leads,
-        count(*) filter (where mql_date between $start and $end) as mqls
+        count(*) filter (where created_date between $period_start and $period_end) as leads,
+        count(*) filter (where mql_date between $period_start and $period_end) as mqls
     from f_people group by 1
 ),
 
@@ -124,7 +124,8 @@ channels as (
 per_channel as (
     select
         c.channel,
-        coalesce(s.marketing_spend, 0)::double as marketing_spend,
+        case when {HAS_SPEND} then coalesce(s.marketing_spend, 0) end::double
+            as marketing_spend,
         coalesce(pc.leads, 0) as leads,
         coalesce(pc.mqls, 0) as mqls,
         coalesce(oc.qualified_opportunities, 0) as qualified_opportunities,
@@ -140,7 +141,8 @@ per_channel as (
 with_total as (
     select * from per_channel
     union all
-    select 'Blended', coalesce(sum(marketing_spend), 0), coalesce(sum(leads), 0)::bigint,
+    select 'Blended', case when {HAS_SPEND} then coalesce(sum(marketing_spend), 0) end,
+        coalesce(sum(leads), 0)::bigint,
         coalesce(sum(mqls), 0)::bigint, coalesce(sum(qualified_opportunities), 0)::bigint,
         coalesce(sum(new_customers), 0)::bigint, 1
     from per_channel
@@ -167,13 +169,13 @@ def by_channel(con, p: dict) -> pd.DataFrame:
     qualified_opportunities, cost_per_qualified_opportunity, new_customers,
     marketing_cac. Leads and MQLs by the person's channel, qualified opportunities by
     the deal's channel, new customers by their first won deal's channel; marketing
-    spend without a channel is the 'unallocated' row. The last row, 'Blended', sums
+    spend without a channel is the 'unknown' row. The last row, 'Blended', sums
     every row (marketing spend only: blended CAC with sales spend is `cac`). Ratios
     are NaN where the denominator is 0."""
     return query(con, BY_CHANNEL_SQL, p)
 
 
-BY_MONTH_SQL = compose("""
+BY_MONTH_SQL = compose(f"""
 with
 spend_m as (
     select month,
@@ -184,7 +186,7 @@ spend_m as (
 
 leads_m as (
     select date_trunc('month', created_date)::date as month, count(*) as leads
-    from f_people where created_date between $start and $end group by 1
+    from f_people where created_date between $period_start and $period_end group by 1
 ),
 
 cust_m as (
@@ -194,13 +196,13 @@ cust_m as (
 
 select
     m.month,
-    coalesce(s.marketing_spend, 0)::double as marketing_spend,
-    coalesce(s.sales_spend, 0)::double as sales_spend,
+    case when {HAS_SPEND} then coalesce(s.marketing_spend, 0) end::double as marketing_spend,
+    case when {HAS_SPEND} then coalesce(s.sales_spend, 0) end::double as sales_spend,
     coalesce(l.leads, 0) as leads,
     coalesce(c.new_customers, 0) as new_customers,
-    coalesce(s.marketing_spend, 0) / nullif(l.leads, 0) as cpl,
-    (coalesce(s.marketing_spend, 0) + coalesce(s.sales_spend, 0)) / nullif(c.new_customers, 0)
-        as cac
+    case when {HAS_SPEND} then coalesce(s.marketing_spend, 0) end / nullif(l.leads, 0) as cpl,
+    case when {HAS_SPEND} then coalesce(s.marketing_spend, 0) + coalesce(s.sales_spend, 0) end
+        / nullif(c.new_customers, 0) as cac
 from months as m
 left join spend_m as s on s.month = m.month
 left join leads_m as l on l.month = m.month

@@ -27,15 +27,15 @@ define("lookback_people", """
     select t.account_key, t.person_key, t.buying_role as role
     from f_touches as t
     where t.account_key is not null
-      and t.touch_day > $end - $lookback_days
-      and t.touch_day <= $end
+      and t.touch_day > $period_end - $lookback_days
+      and t.touch_day <= $period_end
       and (not $targets_only or t.is_target_account)""")
 
 define("deal_people", """
     select o.account_key, c.person_key, c.role as deal_role, c.buying_role
     from int_opportunity_contacts as c
     join f_opps as o on o.opportunity_id = c.opportunity_id
-    where o.created_date <= $end
+    where o.created_date <= $period_end
       and (not $targets_only or o.is_target_account)""")
 
 define("engaged_roles", """
@@ -176,7 +176,7 @@ deal_contacts as (
     from f_opps as o
     left join opportunity_contacts as c on c.opportunity_id = o.opportunity_id
     where o.is_closed and o.type = 'new_business'
-      and o.close_date between $start and $end
+      and o.close_date between $period_start and $period_end
     group by all
 ),
 

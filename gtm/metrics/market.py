@@ -83,27 +83,27 @@ PENETRATION_BY_MONTH_SQL = compose("""
 with
 months as (
     select g.month::date as month
-    from unnest(generate_series(date_trunc('month', $start)::timestamp,
-        date_trunc('month', $end)::timestamp, interval 1 month)) as g(month)
+    from unnest(generate_series(date_trunc('month', $period_start)::timestamp,
+        date_trunc('month', $period_end)::timestamp, interval 1 month)) as g(month)
 ),
 
 engaged_months as (
     select distinct account_key, date_trunc('month', touch_day)::date as month
     from f_touches
     where account_key is not null and is_target_account
-      and touch_day between $start and $end
+      and touch_day between $period_start and $period_end
     union
     select o.account_key, g.month::date as month
     from opportunity_contacts as c
     join f_opps as o on o.opportunity_id = c.opportunity_id,
         unnest(generate_series(
-            date_trunc('month', greatest(o.created_date, $start))::timestamp,
+            date_trunc('month', greatest(o.created_date, $period_start))::timestamp,
             date_trunc('month', least(coalesce(case when o.is_closed then o.close_date end,
-                                               $end), $end))::timestamp,
+                                               $period_end), $period_end))::timestamp,
             interval 1 month)) as g(month)
     where o.is_target_account
-      and o.created_date <= $end
-      and (not o.is_closed or o.close_date >= $start)
+      and o.created_date <= $period_end
+      and (not o.is_closed or o.close_date >= $period_start)
 ),
 
 reached as (
@@ -131,7 +131,7 @@ def penetration_by_month(con, p: dict) -> pd.DataFrame:
 REACH_SQL = compose("""
 with
 channel_spend as (
-    select coalesce(channel, 'unallocated') as channel, sum(amount) as marketing_spend
+    select channel as channel, sum(amount) as marketing_spend
     from period_spend
     where function = 'marketing'
     group by 1
@@ -141,7 +141,7 @@ channel_reach as (
     select channel, count(distinct account_key) as target_accounts_reached
     from f_touches
     where is_target_account and account_key is not null
-      and touch_day between $start and $end
+      and touch_day between $period_start and $period_end
     group by 1
 )
 
@@ -166,7 +166,7 @@ select
     (select sum(amount) from period_spend where function = 'marketing')
     / nullif((select count(distinct account_key) from f_touches
               where is_target_account and account_key is not null
-                and touch_day between $start and $end), 0)
+                and touch_day between $period_start and $period_end), 0)
 """)
 
 
@@ -198,7 +198,7 @@ leads_typed as (
         count(*) as leads
     from f_people as p
     left join campaign_types as ct on ct.campaign_id = p.first_touch_campaign_id
-    where p.created_date between $start and $end
+    where p.created_date between $period_start and $period_end
     group by 1
 ),
 
@@ -211,7 +211,7 @@ pipeline_typed as (
     select demand_type, sum(coalesce(amount, 0)) as qualified_pipeline,
         count(*) as qualified_opportunities
     from opps_typed
-    where qualified_date between $start and $end
+    where qualified_date between $period_start and $period_end
     group by 1
 ),
 

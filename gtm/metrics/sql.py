@@ -6,7 +6,7 @@ relation is one named CTE (`f_people`, `qualified`, `new_customers`, ...), and a
 query reads them as if they were tables:
 
     VOLUME = compose('''
-        select count(*) as leads from f_people where created_date between $start and $end
+        select count(*) as leads from f_people where created_date between $period_start and $period_end
     ''')
 
 `compose` finds the shared relations a query reads (`from x` / `join x`), adds the ones
@@ -14,7 +14,7 @@ those read in turn, and writes them in dependency order in front of the query's 
 `with` clause, so every query stays readable whole in its own module and no text is ever
 inserted into an unfinished CTE. Section modules define the relations only they share
 between their own queries with `define` (velocity's open deals, the buying-group
-coverage, the ARR movements). Values are always bound parameters (`$start`, `$end`,
+coverage, the ARR movements). Values are always bound parameters (`$period_start`, `$period_end`,
 `$regions`, ...; gtm.metrics.base.params lists them), never text.
 """
 
@@ -83,6 +83,13 @@ def target_flag(is_target: str, fit_score: str) -> str:
     """SQL: a target account (v1 rule): `is_target` where given, else fit_score at or over
     the ICP threshold. The two arguments are column names, never values."""
     return f"coalesce({is_target}, {fit_score} >= $icp_threshold, false)"
+
+
+def known_sum(column: str) -> str:
+    """SQL: the sum of a deal amount column, NULL (unknown, not $0) when there are deals but
+    none has an amount; 0 when there are no deals. `column` is a column name, never a value."""
+    return f"case when count(*) > 0 and count({column}) = 0 then null " \
+           f"else coalesce(sum({column}), 0) end"
 
 
 # The dimension filter, written once: every relation narrowed by it carries its account's
@@ -168,12 +175,12 @@ define("nb_opps", "select * from f_opps where type = 'new_business'")
 
 # Open at the period end: created by then and not closed by then (a closed deal without a
 # close date is not open).
-OPEN_AT_END = "created_date <= $end and (not is_closed or close_date > $end)"
+OPEN_AT_END = "created_date <= $period_end and (not is_closed or close_date > $period_end)"
 
 define("open_at_end", f"select * from nb_opps where {OPEN_AT_END}")
 
 # Last stage change of a deal open at the period end = latest history entry on or before
-# $end, else created_date; its stage at the period end = that entry's stage, else its
+# $period_end, else created_date; its stage at the period end = that entry's stage, else its
 # current stage unless that is a closed one (a deal open at the period end never reads
 # "Closed Won": without history its stage then is unknown).
 define("last_change", """
@@ -181,13 +188,13 @@ define("last_change", """
         arg_max(h.stage, h.entered_date) as stage_then
     from open_at_end as o
     join opportunity_stages as h
-        on h.opportunity_id = o.opportunity_id and h.entered_date <= $end
+        on h.opportunity_id = o.opportunity_id and h.entered_date <= $period_end
     group by o.opportunity_id""")
 
 define("open_age", """
     select o.*,
         coalesce(lc.stage_then, case when not o.is_closed then o.stage end) as stage_at_end,
-        $end::date - coalesce(greatest(lc.changed_on, o.created_date), o.created_date)
+        $period_end::date - coalesce(greatest(lc.changed_on, o.created_date), o.created_date)
             as days_since_change
     from open_at_end as o
     left join last_change as lc on lc.opportunity_id = o.opportunity_id""")
@@ -196,13 +203,13 @@ define("open_age", """
 define("qualified", """
     select *, coalesce(channel, 'unknown') as channel_key
     from nb_opps
-    where qualified_date between $start and $end""")
+    where qualified_date between $period_start and $period_end""")
 
 # The one win-rate population: qualified new-business deals closed in period (qualified by
 # the period end). Qualified win rate = won / all of these.
 define("closed_qualified", """
     select * from nb_opps
-    where is_closed and qualified_date <= $end and close_date between $start and $end""")
+    where is_closed and qualified_date <= $period_end and close_date between $period_start and $period_end""")
 
 # An account's FIRST won new-business opportunity over all opportunities of any period and
 # filter (written at load); the account is a new customer of the view when that first deal
@@ -213,7 +220,7 @@ define("new_customers", """
         coalesce(o.segment, 'unknown') as segment
     from int_first_wins as fw
     join f_opps as o on o.opportunity_id = fw.opportunity_id
-    where fw.close_date between $start and $end""")
+    where fw.close_date between $period_start and $period_end""")
 
 # Target accounts with an engaged person in the period: a touch in it, or a contact on a
 # deal open during part of it (target accounts only: every reader counts those): target-market
@@ -222,24 +229,24 @@ define("period_engaged", """
     select account_key
     from f_touches
     where account_key is not null and is_target_account
-      and touch_day between $start and $end
+      and touch_day between $period_start and $period_end
     union
     select o.account_key
     from opportunity_contacts as c
     join f_opps as o on o.opportunity_id = c.opportunity_id
     where o.is_target_account
-      and o.created_date <= $end
-      and (not o.is_closed or o.close_date >= $start)""")
+      and o.created_date <= $period_end
+      and (not o.is_closed or o.close_date >= $period_start)""")
 
 define("targets", "select account_key from f_accounts where is_target_account")
 
 # The calendar months a period touches (first day of each month).
 define("months", """
-    select unnest(range(date_trunc('month', $start::date), $end::date + 1, interval 1 month))::date
+    select unnest(range(date_trunc('month', $period_start::date), $period_end::date + 1, interval 1 month))::date
         as month""")
 
 # Spend whose month overlaps the period (spend.month is the first day of a month).
 define("period_spend", """
     select date_trunc('month', month)::date as month, function, channel, campaign_id, amount
     from f_spend
-    where date_trunc('month', month) between date_trunc('month', $start::date) and $end""")
+    where date_trunc('month', month) between date_trunc('month', $period_start::date) and $period_end""")

@@ -3,8 +3,8 @@
 Every opportunity metric here reads new-business opportunities of the filter
 (DECISIONS.md: the pipeline of this dashboard is new business). Medians and the 75th
 percentile are DuckDB `quantile_cont` (linear interpolation: the median of 44 and 47
-days is 45.5). "Open" is judged as of the period end $end: not closed, or closed
-after $end.
+days is 45.5). "Open" is judged as of the period end $period_end: not closed, or closed
+after $period_end.
 """
 
 from __future__ import annotations
@@ -12,29 +12,29 @@ from __future__ import annotations
 import pandas as pd
 
 from gtm.db import query, row
-from gtm.metrics.sql import compose, define
+from gtm.metrics.sql import compose, define, known_sum
 
 # Won / lost new-business deals closed in period, with their day counts.
 define("won", """
     select *, close_date - qualified_date as cycle_days
     from nb_opps
-    where is_won and close_date between $start and $end""")
+    where is_won and close_date between $period_start and $period_end""")
 
 define("lost", """
     select *, close_date - created_date as days_to_no
     from nb_opps
-    where is_closed and not is_won and close_date between $start and $end""")
+    where is_closed and not is_won and close_date between $period_start and $period_end""")
 
-CLOCKS_SQL = compose("""
+CLOCKS_SQL = compose(f"""
 with
 stage0 as (
     select qualified_date - created_date as days
-    from nb_opps where qualified_date between $start and $end
+    from nb_opps where qualified_date between $period_start and $period_end
 ),
 
 people_no as (
     select disqualified_date - created_date as days
-    from f_people where disqualified_date between $start and $end
+    from f_people where disqualified_date between $period_start and $period_end
 )
 
 select
@@ -45,7 +45,7 @@ select
     (select quantile_cont(days, 0.5) from people_no) as time_to_no_people_days_median,
     (select count(*) from open_age where days_since_change > $stale_days)
         as stale_pipeline_count,
-    (select coalesce(sum(amount), 0) from open_age where days_since_change > $stale_days)::double
+    (select {known_sum('amount')} from open_age where days_since_change > $stale_days)::double
         as stale_pipeline_amount
 """)
 
@@ -62,7 +62,7 @@ VELOCITY_SQL = compose("""
 with
 parts as (
     select
-        (select count(*) from open_at_end where qualified_date <= $end) as open_qualified,
+        (select count(*) from open_at_end where qualified_date <= $period_end) as open_qualified,
         (select count(*) filter (where is_won) / nullif(count(*), 0) from closed_qualified)
             as win_rate,
         (select avg(amount) from won) as avg_won_amount,
@@ -95,7 +95,7 @@ with
 spans as (
     select
         opportunity_id,
-        coalesce(amount, 0) as amount,
+        amount,
         is_won,
         close_date,
         case when $qualified_only then qualified_date else created_date end as entered,
@@ -107,11 +107,11 @@ spans as (
 
 flags as (
     select *,
-        entered <= $start::date - 1 and (left_on is null or left_on > $start::date - 1)
+        entered <= $period_start::date - 1 and (left_on is null or left_on > $period_start::date - 1)
             as open_before,
-        entered <= $end and (left_on is null or left_on > $end) as open_after,
-        entered between $start and $end as entered_in,
-        left_on between $start and $end as left_in
+        entered <= $period_end and (left_on is null or left_on > $period_end) as open_after,
+        entered between $period_start and $period_end as entered_in,
+        left_on between $period_start and $period_end as left_in
     from spans
     where entered is not null
 ),
@@ -130,13 +130,15 @@ hits as (
     union all select 3, left_in and is_won, amount from flags
     union all select 4, left_in and not is_won, amount from flags
     union all select 5, open_after, amount from flags
-    union all select 6, open_after and close_date between $start and $end, amount from flags
-    union all select 7, open_after and close_date <= $end, amount from flags
+    union all select 6, open_after and close_date between $period_start and $period_end, amount from flags
+    union all select 7, open_after and close_date <= $period_end, amount from flags
 )
 
 select s.step, s.kind,
-    coalesce(sum(h.amount) filter (where h.hit), 0)::double as amount,
-    count(h.pos) filter (where h.hit) as count
+    case when count(h.pos) filter (where h.hit) = 0 then 0
+         else sum(h.amount) filter (where h.hit) end::double as amount,
+    count(h.pos) filter (where h.hit) as count,
+    count(h.amount) filter (where h.hit) as amount_known
 from step_list as s
 left join hits as h on h.pos = s.pos
 group by s.pos, s.step, s.kind
@@ -145,7 +147,9 @@ order by s.pos
 
 
 def pipeline_waterfall(con, p: dict, qualified_only: bool = False) -> pd.DataFrame:
-    """Columns: step, kind, amount, count. Steps: opening (open on the day before
+    """Columns: step, kind, amount (sum of the known amounts; NaN when none of the step's
+    deals has an amount: unknown, not $0), count, amount_known (deals with an amount). Steps:
+    opening (open on the day before
     start), created (entered in period; 'qualified' entry when qualified_only),
     won, lost (closed in period), closing (open at end), pushed_out (kind 'note': part
     of closing, open deals whose expected close_date fell in the period; not a
@@ -163,7 +167,7 @@ with
 stage0 as (
     select date_trunc('month', qualified_date)::date as month,
         qualified_date - created_date as days
-    from nb_opps where qualified_date between $start and $end
+    from nb_opps where qualified_date between $period_start and $period_end
 )
 
 select m.month,
@@ -234,7 +238,7 @@ DISQUALIFIED_SQL = compose("""
 select channel, coalesce(disqualified_reason, 'unspecified') as disqualified_reason,
     count(*) as people
 from f_people
-where disqualified_date between $start and $end
+where disqualified_date between $period_start and $period_end
 group by 1, 2
 order by people desc, channel, disqualified_reason
 """)
@@ -254,7 +258,7 @@ union all
 select 'person', person_id, channel, coalesce(disqualified_reason, 'unspecified'),
     disqualified_date - created_date
 from f_people
-where disqualified_date between $start and $end
+where disqualified_date between $period_start and $period_end
 order by kind, days, id
 """)
 
