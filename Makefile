@@ -1,9 +1,10 @@
 # One command for everything CI checks: `make check` installs what the tests need
-# (Python packages, Debian's Chromium for the browser tests and poppler-utils' pdftotext for
-# the QBR pack's PDF tests), lints, runs every test.
+# (Python packages with pyspark, Debian's Chromium for the browser tests, poppler-utils'
+# pdftotext for the QBR pack's PDF tests and the headless Java runtime for the Spark parity
+# test), lints, runs every test.
 PY ?= python3
 
-.PHONY: install browser check lint test run demo bench
+.PHONY: install browser java check lint test run demo bench
 
 install:
 	$(PY) -m pip install -q -r requirements.txt
@@ -16,6 +17,11 @@ browser:
 	  echo "installing Debian's poppler-utils (pdftotext) for the QBR pack tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; }
 
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  echo "installing Debian's headless Java runtime for the Spark engine (tests/test_spark_parity.py)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; }
+
 lint:
 	$(PY) -m ruff check .
 	lint-imports --no-cache
@@ -23,7 +29,7 @@ lint:
 test:
 	$(PY) -m pytest -q
 
-check: install browser lint test
+check: install browser java lint test
 
 run: install
 	$(PY) -m streamlit run app.py

@@ -25,13 +25,19 @@ MANIFEST = "_targetline.json"
 
 
 def export_parquet(db: Path | None, out: Path, progress=lambda message: None) -> dict[str, int]:
-    """Write every canonical table of the dataset at db into out/<table>/; rows per table."""
+    """Write every canonical table the dataset at db was given into out/<table>/ (a table
+    the extract lacked is left out, as it was: Spark reads it as empty, as the loader did);
+    rows per table."""
     con = store.connect(db)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     rows: dict[str, int] = {}
     try:
-        for name in TABLES:
+        provided = {t for t, in con.execute("select \"table\" from dataset_tables "
+                                             "where provided").fetchall()}
+        for name in (t for t in TABLES if t not in provided):
+            shutil.rmtree(out / name, ignore_errors=True)  # from an earlier export
+        for name in (t for t in TABLES if t in provided):
             progress(f"writing {name}")
             rows[name] = _write_table(con, name, out)
         meta = dict(con.execute("select key, value from dataset_meta").fetchall())
