@@ -144,6 +144,7 @@ class Options:
     skip_browser: bool = False
     reruns: int = 0
     seed: int = 7
+    spark: bool = False
 
     def dir(self) -> Path:
         return Path(self.workdir or f"/tmp/targetline-bench-{self.accounts}")
@@ -658,6 +659,12 @@ def measure(opts: Options, log: Log | None = None,
                                                log)
     result.figures += figures
     save(result)
+    if opts.spark:
+        from perf import spark_bench  # imports this module's Figure
+
+        _guarded(result, "Spark", lambda: spark_bench.measure_spark(
+            db, result.year, opts.dir(), values, log))
+        save(result)
     if not opts.skip_pages:
         _guarded(result, "pages", lambda: measure_pages(db, opts, log))
         save(result)
@@ -743,12 +750,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("--reruns", type=int, default=0,
       help="memory check: rerun every page N times and report RSS growth (try 200)")
     a("--out", type=Path, default=None, help="also write the result as JSON to this file")
+    a("--spark", action="store_true", help="also export the dataset as Parquet and time the "
+      "same report on Spark local mode (gtm/spark/; needs Java)")
 
 
 def options(args) -> Options:
     return Options(accounts=args.accounts, runs=max(1, args.runs), workdir=args.workdir,
                    year=args.year, skip_pages=args.skip_pages, skip_browser=args.skip_browser,
-                   reruns=max(0, args.reruns))
+                   reruns=max(0, args.reruns), spark=getattr(args, "spark", False))
 
 
 def command_line(opts: Options) -> str:
@@ -766,6 +775,8 @@ def command_line(opts: Options) -> str:
                                      ("--skip-browser", opts.skip_browser)) if on]
     if opts.reruns:
         parts.append(f"--reruns {opts.reruns}")
+    if opts.spark:
+        parts.append("--spark")
     return " ".join(parts)
 
 
