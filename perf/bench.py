@@ -34,7 +34,7 @@ from statistics import median
 import psutil
 
 from gtm.load import store
-from perf import server
+from perf import server, spark_bench
 from ui import nav
 
 APP = store.REPO_ROOT / "app.py"
@@ -660,10 +660,8 @@ def measure(opts: Options, log: Log | None = None,
     result.figures += figures
     save(result)
     if opts.spark:
-        from perf import spark_bench  # imports this module's Figure
-
-        _guarded(result, "Spark", lambda: spark_bench.measure_spark(
-            db, result.year, opts.dir(), values, log))
+        _guarded(result, "Spark", lambda: [Figure(**f) for f in spark_bench.measure_spark(
+            db, result.year, opts.dir(), values, log)])
         save(result)
     if not opts.skip_pages:
         _guarded(result, "pages", lambda: measure_pages(db, opts, log))

@@ -18,20 +18,21 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil
 
 from gtm.load import store
-from perf.bench import Figure, Log
 
 _BUILT = re.compile(r"intermediate tables built in ([0-9.]+) s")
 _COMPUTED = re.compile(r"computed in ([0-9.]+) s")
 
 
-def measure_spark(db: Path, year: int, workdir: Path, duck_values: dict, log: Log,
-                  master: str = "local[2]") -> list[Figure]:
-    """Figures of export-parquet and of the Spark report for `year` (see the docstring)."""
+def measure_spark(db: Path, year: int, workdir: Path, duck_values: dict,
+                  log: Callable[[str], None], master: str = "local[2]") -> list[dict]:
+    """Figures (perf.bench.Figure's fields) of export-parquet and of the Spark report for
+    `year` (see the docstring)."""
     parquet = workdir / "parquet"
     shutil.rmtree(parquet, ignore_errors=True)
     log("export-parquet")
@@ -44,17 +45,21 @@ def measure_spark(db: Path, year: int, workdir: Path, duck_values: dict, log: Lo
     values = json.loads(out)
     differ = [m for m, v in duck_values.items() if not _same(v, values.get(m))]
     return [
-        Figure("export_parquet_s", "export-parquet (whole process)", export_s, "s"),
-        Figure("spark_report_s", f"report {year} on Spark {master} (whole process, 1 run)",
+        _figure("export_parquet_s", "export-parquet (whole process)", export_s, "s"),
+        _figure("spark_report_s", f"report {year} on Spark {master} (whole process, 1 run)",
                wall, "s", note="JVM start included"),
-        Figure("spark_open_s", "Spark: read Parquet + build intermediate tables",
+        _figure("spark_open_s", "Spark: read Parquet + build intermediate tables",
                _seconds(_BUILT, err), "s"),
-        Figure("spark_compute_s", "Spark: every headline metric", _seconds(_COMPUTED, err),
+        _figure("spark_compute_s", "Spark: every headline metric", _seconds(_COMPUTED, err),
                "s"),
-        Figure("spark_rss_mb", "Spark report peak memory (Python + JVM RSS)", peak_mb, "MB"),
-        Figure("spark_differ", "Spark values differing from DuckDB's", len(differ), "count",
+        _figure("spark_rss_mb", "Spark report peak memory (Python + JVM RSS)", peak_mb, "MB"),
+        _figure("spark_differ", "Spark values differing from DuckDB's", len(differ), "count",
                note=", ".join(differ) or "every id equal (1e-9 relative)"),
     ]
+
+
+def _figure(fid: str, label: str, value, unit: str, note: str = "") -> dict:
+    return {"id": fid, "label": label, "value": value, "unit": unit, "note": note}
 
 
 def run_tree(args: list[str], timeout: float = 7200) -> tuple[float, str, str, float]:
