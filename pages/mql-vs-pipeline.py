@@ -5,8 +5,6 @@ month and by channel, the channel ranking under each, the qualified stage behind
 pipeline lens, and signups vs activated signups for the product-led motion.
 """
 
-from html import escape
-
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -40,7 +38,7 @@ def lens_by_month(df: pd.DataFrame, as_of) -> go.Figure:
 
 def lens_by_channel(df: pd.DataFrame, as_of) -> go.Figure:
     df = df.sort_values("pipeline_share")
-    names = [find.label(c) for c in df["channel"]]
+    names = [ui.chart_text(find.label(c)) for c in df["channel"]]
     fig = go.Figure()
     fig.add_bar(y=names, x=df["mql_share"], name="Share of MQLs", orientation="h",
                 marker_color=ui.MQL_GREY, text=[find.share(v) for v in df["mql_share"]])
@@ -58,13 +56,14 @@ def ranking_slope(df: pd.DataFrame, as_of) -> go.Figure:
     fig = go.Figure()
     ends = ["Rank by MQLs", "Rank by qualified pipeline"]
     for r in df.itertuples():
-        name = find.label(r.channel)
+        name = ui.chart_text(find.label(r.channel))
         fig.add_scatter(x=ends, y=[r.rank_by_mqls, r.rank_by_pipeline], mode="lines+markers+text",
                         line={"color": ui.ACCENT if r.flattered else "#C9D1D9",
                               "width": 3 if r.flattered else 1.5},
                         marker={"size": 10, "color": [ui.MQL_GREY, ui.PIPELINE_BLUE]},
                         text=[f"{name} ", f" {name}"], textposition=["middle left", "middle right"],
-                        showlegend=False, hovertemplate=f"{escape(name)}: %{{x}} %{{y}}<extra></extra>")
+                        customdata=[name, name], showlegend=False,
+                        hovertemplate="%{customdata}: %{x} %{y}<extra></extra>")
     fig.update_yaxes(autorange="reversed", dtick=1, title="rank (1 = best)", showgrid=False)
     fig.update_xaxes(range=[-0.8, 1.8])
     return ui.style_finding(fig, find.lens_ranking(df), as_of, width=48,
@@ -74,7 +73,8 @@ def ranking_slope(df: pd.DataFrame, as_of) -> go.Figure:
 def stage_chart(qs, threshold: float, as_of) -> go.Figure:
     rates = qs.win_rates
     colours = [ui.ACCENT if s == qs.stage else ui.PIPELINE_BLUE for s in rates["stage"]]
-    fig = go.Figure(go.Bar(x=rates["stage"], y=rates["win_rate"], marker_color=colours,
+    fig = go.Figure(go.Bar(x=[ui.chart_text(s) for s in rates["stage"]], y=rates["win_rate"],
+                           marker_color=colours,
                            text=[find.share(v) for v in rates["win_rate"]],
                            textposition="outside", cliponaxis=False, name="Win rate"))
     fig.add_hline(y=threshold, line_dash="dash", line_color=ui.MQL_GREY,

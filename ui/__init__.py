@@ -18,6 +18,7 @@ from ui.charts import (
     MQL_GREY,
     PIPELINE_BLUE,
     chart,
+    chart_text,
     money_axis,
     show,
     style,
@@ -46,7 +47,7 @@ from ui.kpi import kpi, kpi_row
 from ui.layout import esc, filter_summary, header, need_tables
 
 __all__ = [
-    "ACCENT", "CHART_CONFIG", "GAIN_GREEN", "LOSS_RED", "MQL_GREY", "PIPELINE_BLUE", "cached", "chart",
+    "ACCENT", "CHART_CONFIG", "GAIN_GREEN", "LOSS_RED", "MQL_GREY", "PIPELINE_BLUE", "cached", "chart", "chart_text",
     "clear_caches",
     "connection", "current_filter", "current_period", "current_settings", "dataset_info",
     "esc", "filter_summary", "header", "headline", "headlines", "kpi", "kpi_row", "money_axis", "need_tables",
