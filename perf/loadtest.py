@@ -187,7 +187,10 @@ async def _session(browser, base: str, s: Session, reruns: int, periods: list[st
                    versions: dict[str, str], done: list[int],
                    published: threading.Event) -> None:
     await asyncio.sleep((s.number - 1) * RAMP_S)
-    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    # bypass_csp: the probes below (wait_for_function) are scripts the app's CSP refuses;
+    # tests/browser/test_security_headers.py loads every page under the CSP itself
+    context = await browser.new_context(viewport={"width": 1280, "height": 900},
+                                        bypass_csp=True)
     context.set_default_timeout(WAIT_MS)
     context.set_default_navigation_timeout(WAIT_MS)
     tab = await context.new_page()

@@ -53,7 +53,9 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    # bypass_csp: wait_for_function probes are scripts the app's CSP (ui/security.py)
+    # refuses; test_security_headers.py loads the pages under the CSP itself
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, bypass_csp=True)
     tab = context.new_page()
     tab.set_default_timeout(60_000)
     yield tab
