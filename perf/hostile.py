@@ -107,7 +107,7 @@ def _year_one(folder: Path) -> None:
 
 
 def _year_9999(folder: Path) -> None:
-    set_cell(folder / "touches.csv", 2, "touch_date", "9999-12-31T00:00:00")
+    set_cell(folder / "opportunities.csv", 2, "close_date", "9999-12-31")
 
 
 def _infinite(folder: Path) -> None:
@@ -115,7 +115,7 @@ def _infinite(folder: Path) -> None:
 
 
 def _offset(folder: Path) -> None:
-    set_cell(folder / "touches.csv", 2, "touch_date", "2025-01-05T10:00:00+99:99")
+    set_cell(folder / "people.csv", 2, "created_date", "2025-01-05T10:00:00+99:99")
 
 
 def _ragged(folder: Path) -> None:
@@ -132,7 +132,7 @@ VARIANTS: dict[str, Callable[[Path], None]] = {
     "xlsx bomb (one cell at XFD1048576)": _bomb,
     "50 MB lost_reason on the first deal": _long_cell,
     "created_date 0001-01-01": _year_one,
-    "touch_date 9999-12-31": _year_9999,
+    "close_date 9999-12-31": _year_9999,
     "amount 1e309": _infinite,
     "offset +99:99": _offset,
     "ragged row": _ragged,

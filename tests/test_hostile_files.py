@@ -116,6 +116,33 @@ def test_the_xlsx_bomb_uploaded_on_the_data_page(good_db, tiny_load_dir, monkeyp
     assert list(private.iterdir()) == []  # no targetline-preview-* / -upload-* left
 
 
+@pytest.mark.parametrize("variant, where, text", [
+    ("50 MB lost_reason on the first deal", ("opportunities.csv", 2, "lost_reason"),
+     "the row is 50 MB long"),
+    ("created_date 0001-01-01", ("people.csv", 2, "created_date"), "'0001-01-01' is outside"),
+    ("amount 1e309", ("opportunities.csv", 2, "amount"), "'1e309' is out of range"),
+    ("offset +99:99", ("people.csv", 2, "created_date"), "has an impossible time-zone offset"),
+])
+def test_hostile_values_uploaded_on_the_data_page(good_db, tiny_load_dir, monkeypatch,
+                                                  tmp_path, variant, where, text):
+    db, first = good_db
+    folder = hostile.hostile_copy(tiny_load_dir, tmp_path / "hostile", variant)
+    at = data_page(db, monkeypatch)
+    next(s for s in at.selectbox if s.label == "What the files are").set_value("Canonical files")
+    at.file_uploader[0].set_value([(p.name, p.read_bytes(), "application/octet-stream")
+                                   for p in sorted(folder.iterdir())])
+    at.run()
+    next(b for b in at.button if b.label == "Check and load").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Load refused" in at.error[0].value
+    problems = next(df.value for df in at.dataframe if "problem" in df.value.columns)
+    hits = problems[(problems["file"] == where[0]) & (problems["line"] == where[1])
+                    & (problems["column"] == where[2])]
+    assert len(hits) and text in hits["problem"].iloc[0], problems.to_string()
+    assert store.current_version(db) == first.version.resolve()
+
+
 def data_page(db: Path, monkeypatch) -> AppTest:
     """The Data page in AppTest. Under AppTest, Streamlit's pages-directory flag is set on
     every run, so ui.data_access.require_frame would rerun each one, dropping a button's

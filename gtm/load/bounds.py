@@ -29,7 +29,7 @@ MAX_MEMBERS = 1_000  # entries in one archive (an xlsx has about 10, an extract 
 MAX_UNZIPPED = 2 * GB  # total unpacked bytes of one archive
 MAX_RATIO = 100  # unpacked / packed bytes of a member over RATIO_FROM (CSV and XML: 5-12)
 RATIO_FROM = 10 * MB  # smaller members may compress as well as they like
-CHUNK = 4 * MB  # bytes decompressed (or copied) at a time
+CHUNK = 1 * MB  # bytes decompressed (or copied) at a time
 
 # Spreadsheets
 MAX_SHEET_CELLS = 20_000_000  # rows x columns of the grid a sheet spans (from A1)
