@@ -401,6 +401,27 @@ def test_a_later_load_waits_for_the_running_one_and_wins(good_db, tiny_load_dir,
     assert sources[-2:] == [str(slow), str(later)]
 
 
+def test_an_older_load_is_never_published_over_a_newer_one(good_db, tiny_load_dir, tmp_path,
+                                                          monkeypatch):
+    """Waiters are not woken in start order: a load that started first but ran last must
+    not replace the later one (last to finish used to win)."""
+    db, _ = good_db
+    first_ticket = store.take_ticket(db)  # a load starts, and waits for the lock
+    later = tmp_path / "later"
+    shutil.copytree(tiny_load_dir, later)
+    with open(later / "people.csv", "a") as fh:
+        fh.write("P5,,2025-06-30,events,,,,,\n")
+    newer = load(later, db)  # started after it, ran first: published
+    assert newer.ok
+    monkeypatch.setattr(store, "take_ticket", lambda _db: first_ticket)
+    older = load(tiny_load_dir, db)  # the first load's turn comes at last
+    assert not older.ok
+    assert older.errors[0].text.startswith("a load started after this one (at ")
+    assert "this one is not published, so the newer data stays served" in older.errors[0].text
+    assert store.current_version(db) == newer.version.resolve()
+    assert store.read_history(db)[-1]["result"] == "refused"
+
+
 def test_a_load_that_waits_too_long_is_refused_with_a_message(good_db, tiny_load_dir,
                                                               monkeypatch):
     db, first = good_db

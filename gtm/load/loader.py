@@ -70,9 +70,10 @@ def load(source: Path | Sequence[Path], db_path: Path | None = None, *, currency
     report = progress or (lambda message, fraction: None)
     name = label or _source_text(source)
     try:
+        ticket = store.take_ticket(db_path)  # start order: a later-started load wins
         with store.load_lock(db_path, name, on_wait=lambda text: report(text, 0.0)) as lock:
             _record_stale(db_path, lock.stale)
-            return _load(source, db_path, currency, report, name, lock)
+            return _load(source, db_path, currency, report, name, lock, ticket)
     except (OSError, store.LoadBusy) as exc:  # a read-only folder, a full disk, a busy lock
         text = store.write_problem(exc, db_path.parent) or str(exc)
         report("refused", 1.0)
@@ -80,7 +81,7 @@ def load(source: Path | Sequence[Path], db_path: Path | None = None, *, currency
 
 
 def _load(source, db_path: Path, currency: str, report: Progress, name: str,
-          lock: store.LoadLock) -> LoadResult:
+          lock: store.LoadLock, ticket: dict) -> LoadResult:
     started = datetime.now(UTC)
     sources, messages = readers.discover(source)
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -88,24 +89,29 @@ def _load(source, db_path: Path, currency: str, report: Progress, name: str,
         version = store.new_version_path(db_path)
         lock.note(version=version.name)
         meta = {"currency": currency, "source": name, "files": _describe(sources)}
-        result, raws = _attempt(version, db_path, sources, messages, meta, report)
+        result, raws = _attempt(version, db_path, sources, messages, meta, report, ticket)
         files = _file_entries(sources, raws, sums.result())
     _record(db_path, started, name, files, result)
     report("refused" if not result.ok else "loaded", 1.0)
     return result
 
 
-def _attempt(version: Path, db_path: Path, sources, messages, meta, report):
-    """Build the version under a .partial name; publish it only when everything passed."""
+def _attempt(version: Path, db_path: Path, sources, messages, meta, report, ticket=None):
+    """Build the version under a .partial name; publish it only when everything passed
+    (and no load started after this one was published meanwhile)."""
     partial = version.with_name(version.name + ".partial")
     _remove_stale_partials(db_path)
     raws: dict[str, RawRead] = {}
     result = None
     try:
         counts = _build(partial, sources, messages, raws, meta, report)
-        if counts is not None:
+        later = store.superseded(db_path, ticket) if counts is not None else None
+        if later:
+            messages.append(Message("error", None, None, None, later))
+        elif counts is not None:
             os.replace(partial, version)
             store.publish(db_path, version)
+            store.record_published(db_path, ticket)
             result = LoadResult(True, version, [], _warnings(messages), counts)
     except Exception as exc:  # bad input must never crash the caller; say what happened
         text = store.write_problem(exc, db_path.parent) or f"the load failed: {exc}"

@@ -306,6 +306,57 @@ def _flocked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+# --- later-started loads win -----------------------------------------------------------
+# Loads wait for the lock, but waiters are not woken in the order they came: a load
+# started later may run first. Each load takes a ticket when it starts; the ticket of the
+# published dataset is kept, and a load whose ticket is older than the published one is
+# not published (its data is older than what is served).
+
+def _tickets_path(db_path: Path) -> Path:
+    return Path(str(db_path) + ".tickets.json")
+
+
+def _tickets(db_path: Path) -> dict:
+    try:
+        found = json.loads(_tickets_path(db_path).read_text())
+    except (OSError, ValueError):
+        return {"next": 1, "published": 0}
+    return found if isinstance(found, dict) else {"next": 1, "published": 0}
+
+
+def take_ticket(db_path: Path) -> dict:
+    """This load's place in start order: {"ticket": n, "started": when}."""
+    path = _tickets_path(Path(db_path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _flocked(Path(str(path) + ".lock")):
+        state = _tickets(db_path)
+        ticket = int(state.get("next", 1))
+        state["next"] = ticket + 1
+        write_atomically(path, json.dumps(state).encode())
+    return {"ticket": ticket, "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")}
+
+
+def superseded(db_path: Path, ticket: dict | None) -> str | None:
+    """Why this load must not be published: a load started after it was published first.
+    Called under the load lock, just before publishing."""
+    state = _tickets(db_path)
+    if ticket is None or int(state.get("published", 0)) <= ticket["ticket"]:
+        return None
+    return (f"a load started after this one (at {state.get('published_started', '?')} UTC) "
+            "was published while this one waited or ran; this one is not published, so "
+            "the newer data stays served")
+
+
+def record_published(db_path: Path, ticket: dict | None) -> None:
+    if ticket is None:
+        return
+    path = _tickets_path(Path(db_path))
+    with _flocked(Path(str(path) + ".lock")):
+        state = _tickets(db_path)
+        state.update(published=ticket["ticket"], published_started=ticket["started"])
+        write_atomically(path, json.dumps(state).encode())
+
+
 # --- what a failed write means for the user ------------------------------------------------
 
 _FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
