@@ -71,15 +71,19 @@ def _hostile(folder: Path) -> None:
         path.write_text(out.getvalue(), encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def hostile_demo(tmp_path_factory):
-    root = tmp_path_factory.mktemp("hostile-charts")
+def hostile_demo_db(root: Path) -> Path:
+    """A 150-account demo company with hostile names, loaded into root/targetline.duckdb."""
     demo.generate(root / "extract", accounts=150)
     _hostile(root / "extract")
     db = root / "targetline.duckdb"
     result = load(root / "extract", db)
     assert result.ok, [str(e) for e in result.errors[:5]]
     return db
+
+
+@pytest.fixture(scope="module")
+def hostile_demo(tmp_path_factory):
+    return hostile_demo_db(tmp_path_factory.mktemp("hostile-charts"))
 
 
 def strings(node) -> list[str]:

@@ -100,15 +100,7 @@ def test_the_xlsx_bomb_uploaded_on_the_data_page(good_db, tiny_load_dir, monkeyp
     private.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(private))
     bomb(tiny_load_dir)
-    at = data_page(db, monkeypatch)
-    next(s for s in at.selectbox if s.label == "What the files are").set_value("Canonical files")
-    at.file_uploader[0].set_value([(p.name, p.read_bytes(), "application/octet-stream")
-                                   for p in sorted(tiny_load_dir.iterdir())])
-    at.run()
-    next(b for b in at.button if b.label == "Check and load").click()
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert "Load refused" in at.error[0].value
+    at = upload_and_load(data_page(db, monkeypatch), tiny_load_dir)
     problems = pd_text(at)
     assert BOMB_TEXT in problems
     assert at.file_uploader  # the fix can be uploaded from the browser
@@ -127,15 +119,7 @@ def test_hostile_values_uploaded_on_the_data_page(good_db, tiny_load_dir, monkey
                                                   tmp_path, variant, where, text):
     db, first = good_db
     folder = hostile.hostile_copy(tiny_load_dir, tmp_path / "hostile", variant)
-    at = data_page(db, monkeypatch)
-    next(s for s in at.selectbox if s.label == "What the files are").set_value("Canonical files")
-    at.file_uploader[0].set_value([(p.name, p.read_bytes(), "application/octet-stream")
-                                   for p in sorted(folder.iterdir())])
-    at.run()
-    next(b for b in at.button if b.label == "Check and load").click()
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert "Load refused" in at.error[0].value
+    at = upload_and_load(data_page(db, monkeypatch), folder)
     problems = next(df.value for df in at.dataframe if "problem" in df.value.columns)
     hits = problems[(problems["file"] == where[0]) & (problems["line"] == where[1])
                     & (problems["column"] == where[2])]
@@ -156,6 +140,19 @@ def data_page(db: Path, monkeypatch) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=180).run()
     at.switch_page("pages/data.py").run()
     assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def upload_and_load(at: AppTest, folder: Path) -> AppTest:
+    """Upload every file of folder as canonical files, click Check and load: refused."""
+    next(s for s in at.selectbox if s.label == "What the files are").set_value("Canonical files")
+    at.file_uploader[0].set_value([(p.name, p.read_bytes(), "application/octet-stream")
+                                   for p in sorted(folder.iterdir())])
+    at.run()
+    next(b for b in at.button if b.label == "Check and load").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Load refused" in at.error[0].value
     return at
 
 

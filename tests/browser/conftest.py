@@ -1,4 +1,5 @@
-"""A real `streamlit run app.py` on a free port, driven by headless Debian Chromium.
+"""A real server (`streamlit run ui/serve.py`, app.py as served) on a free port, driven
+by headless Debian Chromium.
 
 AppTest runs scripts but no browser: URLs, page switches and what is drawn on
 screen need the real server and frontend. Without /usr/bin/chromium the browser

@@ -15,11 +15,9 @@ import urllib.request
 
 import pytest
 from conftest import READY, screenshot, wait_ready
-from test_hostile_charts import _hostile
+from test_hostile_charts import hostile_demo_db
 
-from gtm import demo
 from gtm.load import store
-from gtm.load.loader import load
 from perf import hostile
 from perf.server import streamlit_server
 
@@ -86,10 +84,7 @@ def test_hostile_uploads_are_refused_and_the_server_survives(private_server, pag
 @pytest.fixture(scope="module")
 def hostile_server(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile-names")
-    demo.generate(root / "extract", accounts=150)
-    _hostile(root / "extract")
-    db = root / "targetline.duckdb"
-    assert load(root / "extract", db).ok
+    db = hostile_demo_db(root)
     with streamlit_server(db, root / "streamlit.log") as url:
         yield url
 
