@@ -8,6 +8,7 @@ lines carry exactly the policy the app sends (so a proxy copied from the docs ma
 import asyncio
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -70,7 +71,9 @@ def run_guard(path: str, cookies: dict[str, str] | None = None) -> tuple[int, di
     header = "; ".join(f"{k}={v}" for k, v in (cookies or {}).items()).encode()
     scope = {"type": "http", "path": path, "headers": [(b"cookie", header)] if header else [],
              "method": "GET", "query_string": b""}
-    asyncio.run(security.Guard(inner)(scope, None, send))
+    # in a thread of its own: the browser tests' Playwright keeps a loop in this one
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, security.Guard(inner)(scope, None, send)).result()
     start = sent[0]
     return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}
 
