@@ -14,6 +14,7 @@ browser:
 
 lint:
 	$(PY) -m ruff check .
+	lint-imports --no-cache
 
 test:
 	$(PY) -m pytest -q

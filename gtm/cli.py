@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from gtm.load import store
+from gtm.options import import_options
 
 DESCRIPTION = "Targetline: go-to-market metrics on qualified pipeline, CAC and Net ARR."
 DELEGATED = {
@@ -66,26 +67,18 @@ def _add_load(sub) -> None:
         "error and exits 1. Progress goes to standard error, the summary to standard output.")
     p.add_argument("dir", type=Path, metavar="DIR", help="folder with people.csv, "
                    "opportunities.csv and any optional tables (accounts, touches, ...)")
-    p.add_argument("--currency", default="USD", help="currency of every amount (default USD)")
+    p.add_argument("--currency", default=None, metavar="CODE",
+                   help="the dataset currency every amount is converted to (default: the "
+                   "export's corporate currency, else the one currency the amounts use, else "
+                   "USD)")
+    p.add_argument("--skip-bad-rows", action="store_true",
+                   help="leave out the rows that break a row-level rule (listed with file, "
+                   "line, column and reason, and counted in the load history) instead of "
+                   "refusing the load; problems with a whole file or column still refuse it")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     import_options(p)
     _db_option(p)
     p.set_defaults(handler=run_load)
-
-
-def import_options(p: argparse.ArgumentParser) -> None:
-    """Options of a Salesforce / HubSpot / mapped import (load and report take them)."""
-    p.add_argument("--source", choices=("salesforce", "hubspot", "canonical"), default=None,
-                   help="what DIR holds: Salesforce or HubSpot exports, or canonical files "
-                   "(default: detected from the file names and headers)")
-    p.add_argument("--mapping", type=Path, default=None, metavar="FILE",
-                   help="a mapping file (YAML) saying which file is which table and which "
-                   "column is which field, for any other CRM (default: DIR/mapping.yaml)")
-    p.add_argument("--mql-field", default=None, metavar="NAME",
-                   help="the lead/contact field holding the MQL date (e.g. MQL_Date__c)")
-    p.add_argument("--date-format", default=None, metavar="FORMAT",
-                   help="how the exports write dates when it cannot be told from the values, "
-                   "e.g. %%d/%%m/%%Y or %%m/%%d/%%Y")
 
 
 def run_load(args) -> int:
@@ -95,27 +88,60 @@ def run_load(args) -> int:
     imported, result = import_and_load(
         args.dir, db, source=args.source, mapping_file=args.mapping, mql_field=args.mql_field,
         date_format=args.date_format, currency=args.currency,
-        progress=None if args.quiet else _progress_printer())
-    if imported is not None:
-        print_recognised(imported, sys.stderr if not result.ok else sys.stdout)
+        progress=None if args.quiet else _progress_printer(),
+        skip_bad_rows=getattr(args, "skip_bad_rows", False))
+    stream = sys.stderr if not result.ok else sys.stdout
+    print_report(imported, result, stream)
     for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr if not result.ok else sys.stdout)
+        print(f"warning: {warning}", file=stream)
+    for row in result.left_out:
+        print(f"left out: {row}", file=stream)
     if not result.ok:
         for error in result.errors:
             print(f"error: {error}", file=sys.stderr)
-        print(f"refused: {len(result.errors)} error(s); the loaded dataset is unchanged",
+        hint = (" (every problem is about single rows: --skip-bad-rows leaves them out)"
+                if result.skippable else "")
+        print(f"refused: {len(result.errors)} error(s); the loaded dataset is unchanged{hint}",
               file=sys.stderr)
         return 1
-    print(f"loaded {args.dir} into {db} ({result.version.name})")
+    left = f", {len(result.left_out)} bad row(s) left out" if result.left_out else ""
+    print(f"loaded {args.dir} into {db} ({result.version.name}); amounts in "
+          f"{result.currency}{left}")
     for table, rows in result.row_counts.items():
         print(f"  {table:<22} {rows:>12,} rows")
     return 0
 
 
-def print_recognised(imported, stream) -> None:
-    print(f"source: {imported.source or 'not recognised'}", file=stream)
-    for name, what in imported.recognised.items():
-        print(f"  {name:<40} {what}", file=stream)
+def print_report(imported, result, stream) -> None:
+    """The import report: per file what it was recognised as, rows read / used / left
+    out, warnings and ignored columns; ignored files grouped by their reason."""
+    from gtm.importers import report_rows
+
+    if imported is not None:
+        print(f"source: {imported.source or 'not recognised'}", file=stream)
+    rows = report_rows(imported, result)
+    used = [r for r in rows if r["recognised as"] != "ignored"]
+    if used:
+        print(f"  {'file':<40} {'recognised as':<44} {'read':>7} {'used':>7} {'left out':>8} "
+              f"{'warn':>5}", file=stream)
+    for r in used:
+        print(f"  {r['file']:<40} {r['recognised as']:<44} {_n(r['rows read']):>7} "
+              f"{_n(r['rows used']):>7} {r['left out']:>8} {r['warnings']:>5}", file=stream)
+        if r["ignored columns"]:
+            names = r["ignored columns"].split(", ")
+            more = f" and {len(names) - 8} more" if len(names) > 8 else ""
+            print(f"    columns not read ({len(names)}): {', '.join(names[:8])}{more}",
+                  file=stream)
+    reasons: dict[str, list[str]] = {}
+    for r in rows:
+        if r["recognised as"] == "ignored":
+            reasons.setdefault(r["note"], []).append(r["file"])
+    for reason, names in reasons.items():
+        print(f"  ignored, {reason}: {', '.join(names)}", file=stream)
+
+
+def _n(value) -> str:
+    return "-" if value is None else f"{value:,}"
 
 
 def _progress_printer():

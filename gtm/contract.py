@@ -1,4 +1,4 @@
-"""The canonical CRM extract (data contract v1) as data.
+"""The canonical CRM extract (data contract v2) as data.
 
 Every other module reads table and column definitions from here, so the loader,
 the validation messages, the DuckDB schema and the user docs cannot drift apart.
@@ -33,6 +33,10 @@ BUYING_ROLES = (
 OPPORTUNITY_TYPES = ("new_business", "expansion", "renewal")
 SPEND_FUNCTIONS = ("marketing", "sales")
 DEMAND_TYPES = ("create", "harvest")
+CURRENCY_MEANING = ("ISO 4217 code of the row's amounts (empty: the dataset currency); "
+                    "converted to the dataset currency at load with currency_rates")
+MONEY_DATES = {"opportunities": ("close_date", "created_date"), "spend": ("month",),
+               "arr": ("month",)}  # the date that picks a dated rate, first present wins
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class Table:
     columns: tuple[Column, ...]
     required: bool = False
     meaning: str = ""
+    exports: str = ""  # which Salesforce / HubSpot export lights the table up
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -65,8 +70,8 @@ class Table:
         return [c.name for c in self.columns]
 
 
-def _t(name, meaning, *columns, required=False):
-    return Table(name, tuple(columns), required, meaning)
+def _t(name, meaning, *columns, required=False, exports=""):
+    return Table(name, tuple(columns), required, meaning, exports)
 
 
 C = Column
@@ -100,6 +105,8 @@ TABLES: dict[str, Table] = {
             C("disqualified_date", "date"),
             C("disqualified_reason", "text"),
             required=True,
+            exports="Lead.csv and Contact.csv from a Salesforce export, or HubSpot's contacts "
+            "export",
         ),
         _t(
             "touches",
@@ -128,12 +135,14 @@ TABLES: dict[str, Table] = {
             C("channel", "text"),
             C("campaign_id", "text"),
             C("amount", "money", True, non_negative=True),
+            C("currency", "text", meaning=CURRENCY_MEANING),
         ),
         _t(
             "opportunities",
             "deals",
             C("opportunity_id", "text", True, True),
-            C("account_id", "text", True),
+            C("account_id", "text", meaning="the deal's account; a deal without one counts in "
+              "pipeline and win rates, not as a customer (a warning names it)"),
             C("created_date", "date", True, meaning="Stage 0: starts the velocity clock"),
             C("type", "text", allowed=OPPORTUNITY_TYPES),
             C("stage", "text", True, meaning="current stage name"),
@@ -145,7 +154,8 @@ TABLES: dict[str, Table] = {
             C("source_person_id", "text"),
             C("qualified_date", "date"),
             C("lost_reason", "text"),
-            required=True,
+            C("currency", "text", meaning=CURRENCY_MEANING),
+            exports="Opportunity.csv from a Salesforce export, or HubSpot's deals export",
         ),
         _t(
             "opportunity_stages",
@@ -176,6 +186,7 @@ TABLES: dict[str, Table] = {
             C("account_id", "text", True),
             C("month", "date", True, meaning="first day of the month"),
             C("arr", "money", True, non_negative=True, meaning="ARR at month end"),
+            C("currency", "text", meaning=CURRENCY_MEANING),
         ),
         _t(
             "signups",
@@ -186,6 +197,16 @@ TABLES: dict[str, Table] = {
             C("account_id", "text"),
             C("person_id", "text"),
             C("channel", "text"),
+        ),
+        _t(
+            "currency_rates",
+            "exchange rates to the dataset currency",
+            C("currency", "text", True, meaning="ISO 4217 code, e.g. EUR"),
+            C("rate", "number", True, meaning="units of this currency per one unit of the "
+              "dataset currency (greater than 0)"),
+            C("start_date", "date", meaning="a dated rate applies to rows dated on or after"),
+            C("end_date", "date", meaning="... and before this date (empty: open-ended)"),
+            exports="CurrencyType.csv and DatedConversionRate.csv from a Salesforce export",
         ),
     )
 }

@@ -1,6 +1,6 @@
 """User documentation rendered from the code that enforces it.
 
-docs/data-contract.md comes from gtm.contract and docs/metrics.md from gtm.registry,
+docs/data-contract.md comes from gtm.contract and docs/metrics.md from gtm.metrics.registry,
 so the documents users read are the rules the loader applies and the definitions
 the metrics compute; `python -m gtm docs` rewrites them, a test checks they match.
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from gtm.contract import TABLES
 from gtm.load.store import REPO_ROOT
-from gtm.registry import METRICS
+from gtm.metrics.registry import METRICS
 
 DOCS = REPO_ROOT / "docs"
 
@@ -21,12 +21,33 @@ One folder (or one upload) of files, one file per table, named after the table
 (`people.csv`, `opportunities.parquet`, `accounts.xlsx`). CSV, XLSX and Parquet are read.
 Column names match case-insensitively after trimming spaces; columns we do not know are
 kept in the raw layer (`raw_<table>`) but no metric reads them. Dates are ISO 8601
-(`2025-03-31` or `2025-03-31T14:05:00`); money is plain numbers in one currency per
-dataset (default USD); booleans accept true/false, yes/no, 1/0.
+(`2025-03-31` or `2025-03-31T14:05:00`); money is plain numbers; booleans accept
+true/false, yes/no, 1/0. Files may be UTF-8 (with or without BOM), Windows-1252 / Latin-1
+or UTF-16 with BOM (Excel's "Unicode text"): the encoding is decided from the whole file.
 
-Only `people` and `opportunities` are required. A page whose optional table is missing
-says which file would light it up. A file that breaks these rules is refused with a
-message naming the file, line and column; the dataset loaded before stays as it was.
+Only `people` is required (data contract v2). A page whose optional table is missing says
+which file, or which Salesforce or HubSpot export, would light it up.
+
+**Money in several currencies.** `opportunities`, `spend` and `arr` may carry a `currency`
+column (ISO 4217 code per row; empty means the dataset currency). `currency_rates` gives
+the rates, as units of that currency per one unit of the dataset currency; a dated rate
+applies to rows dated in [start_date, end_date) (an opportunity's close date, else its
+created date; the month of spend and ARR), else the undated rate. Every amount is
+converted to the dataset currency at load; the row's currency stays in the table and the
+amount as written in `raw_<table>.amount_as_written`. The dataset currency is
+`--currency` when given, else the rates' base (the undated rate of 1, Salesforce's
+corporate currency), else the one currency the rows use, else USD. Several currencies
+without rates are refused naming the file and the currencies; a row whose currency has
+no rate is refused naming file, line and currency.
+
+**Bad input.** A file that breaks these rules is refused with a message naming the file,
+line and column; the dataset loaded before stays as it was. With `--skip-bad-rows` (or
+the button on the Data page after the problems are shown) rows that break a row-level
+rule (a required value empty, a value not of its type, a negative amount, a repeated
+unique id, an unknown spend function, an opportunity whose account is not in accounts, a
+currency without a rate) are left out instead: each is listed with file, line, column and
+reason, with a download, and counted per table in the load history. Problems with a whole
+file or column always refuse the load.
 """
 
 METRICS_INTRO = """# Metric definitions
@@ -43,6 +64,8 @@ def contract_markdown() -> str:
     for table in TABLES.values():
         need = "required" if table.required else "optional"
         parts.append(f"\n## {table.name} ({need}): {table.meaning}\n")
+        if table.exports:
+            parts.append(f"From a CRM: {table.exports}.\n")
         parts.append("| column | type | required | meaning |\n|---|---|---|---|")
         for c in table.columns:
             req = "yes, unique" if c.unique else ("yes" if c.required else "")

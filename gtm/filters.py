@@ -6,8 +6,10 @@ view the same way; both are frozen (hashable) so the UI can cache on them.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
+
+from gtm import periods
 
 MOTIONS = ("sales_led", "product_led")
 DEFAULT_REQUIRED_ROLES = (
@@ -41,22 +43,19 @@ class Filter:
     def params(self) -> dict:
         """Bound parameters for the filtered CTEs (lists are NULL when 'all')."""
         return {
-            "start": self.start,
-            "end": self.end,
+            "period_start": self.start,
+            "period_end": self.end,
             "regions": list(self.regions) or None,
             "segments": list(self.segments) or None,
             "channels": list(self.channels) or None,
             "motions": list(self.motions) or None,
         }
 
-    def previous(self) -> Filter:
-        """The period of the same length just before this one (for deltas)."""
-        from datetime import timedelta
-
-        days = (self.end - self.start).days + 1
-        end = self.start - timedelta(days=1)
-        return Filter(end - timedelta(days=days - 1), end, self.regions, self.segments,
-                      self.channels, self.motions)
+    def previous(self, period: str | None = None) -> Filter:
+        """The same slice over the previous period (gtm.periods.previous_range; `period` is
+        the sidebar's period label when there is one)."""
+        start, end = periods.previous_range(period, self.start, self.end)
+        return replace(self, start=start, end=end)
 
 
 @dataclass(frozen=True)

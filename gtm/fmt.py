@@ -7,11 +7,21 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 NA = "n/a"
 
 
 def is_missing(value) -> bool:
-    return value is None or (isinstance(value, float) and (math.isnan(value) or math.isinf(value)))
+    """Nothing to show: None, a pandas NA/NaT, or a number that is NaN or infinite."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, str):
+        return False
+    try:
+        return not math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def money(value, currency: str = "USD") -> str:
@@ -54,15 +64,16 @@ def months(value) -> str:
     return NA if is_missing(value) else f"{float(value):,.1f} months"
 
 
-def ratio(value) -> str:
+def multiple(value) -> str:
     return NA if is_missing(value) else f"{float(value):,.2f}x"
 
 
 FORMATTERS = {
     "usd": money,
     "count": count,
-    "ratio": percent,  # a share between 0 and 1
-    "multiple": ratio,  # e.g. LTV:CAC 3.2x
+    "share": percent,  # a share between 0 and 1, shown as a percent
+    "multiple": multiple,  # e.g. LTV:CAC 3.2x
+    "per_account": lambda v: NA if is_missing(v) else f"{float(v):,.2f} per account",
     "days": days,
     "months": months,
     "usd_per_day": lambda v: NA if is_missing(v) else money(v) + "/day",

@@ -17,8 +17,9 @@ import time
 from datetime import date
 from pathlib import Path
 
-from gtm import registry
 from gtm.filters import MOTIONS, Filter, Settings
+from gtm.metrics import registry
+from gtm.options import import_options
 
 DEFAULTS = Settings()
 
@@ -38,7 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("--db", type=Path, help="database to read (default: TARGETLINE_DB or "
       "data/targetline.duckdb)")
     a("--start", required=True, type=_iso_date, help="period start, YYYY-MM-DD")
-    a("--end", required=True, type=_iso_date, help="period end (inclusive, the as-of date)")
+    a("--end", required=True, type=_iso_date, help="period end, inclusive (the period end every "
+      "metric is computed at)")
     a("--format", choices=("json", "csv"), default="json")
     a("--region", dest="regions", action="append", default=[], metavar="R")
     a("--segment", dest="segments", action="append", default=[], metavar="S")
@@ -53,8 +55,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("--activation-days", type=int, default=DEFAULTS.activation_days)
     a("--stale-days", type=int, default=DEFAULTS.stale_days)
     a("--icp-threshold", type=float, default=DEFAULTS.icp_threshold)
-    from gtm.cli import import_options
-
     import_options(parser)
 
 
@@ -129,8 +129,8 @@ def _report_db(db, flt: Filter, settings: Settings, fmt: str) -> int:
 
 def _meta(con, flt, qualified, seconds, dataset_info) -> None:
     info = dataset_info(con)
-    print(f"period {flt.start} .. {flt.end} (as of {flt.end}); dataset as of "
-          f"{info['as_of'] or 'unknown'}; qualified stage: {qualified.stage or 'none'} "
+    print(f"period {flt.start} .. {flt.end} (period ending {flt.end}); data as of "
+          f"{info['data_as_of'] or 'unknown'}; qualified stage: {qualified.stage or 'none'} "
           f"({qualified.how}); computed in {seconds:.2f} s", file=sys.stderr)
 
 

@@ -21,10 +21,8 @@ HEATMAP_ROWS = 30
 def kpis(info: dict) -> None:
     now, before = ui.headlines(KPIS)
     total = groups.single_threaded_summary(ui.view(groups.single_threaded_open))
-    columns = st.columns(len(KPIS) + 1)
-    for column, metric_id in zip(columns, KPIS, strict=False):
-        ui.kpi(metric_id, now.get(metric_id), before.get(metric_id), info, column)
-    columns[-1].metric("Single-threaded open pipeline",
+    (extra,) = ui.kpi_row(KPIS, now, before, info, extra=1)
+    extra.metric("Single-threaded open pipeline",
                        fmt.money(total["single_threaded_open_amount"]),
                        help="Open new-business deals with at most one contact on the deal "
                        "at the period end: amount.", border=True, height="stretch")
@@ -34,7 +32,7 @@ def _thread_names(shown: pd.DataFrame) -> list[str]:
     return [fa.BUCKET_LABELS[b].replace("a single contact", "1 contact") for b in shown["bucket"]]
 
 
-def win_chart(df: pd.DataFrame, as_of) -> go.Figure:
+def win_chart(df: pd.DataFrame, stamp) -> go.Figure:
     shown = df[df["closed"] > 0]
     fig = go.Figure(go.Bar(
         x=_thread_names(shown), y=shown["win_rate"], marker_color=ui.PIPELINE_BLUE,
@@ -43,10 +41,10 @@ def win_chart(df: pd.DataFrame, as_of) -> go.Figure:
         textposition="outside", name="Win rate", cliponaxis=False))
     fig.update_yaxes(tickformat=".0%", title="Win rate (won / closed)", rangemode="tozero")
     fig.update_xaxes(title="Contacts on the deal")
-    return ui.style(fig, fa.threading_finding(df), as_of, wrap=52)
+    return ui.style(fig, fa.threading_finding(df), stamp, wrap=52)
 
 
-def cycle_chart(df: pd.DataFrame, as_of) -> go.Figure:
+def cycle_chart(df: pd.DataFrame, stamp) -> go.Figure:
     shown = df[df["closed"] > 0]
     fig = go.Figure(go.Bar(
         x=_thread_names(shown), y=shown["median_cycle_days"], marker_color=ui.MQL_GREY,
@@ -54,21 +52,21 @@ def cycle_chart(df: pd.DataFrame, as_of) -> go.Figure:
         textposition="outside", cliponaxis=False))
     fig.update_yaxes(title="Median days, qualified to won", rangemode="tozero")
     fig.update_xaxes(title="Contacts on the deal")
-    return ui.style(fig, fa.cycle_finding(df), as_of, wrap=52)
+    return ui.style(fig, fa.cycle_finding(df), stamp, wrap=52)
 
 
-def threading_charts(as_of) -> None:
+def threading_charts(stamp) -> None:
     df = ui.view(groups.threading)
     left, right = st.columns(2)
     with left:
-        ui.chart(win_chart, df, as_of, key="threading-win")
+        ui.chart(win_chart, df, stamp, key="threading-win")
     with right:
-        ui.chart(cycle_chart, df, as_of, key="threading-cycle")
+        ui.chart(cycle_chart, df, stamp, key="threading-cycle")
     st.caption("Closed new-business deals in the period, by distinct contacts on the deal "
                "(opportunity contacts).")
 
 
-def heatmap_chart(df: pd.DataFrame, roles: list[str], as_of) -> go.Figure:
+def heatmap_chart(df: pd.DataFrame, roles: list[str], stamp) -> go.Figure:
     rows = [f"{ui.chart_text(str(a)[:28])} · {fmt.money(v)}" for a, v in
             zip(df["account"], df["open_pipeline"], strict=True)]
     counts = df[roles]
@@ -81,16 +79,16 @@ def heatmap_chart(df: pd.DataFrame, roles: list[str], as_of) -> go.Figure:
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(side="top")
     height = 140 + 26 * len(df)
-    return ui.style(fig, fa.heatmap_finding(df, roles), as_of, height=height)
+    return ui.style(fig, fa.heatmap_finding(df, roles), stamp, height=height)
 
 
-def role_heatmap(as_of) -> None:
+def role_heatmap(stamp) -> None:
     roles = list(ui.current_settings().required_roles)
     df = ui.view(groups.role_heatmap, HEATMAP_ROWS)
     if df.empty:
         st.info(fa.heatmap_finding(df, roles))
         return
-    ui.chart(heatmap_chart, df, roles, as_of, key="heatmap")
+    ui.chart(heatmap_chart, df, roles, stamp, key="heatmap")
     st.caption(f"Target accounts with open deals at the period end (up to {HEATMAP_ROWS}), "
                "worst role coverage first, then the largest open pipeline; each cell counts "
                "the engaged people in that role (red: nobody).")
@@ -115,10 +113,10 @@ ui.header("Buying groups", "Whole buying committees engaged, not single leads: c
           "target accounts, win rate by threading, pipeline hanging on one contact.", info)
 provided = info.get("tables") or {}
 if provided.get("touches") or provided.get("opportunity_contacts"):
-    as_of = info["as_of"]
+    stamp = ui.period_stamp()
     kpis(info)
-    threading_charts(as_of)
-    role_heatmap(as_of)
+    threading_charts(stamp)
+    role_heatmap(stamp)
     single_threaded()
 else:
     ui.need_tables(info, ["touches", "opportunity_contacts"], "buying groups")

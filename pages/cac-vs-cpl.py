@@ -27,10 +27,10 @@ CHANNEL_LADDER = (("cpl", "Cost per lead", "#C9D1D9"), ("cost_per_mql", "Cost pe
 
 
 def channels_only(df: pd.DataFrame) -> pd.DataFrame:
-    return df[~df["channel"].isin(["Blended", "unallocated"])]
+    return df[~df["channel"].isin(["Blended", "unknown"])]
 
 
-def cpl_vs_cac(df: pd.DataFrame, as_of) -> go.Figure:
+def cpl_vs_cac(df: pd.DataFrame, stamp) -> go.Figure:
     """Scatter: CPL (x) vs marketing CAC (y) per channel, bubble = marketing spend."""
     rows = channels_only(df).dropna(subset=["cpl", "marketing_cac"])
     size = rows["marketing_spend"].clip(lower=0)
@@ -45,7 +45,7 @@ def cpl_vs_cac(df: pd.DataFrame, as_of) -> go.Figure:
     fig.update_xaxes(title="cost per lead", showgrid=True, rangemode="tozero")
     fig.update_yaxes(title="marketing CAC", rangemode="tozero")
     fig.update_layout(showlegend=False)
-    return ui.style_finding(fig, find.cheap_leads(df), as_of, width=58, height=460, money=("x", "y"))
+    return ui.style_finding(fig, find.cheap_leads(df), stamp, width=58, height=460, money=("x", "y"))
 
 
 def no_customer_note(df: pd.DataFrame) -> str:
@@ -53,7 +53,7 @@ def no_customer_note(df: pd.DataFrame) -> str:
     return ("Not on the chart (no new customer, CAC n/a): " + ", ".join(names) + ".") if names else ""
 
 
-def ladder(values: dict, as_of) -> go.Figure:
+def ladder(values: dict, stamp) -> go.Figure:
     """Blended unit costs from a lead to a customer (log scale)."""
     rows = [(name, values.get(mid), colour) for mid, name, colour in LADDER]
     fig = go.Figure(go.Bar(x=[r[0] for r in rows], y=[r[1] for r in rows],
@@ -62,10 +62,10 @@ def ladder(values: dict, as_of) -> go.Figure:
                            cliponaxis=False))
     fig.update_yaxes(**LOG_AXIS, title="cost per unit (log scale)")
     fig.update_layout(margin_b=80)  # two-line step labels above the as-of note
-    return ui.style_finding(fig, find.cost_ladder(values), as_of, width=58, height=460)
+    return ui.style_finding(fig, find.cost_ladder(values), stamp, width=58, height=460)
 
 
-def channel_ladder(df: pd.DataFrame, as_of) -> go.Figure:
+def channel_ladder(df: pd.DataFrame, stamp) -> go.Figure:
     """Per channel: CPL, cost per MQL, per qualified opportunity, marketing CAC (log)."""
     rows = channels_only(df)
     names = [ui.chart_text(find.label(c)) for c in rows["channel"]]
@@ -75,10 +75,10 @@ def channel_ladder(df: pd.DataFrame, as_of) -> go.Figure:
                     hovertemplate="%{x}: %{y:$,.0f}<extra>" + name + "</extra>")
     fig.update_layout(barmode="group", bargap=0.25)
     fig.update_yaxes(**LOG_AXIS, title="cost (log scale)")
-    return ui.style_finding(fig, find.lead_to_customer(df), as_of, width=130, height=440)
+    return ui.style_finding(fig, find.lead_to_customer(df), stamp, width=130, height=440)
 
 
-def trend(df: pd.DataFrame, as_of) -> go.Figure:
+def trend(df: pd.DataFrame, stamp) -> go.Figure:
     """CPL (top, grey) and blended CAC (bottom, blue) by month, each on its own scale."""
     months = [find.month(m) for m in df["month"]]
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.16,
@@ -89,7 +89,7 @@ def trend(df: pd.DataFrame, as_of) -> go.Figure:
                     cliponaxis=False)
         fig.update_yaxes(tickprefix="$", tickformat="~s", rangemode="tozero", row=row, col=1)
     fig.update_layout(showlegend=False)
-    return ui.style_finding(fig, find.cost_trend(df), as_of, width=40, height=460)
+    return ui.style_finding(fig, find.cost_trend(df), stamp, width=40, height=460)
 
 
 def channel_table(df: pd.DataFrame) -> None:
@@ -116,18 +116,18 @@ info = ui.dataset_info()
 ui.header("CAC vs cost per lead",
           "Cheap leads can make expensive customers: unit costs from lead to customer, per "
           "channel and blended.", info)
+ui.need_tables(info, ["opportunities"], "new customers, CAC and payback")
 
 flt, settings = ui.current_filter(), ui.current_settings()
-as_of = flt.end
+stamp = ui.period_stamp()
 with st.spinner("Computing unit costs…"):
     now, before = ui.headlines(KPIS)
 spend_note(flt)
 ui.kpi_row(KPIS[:4], now, before, info)
 ui.kpi_row(KPIS[4:], now, before, info)
-prev = ui.previous_filter()
-st.caption(f"Deltas compare with {prev.start} to {prev.end}. CAC is blended (marketing + sales "
-           "spend); by channel it is marketing CAC (channel marketing spend / new customers whose "
-           f"first won deal came from the channel). Gross margin {settings.gross_margin:.0%}.")
+ui.delta_caption(info, "CAC is blended (marketing + sales spend); by channel it is marketing "
+                 "CAC (channel marketing spend / new customers whose first won deal came from "
+                 f"the channel). Gross margin {settings.gross_margin:.0%}.")
 
 if ui.need_tables(info, ["spend"], "cost per lead, CAC and payback"):
     with st.spinner("Computing unit costs by channel…"):
@@ -135,14 +135,14 @@ if ui.need_tables(info, ["spend"], "cost per lead, CAC and payback"):
         by_month = ui.view(cost.by_month)
     left, right = st.columns(2)
     with left:
-        ui.chart(cpl_vs_cac, by_channel, as_of, key="chart-cpl-cac")
+        ui.chart(cpl_vs_cac, by_channel, stamp, key="chart-cpl-cac")
         st.caption(no_customer_note(by_channel) + " Bubble size = marketing spend.")
     with right:
-        ui.chart(ladder, now, as_of, key="chart-ladder")
-    ui.chart(channel_ladder, by_channel, as_of, key="chart-channel-ladder")
+        ui.chart(ladder, now, stamp, key="chart-ladder")
+    ui.chart(channel_ladder, by_channel, stamp, key="chart-channel-ladder")
     left, right = st.columns([2, 3])
     with left:
-        ui.chart(trend, by_month, as_of, key="chart-cost-trend")
+        ui.chart(trend, by_month, stamp, key="chart-cost-trend")
     with right:
         st.subheader("Unit costs by channel", anchor=False)
         channel_table(by_channel)

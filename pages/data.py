@@ -7,11 +7,13 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from gtm import contract, registry
+from gtm import contract
 from gtm.load import store
+from gtm.metrics import registry
 from ui import upload
 
 _FLASH = "_targetline_data_flash"
+_REFUSED = "_targetline_data_refused"
 _UPLOADER = "_targetline_uploader_round"
 
 
@@ -27,7 +29,7 @@ def loaded_tables(info: dict) -> pd.DataFrame:
 def show_loaded(info: dict) -> None:
     meta = info.get("meta") or {}
     loaded_at = str(meta.get("loaded_at", "n/a"))[:16].replace("T", " ")
-    st.markdown(f"**As of** {info.get('as_of')} · **loaded** {ui.esc(loaded_at)} UTC · "
+    st.markdown(f"**Data as of** {info.get('data_as_of')} · **loaded** {ui.esc(loaded_at)} UTC · "
                 f"**currency** {ui.esc(meta.get('currency', 'USD'))}")
     st.caption(f"Source: {ui.esc(meta.get('source', 'n/a'))}")
     frame = loaded_tables(info)
@@ -79,7 +81,44 @@ def messages_frame(result) -> pd.DataFrame:
              "column": getattr(m, "column", None), "problem": getattr(m, "text", str(m))}
             for kind, items in (("error", result.errors), ("warning", result.warnings))
             for m in items]
-    return pd.DataFrame(rows, columns=["severity", "file", "line", "column", "problem"])
+    return _blank(pd.DataFrame(rows, columns=["severity", "file", "line", "column", "problem"]))
+
+
+def _blank(frame: pd.DataFrame) -> pd.DataFrame:
+    """No 'None' where a message names no line or column: an empty cell."""
+    frame["line"] = pd.array(frame["line"], dtype="Int64")
+    frame["column"] = frame["column"].fillna("")
+    return frame
+
+
+def left_out_frame(result) -> pd.DataFrame:
+    rows = [{"file": m.file, "line": m.line, "column": m.column, "reason": m.text}
+            for m in getattr(result, "left_out", None) or []]
+    return _blank(pd.DataFrame(rows, columns=["file", "line", "column", "reason"]))
+
+
+def report_frames(imported, loaded) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(files read, files ignored with the reason) of one import."""
+    from gtm.importers import report_rows
+
+    rows = report_rows(imported, loaded)
+    used = pd.DataFrame([{k: v for k, v in r.items() if k != "note"} for r in rows
+                         if r["recognised as"] != "ignored"])
+    ignored = pd.DataFrame([{"file": r["file"], "why it was ignored": r["note"]} for r in rows
+                            if r["recognised as"] == "ignored"])
+    return used, ignored
+
+
+def show_report(imported, loaded, key: str) -> None:
+    """The import report: each file, what it was recognised as, rows read / used / left
+    out, warnings, columns not read; then the ignored files with the reason."""
+    used, ignored = report_frames(imported, loaded)
+    if len(used):
+        st.markdown("**Import report**: what each file was read as")
+        ui.table(used, "import report", key=f"download-report-{key}")
+    if len(ignored):
+        with st.expander(f"{len(ignored)} file(s) ignored, with the reason"):
+            ui.table(ignored, "ignored files", key=f"download-ignored-{key}")
 
 
 SOURCES = {"Detect from the files": None, "Canonical files": "canonical",
@@ -151,10 +190,7 @@ def _previews(result) -> dict:
 
 def show_preview(result, previews: dict) -> None:
     st.markdown(f"**Detected source:** {ui.esc(result.source or 'not recognised')}")
-    recognised = pd.DataFrame([{"file": f, "recognised as": what}
-                               for f, what in result.recognised.items()])
-    if len(recognised):
-        st.dataframe(recognised, hide_index=True, width="stretch")
+    show_report(result, None, "preview")
     if previews:
         st.caption("Preview: the first rows of each table the load will check")
         for table, tab in zip(previews, st.tabs(list(previews)), strict=True):
@@ -167,7 +203,8 @@ def show_preview(result, previews: dict) -> None:
         ui.table(messages_frame(result), "import problems", key="download-import-problems")
 
 
-def run_load(files, currency: str, options: dict | None = None) -> None:
+def run_load(files, currency: str | None, options: dict | None = None, *,
+             skip_bad_rows: bool = False, key=None) -> None:
     """Stage the uploads, convert exports if needed, load with a progress bar, report."""
     try:
         from gtm.importers import import_and_load
@@ -183,49 +220,87 @@ def run_load(files, currency: str, options: dict | None = None) -> None:
         bar = st.progress(0.0, text="Checking the extract")
         from ui.frame import progress_callback
 
-        _, result = import_and_load(Path(tmp), mapping_file=_mapping_in(Path(tmp)),
-                                    currency=currency, progress=progress_callback(bar),
-                                    **(options or {}))
+        imported, result = import_and_load(
+            Path(tmp), mapping_file=_mapping_in(Path(tmp)), currency=currency,
+            progress=progress_callback(bar), skip_bad_rows=skip_bad_rows, **(options or {}))
     bar.empty()
-    report_load(result)
+    report_load(imported, result, key)
 
 
-def report_load(result) -> None:
+def report_load(imported, result, key=None) -> None:
     if not result.ok:
-        st.error(f"Load refused with {len(result.errors)} error(s); the previous dataset is "
-                 "still served, unchanged.", icon=":material/block:")
-        ui.table(messages_frame(result), "load problems", key="download-problems")
+        st.session_state[_REFUSED] = (key, imported, result)
         return
+    st.session_state.pop(_REFUSED, None)
     ui.clear_caches()
-    counts = ", ".join(f"{t} {n:,}" for t, n in (result.row_counts or {}).items())
-    st.session_state[_FLASH] = (f"Loaded {counts}.", messages_frame(result))
+    counts = ", ".join(f"{t} {n:,}" for t, n in (result.row_counts or {}).items() if n)
+    left = f" {len(result.left_out)} bad row(s) left out." if result.left_out else ""
+    st.session_state[_FLASH] = (f"Loaded {counts}; amounts in {result.currency}.{left}",
+                                messages_frame(result), imported, result)
     st.session_state[_UPLOADER] = st.session_state.get(_UPLOADER, 0) + 1
     st.rerun()
 
 
-def show_upload() -> None:
+def show_refused(key, files, currency, options) -> None:
+    """A refused load: every problem by file, line and column; when every problem is
+    about single rows, the choice to leave those rows out and load."""
+    refused = st.session_state.get(_REFUSED)
+    if not refused or refused[0] != key:
+        return
+    result = refused[2]
+    st.error(f"Load refused with {len(result.errors)} error(s); the previous dataset is "
+             "still served, unchanged.", icon=":material/block:")
+    ui.table(messages_frame(result), "load problems", key="download-problems")
+    if result.skippable:
+        st.markdown("Every problem above is about single rows. You may leave those rows out "
+                    "and load the rest: each left-out row is listed after the load, with a "
+                    "download, and counted in the load history.")
+        if st.button("Leave out the bad rows and load", icon=":material/playlist_remove:"):
+            run_load(files, currency, options, skip_bad_rows=True, key=key)
+
+
+def show_flash() -> None:
     flash = st.session_state.pop(_FLASH, None)
-    if flash:
-        st.success(flash[0], icon=":material/check_circle:")
-        if len(flash[1]):
-            st.caption("Warnings (the load went through):")
-            ui.table(flash[1], "load warnings", key="download-warnings")
+    if not flash:
+        return
+    text, warnings, imported, result = flash
+    st.success(text, icon=":material/check_circle:")
+    show_report(imported, result, "loaded")
+    left = left_out_frame(result)
+    if len(left):
+        st.markdown(f"**{len(left)} row(s) left out** (file, line, column, reason):")
+        ui.table(left, "left out rows", key="download-left-out")
+    if len(warnings):
+        st.caption("Warnings (the load went through):")
+        ui.table(warnings, "load warnings", key="download-warnings")
+
+
+CURRENCIES = {"From the export (its corporate currency, else the one its amounts use)": None,
+              "USD": "USD", "EUR": "EUR", "GBP": "GBP"}
+
+
+def show_upload() -> None:
+    show_flash()
     st.markdown("One file per table, named after it (`people.csv`, `opportunities.parquet`, "
-                "...), or one zip of those files; or Salesforce / HubSpot exports as they are; "
-                "or any CRM's files with a `mapping.yaml`. Only **people** and "
-                "**opportunities** are required. A refused load leaves the current dataset as "
-                "it is.")
+                "...), or one zip of those files; or Salesforce / HubSpot exports as they are "
+                "(a whole weekly Data Export folder too: files Targetline does not read are "
+                "listed as ignored); or any CRM's files with a `mapping.yaml`. Only **people** "
+                "is required. A refused load leaves the current dataset as it is.")
     files = st.file_uploader("CRM extract", type=list(upload.ACCEPTED),
                              accept_multiple_files=True,
                              key=f"upload-{st.session_state.get(_UPLOADER, 0)}")
     st.caption(f"Up to {st.get_option('server.maxUploadSize')} MB per file; load a bigger "
                "extract with `python -m gtm load DIR` instead.")
-    currency = st.selectbox("Currency of the money columns", ["USD", "EUR", "GBP"])
+    currency = CURRENCIES[st.selectbox("Dataset currency (every amount is converted to it)",
+                                       list(CURRENCIES))]
     options = import_options()
     if files:
         guarded("The preview of this upload", preview_import, files, options)
+    key = (tuple((f.name, f.size) for f in files or ()), currency, tuple(options.items()))
     if st.button("Check and load", type="primary", disabled=not files):
-        guarded("The load", run_load, files, currency, options)
+        guarded("The load", run_load, files, currency, options, key=key)
+    if files:
+        guarded("The refused load", show_refused, key, files, currency, options)
 
 
 def glossary() -> None:
@@ -238,9 +313,10 @@ def glossary() -> None:
 
 
 def data_contract() -> None:
-    st.markdown("Each table is one file named after it. Only **people** and "
-                "**opportunities** are required; a page whose table is missing says which "
-                "file would light it up.")
+    st.markdown("Each table is one file named after it. Only **people** is required; a "
+                "page whose table is missing says which file (or which Salesforce or HubSpot "
+                "export) would light it up. Amounts in several currencies are converted to "
+                "the dataset currency with `currency_rates`.")
     rows = [{"table": t.name, "column": c.name, "type": c.type,
              "required": "yes, unique" if c.unique else ("yes" if c.required else ""),
              "meaning": c.meaning}
@@ -248,11 +324,11 @@ def data_contract() -> None:
     ui.table(pd.DataFrame(rows), "data contract", key="download-contract")
 
 
-def guarded(what: str, draw, *args):
+def guarded(what: str, draw, *args, **kwargs):
     """Draw one part of the page; if it fails, say so in one line and go on, so the
     uploader is always there to load the fix (a damaged history, a missing file...)."""
     try:
-        return draw(*args)
+        return draw(*args, **kwargs)
     except Exception as exc:  # noqa: BLE001 - shown, never raised past this part
         st.error(f"{what} cannot be shown ({ui.esc(type(exc).__name__)}: "
                  f"{ui.esc(str(exc)[:300])}). The rest of this page works: load an extract "

@@ -17,7 +17,8 @@ from gtm.plan.growth import FIELD_LABELS, SOLVE_FOR, format_field
 from ui.links import Param, notices
 
 BIND = "query-params"
-FORMATS = {"money": "$%,d", "percent": "%.1f %%", "count": "%,d"}
+FORMATS = {"money": "$%,d", "percent": "%.1f %%", "count": "%,d", "decimal": "%.2f per account"}
+FLOAT_KINDS = ("percent", "decimal")  # sliders that hold fractions (URL values like 38.5, 0.4)
 _CHECKED = "_growth_link_checked"
 BAND_TILES = (("p10", "P10 (low case)"), ("p50", "P50 (median)"), ("p90", "P90 (high case)"))
 
@@ -37,7 +38,7 @@ def _link_notices(specs: dict) -> list[str]:
     raw = {k: st.query_params.get_all(k) for k in (*growth.SLIDER_KEYS.values(), "solve")}
     labels = tuple(FIELD_LABELS[n] for n in SOLVE_FOR)
     labels += SOLVE_FOR  # solve=budget is accepted too (see _accept_short_solve)
-    params = [Param(s.key, "int" if s.kind != "percent" else "float", low=s.low, high=s.high)
+    params = [Param(s.key, "float" if s.kind in FLOAT_KINDS else "int", low=s.low, high=s.high)
               for s in specs.values()]
     params.append(Param(growth.SOLVE_KEY, "choice", labels,
                         unknown="expected one of " + ", ".join(SOLVE_FOR)))
@@ -50,7 +51,7 @@ def _link_notices(specs: dict) -> list[str]:
 
 
 def _slider(spec: growth.Slider, disabled: bool = False):
-    cast = float if spec.kind == "percent" else int
+    cast = float if spec.kind in FLOAT_KINDS else int
     shown = format_field(spec.name, spec.historical)
     value = st.slider(spec.label, cast(spec.low), cast(spec.high), cast(spec.default),
                       cast(spec.step), format=FORMATS[spec.kind], key=spec.key, bind=BIND,
@@ -111,7 +112,7 @@ def _feasibility(plan: growth.Plan) -> None:
         st.warning(sentence, icon=":material/help:")
 
 
-def _funnel_chart(plan: growth.Plan, as_of) -> go.Figure:
+def _funnel_chart(plan: growth.Plan, stamp) -> go.Figure:
     names = ["customers", "qualified_opportunities", "engaged_targets", "people_needed"]
     labels = [FIELD_LABELS[n] for n in names] + ["Addressable people (the market)"]
     values = [plan.value(n) for n in names] + [plan.addressable_people]
@@ -126,10 +127,10 @@ def _funnel_chart(plan: growth.Plan, as_of) -> go.Figure:
         fig.add_vline(x=plan.addressable_people, line_dash="dash", line_color=ui.MQL_GREY)
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(rangemode="tozero")
-    return ui.style(fig, findings.growth(plan), as_of, height=340, wrap=85)
+    return ui.style(fig, findings.growth(plan), stamp, height=340, wrap=85)
 
 
-def _tornado_chart(rows: list[dict], output: str, as_of) -> go.Figure:
+def _tornado_chart(rows: list[dict], output: str, stamp) -> go.Figure:
     fig = go.Figure()
     for side, colour, name in (("low", ui.MQL_GREY, "Input −10 %"),
                                ("high", ui.PIPELINE_BLUE, "Input +10 %")):
@@ -145,13 +146,13 @@ def _tornado_chart(rows: list[dict], output: str, as_of) -> go.Figure:
         pad = (max(ends) - min(ends)) * 0.35 or 1
         fig.update_xaxes(range=[min(ends) - pad, max(ends) + pad])
     money = "x" if growth.FIELD_UNITS[output] == "usd" else ()
-    fig = ui.style(fig, findings.tornado(rows, output), as_of, money=money, height=300, wrap=54)
+    fig = ui.style(fig, findings.tornado(rows, output), stamp, money=money, height=300, wrap=54)
     fig.update_layout(barmode="overlay", legend={"y": -0.12, "yanchor": "top", "x": 0,
                                                  "xref": "container", "orientation": "h"})
     return fig
 
 
-def _band_chart(band: dict, trailing, as_of) -> go.Figure:
+def _band_chart(band: dict, trailing, stamp) -> go.Figure:
     fig = go.Figure()
     ahead = f"Next {band['months_ahead']} months (forecast)"
     if trailing is not None:
@@ -169,7 +170,7 @@ def _band_chart(band: dict, trailing, as_of) -> go.Figure:
                    for k in ("p10", "p50", "p90")], hoverinfo="text"))
     fig.update_xaxes(range=[0, max(band["p90"], trailing or 0) * 1.15])
     fig.update_yaxes(autorange="reversed")
-    fig = ui.style(fig, findings.forecast(band, trailing), as_of, money="x", height=280, wrap=54)
+    fig = ui.style(fig, findings.forecast(band, trailing), stamp, money="x", height=280, wrap=54)
     fig.update_layout(showlegend=False, bargap=0.45)
     return fig
 
@@ -189,23 +190,24 @@ def main() -> None:
     left, right = st.columns([1, 3], gap="medium")
     with left:
         solve_for, values = _inputs(specs)
-    inputs = growth.plan_inputs(specs, values, int(hist["group_size"]), solve_for)
+    entered = {name for name, spec in specs.items() if spec.key in st.query_params}
+    inputs = growth.plan_inputs(specs, values, int(hist["group_size"]), solve_for, entered)
     plan = growth.solve(inputs, solve_for)
     rows = growth.sensitivity(inputs, solve_for)
     with right:
         _tiles(plan)
         _feasibility(plan)
-        ui.chart(_funnel_chart, plan, info["as_of"], key="growth_funnel")
+        ui.chart(_funnel_chart, plan, ui.period_stamp(), key="growth_funnel")
     lower_left, lower_right = st.columns(2, gap="large")
     with lower_left:
-        ui.chart(_tornado_chart, rows, solve_for, info["as_of"], key="growth_tornado")
+        ui.chart(_tornado_chart, rows, solve_for, ui.period_stamp(), key="growth_tornado")
     with lower_right:
         history = ui.view(monthly_history)
         band, trailing = _forecast(history)
         if band["p50"] is None:
             st.info(findings.forecast(band, trailing), icon=":material/query_stats:")
         else:
-            ui.chart(_band_chart, band, trailing, info["as_of"], key="growth_band")
+            ui.chart(_band_chart, band, trailing, ui.period_stamp(), key="growth_band")
             for column, (key, what) in zip(st.columns(3), BAND_TILES, strict=True):
                 column.metric(what, format_field("revenue_goal", band[key]), border=True,
                               help=f"New ARR over the next {band['months_ahead']} months.")

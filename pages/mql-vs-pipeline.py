@@ -20,7 +20,7 @@ MQL_KPIS = ["leads", "mqls", "mql_to_customer_rate"]
 PIPELINE_KPIS = ["qualified_opportunities", "qualified_pipeline", "qualified_win_rate"]
 
 
-def lens_by_month(df: pd.DataFrame, as_of) -> go.Figure:
+def lens_by_month(df: pd.DataFrame, stamp) -> go.Figure:
     months = [find.month(m) for m in df["month"]]
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.14,
                         subplot_titles=("MQLs", "Qualified pipeline"))
@@ -33,10 +33,10 @@ def lens_by_month(df: pd.DataFrame, as_of) -> go.Figure:
     fig.update_yaxes(rangemode="tozero")
     fig.update_traces(cliponaxis=False)
     fig.update_layout(showlegend=False)
-    return ui.style_finding(fig, find.lens_by_month(df), as_of, height=480)
+    return ui.style_finding(fig, find.lens_by_month(df), stamp, height=480)
 
 
-def lens_by_channel(df: pd.DataFrame, as_of) -> go.Figure:
+def lens_by_channel(df: pd.DataFrame, stamp) -> go.Figure:
     df = df.sort_values("pipeline_share")
     names = [ui.chart_text(find.label(c)) for c in df["channel"]]
     fig = go.Figure()
@@ -48,10 +48,10 @@ def lens_by_channel(df: pd.DataFrame, as_of) -> go.Figure:
     fig.update_traces(textposition="outside", cliponaxis=False)
     fig.update_layout(barmode="group")
     fig.update_xaxes(tickformat=".0%", showgrid=True)
-    return ui.style_finding(fig, find.lens_by_channel(df), as_of, height=max(480, 52 * len(df) + 150))
+    return ui.style_finding(fig, find.lens_by_channel(df), stamp, height=max(480, 52 * len(df) + 150))
 
 
-def ranking_slope(df: pd.DataFrame, as_of) -> go.Figure:
+def ranking_slope(df: pd.DataFrame, stamp) -> go.Figure:
     """One line per channel from its MQL rank to its pipeline rank (flattered: accent)."""
     fig = go.Figure()
     ends = ["Rank by MQLs", "Rank by qualified pipeline"]
@@ -66,11 +66,11 @@ def ranking_slope(df: pd.DataFrame, as_of) -> go.Figure:
                         hovertemplate="%{customdata}: %{x} %{y}<extra></extra>")
     fig.update_yaxes(autorange="reversed", dtick=1, title="rank (1 = best)", showgrid=False)
     fig.update_xaxes(range=[-0.8, 1.8])
-    return ui.style_finding(fig, find.lens_ranking(df), as_of, width=48,
+    return ui.style_finding(fig, find.lens_ranking(df), stamp, width=48,
                   height=max(420, 38 * len(df) + 160))
 
 
-def stage_chart(qs, threshold: float, as_of) -> go.Figure:
+def stage_chart(qs, threshold: float, stamp) -> go.Figure:
     rates = qs.win_rates
     colours = [ui.ACCENT if s == qs.stage else ui.PIPELINE_BLUE for s in rates["stage"]]
     fig = go.Figure(go.Bar(x=[ui.chart_text(s) for s in rates["stage"]], y=rates["win_rate"],
@@ -82,10 +82,10 @@ def stage_chart(qs, threshold: float, as_of) -> go.Figure:
                   annotation_position="top left")
     fig.update_yaxes(tickformat=".0%", rangemode="tozero", title="won / closed that reached it")
     title = find.qualified_stage(qs.stage, rates, threshold)
-    return ui.style_finding(fig, title, as_of, width=75, height=400)
+    return ui.style_finding(fig, title, stamp, width=75, height=400)
 
 
-def activation_chart(df: pd.DataFrame, days: int, as_of) -> go.Figure:
+def activation_chart(df: pd.DataFrame, days: int, stamp) -> go.Figure:
     months = [find.month(m) for m in df["month"]]
     fig = go.Figure()
     fig.add_bar(x=months, y=df["signups"], name="Signups", marker_color=ui.MQL_GREY,
@@ -94,7 +94,7 @@ def activation_chart(df: pd.DataFrame, days: int, as_of) -> go.Figure:
                 marker_color=ui.PIPELINE_BLUE, text=df["activated_signups"])
     fig.update_traces(textposition="outside", cliponaxis=False)
     fig.update_layout(barmode="group")
-    return ui.style_finding(fig, find.activation(df, days), as_of, width=70, height=400)
+    return ui.style_finding(fig, find.activation(df, days), stamp, width=70, height=400)
 
 
 def ranking_table(df: pd.DataFrame) -> None:
@@ -111,9 +111,10 @@ info = ui.dataset_info()
 ui.header("MQLs vs qualified pipeline",
           "The volume lens (MQLs, muted) beside the quality lens (qualified pipeline, strong): "
           "which channels does the MQL count flatter?", info)
+ui.need_tables(info, ["opportunities"], "the qualified pipeline lens")
 
 flt, settings = ui.current_filter(), ui.current_settings()
-as_of = flt.end
+stamp = ui.period_stamp()
 has_signups = bool((info.get("tables") or {}).get("signups"))
 with st.spinner("Computing both lenses…"):
     now, before = ui.headlines(MQL_KPIS + PIPELINE_KPIS + ["activation_rate"])
@@ -124,15 +125,14 @@ with st.spinner("Computing both lenses…"):
 
 ui.kpi_row(MQL_KPIS + (["activation_rate"] if has_signups else []), now, before, info)
 ui.kpi_row(PIPELINE_KPIS, now, before, info)
-prev = ui.previous_filter()
-st.caption(f"Deltas compare with {prev.start} to {prev.end}. Qualified = reached "
-           f"**{ui.esc(qs.stage or 'a supplied qualified date')}** or later.")
+ui.delta_caption(info, f"Qualified = reached **{ui.esc(qs.stage or 'a supplied qualified date')}**"
+                 " or later.")
 
 left, right = st.columns(2)
 with left:
-    ui.chart(lens_by_month, by_month, as_of, key="chart-lens-month")
+    ui.chart(lens_by_month, by_month, stamp, key="chart-lens-month")
 with right:
-    ui.chart(lens_by_channel, by_channel, as_of, key="chart-lens-channel")
+    ui.chart(lens_by_channel, by_channel, stamp, key="chart-lens-channel")
 
 st.subheader("Channel ranking under each lens", anchor=False)
 flattered = find.flattered_channels(ranking)
@@ -141,7 +141,7 @@ st.markdown("A channel is *flattered by the MQL lens* when it ranks at least max
             + (f" This period: **{ui.esc(flattered)}**." if flattered else ""))
 left, right = st.columns([2, 3])
 with left:
-    ui.chart(ranking_slope, ranking, as_of, key="chart-ranking")
+    ui.chart(ranking_slope, ranking, stamp, key="chart-ranking")
 with right:
     ranking_table(ranking)
     st.caption("Marketing CAC is empty (n/a) for a channel with no new customer in the period; "
@@ -153,7 +153,8 @@ st.markdown(f"**{ui.esc(qs.stage or 'none')}** · {ui.esc(qs.how)}. Win rate by 
             "were won.")
 left, right = st.columns([3, 2])
 with left:
-    ui.chart(stage_chart, qs, settings.qualified_threshold, as_of, key="chart-stages")
+    ui.chart(stage_chart, qs, settings.qualified_threshold, ui.data_stamp(info),
+                 key="chart-stages")
 with right:
     ui.table(qs.win_rates, "win rate by stage", key="download-stages", column_config={
         "win_rate": st.column_config.NumberColumn("win rate", format="percent"),
@@ -164,7 +165,7 @@ st.subheader("Product-led: signups vs activated signups", anchor=False)
 left, right = st.columns([3, 2])
 with left:
     if ui.need_tables(info, ["signups"], "signups vs activated signups"):
-        ui.chart(activation_chart, by_month, settings.activation_days, as_of, key="chart-activation")
+        ui.chart(activation_chart, by_month, settings.activation_days, stamp, key="chart-activation")
 with right:
     st.markdown("**Both lenses by month**")
     ui.table(by_month, "mqls and pipeline by month", key="download-lens-month", column_config={

@@ -36,7 +36,7 @@ def kpis(info: dict) -> None:
     ui.kpi_row(RETENTION_KPIS, now, before, info)
 
 
-def waterfall_chart(bridge: dict, as_of) -> go.Figure:
+def waterfall_chart(bridge: dict, stamp) -> go.Figure:
     steps = fa.waterfall_steps(bridge)
     fig = go.Figure(go.Waterfall(
         x=steps["step"], y=steps["value"], measure=steps["measure"],
@@ -49,20 +49,20 @@ def waterfall_chart(bridge: dict, as_of) -> go.Figure:
     high = max(bridge["starting_arr"], bridge["ending_arr"]) + bridge["new"] \
         + bridge["reactivation"] + bridge["expansion"]
     fig.update_yaxes(range=[low * 0.9, high * 1.04], title="ARR")
-    return ui.style(fig, fa.bridge_finding(bridge), as_of, money="y", height=420)
+    return ui.style(fig, fa.bridge_finding(bridge), stamp, money="y", height=420)
 
 
-def waterfall(grain: str, as_of) -> None:
+def waterfall(grain: str, stamp) -> None:
     bridge = arr.period_bridge(ui.view(arr.bridge, grain))
     if bridge is None:
         st.info("No ARR snapshots fall in this period: pick a later period.")
         return
-    ui.chart(waterfall_chart, bridge, as_of, key="waterfall")
+    ui.chart(waterfall_chart, bridge, stamp, key="waterfall")
     st.caption("The y axis does not start at zero, so the movements are visible against "
                "the whole base.")
 
 
-def movements_chart(df: pd.DataFrame, grain: str, as_of) -> go.Figure:
+def movements_chart(df: pd.DataFrame, grain: str, stamp) -> go.Figure:
     fig = go.Figure()
     for flow in ("new", "expansion", "reactivation", "contraction", "churn"):
         colour, alpha = FLOW_STYLE[flow]
@@ -74,17 +74,17 @@ def movements_chart(df: pd.DataFrame, grain: str, as_of) -> go.Figure:
                     line={"color": ui.PIPELINE_BLUE, "width": 2})
     fig.update_layout(barmode="relative")
     fig.update_xaxes(type="category")
-    return ui.style(fig, fa.movements_finding(df, grain), as_of, money="y", height=420)
+    return ui.style(fig, fa.movements_finding(df, grain), stamp, money="y", height=420)
 
 
-def movements(grain: str, as_of) -> None:
+def movements(grain: str, stamp) -> None:
     window = fa.trailing_filter(ui.current_filter(), TRAILING[grain], grain)
     df = ui.view(arr.bridge, grain, flt=window)
     if not df.empty:
-        ui.chart(movements_chart, df, grain, as_of, key="movements")
+        ui.chart(movements_chart, df, grain, stamp, key="movements")
 
 
-def segment_chart(df: pd.DataFrame, as_of) -> go.Figure:
+def segment_chart(df: pd.DataFrame, stamp) -> go.Figure:
     segments = [ui.chart_text(s) for s in df["segment"]]
     fig = go.Figure()
     fig.add_bar(x=segments, y=df["nrr_12m"], name="NRR (12 months)",
@@ -96,14 +96,14 @@ def segment_chart(df: pd.DataFrame, as_of) -> go.Figure:
     fig.add_hline(y=1, line={"color": ui.ACCENT, "dash": "dash", "width": 1},
                   annotation_text="100 %: the base kept", annotation_position="top right")
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
-    return ui.style(fig, fa.segment_finding(df), as_of)
+    return ui.style(fig, fa.segment_finding(df), stamp)
 
 
-def by_segment(as_of) -> None:
+def by_segment(stamp) -> None:
     df = ui.view(arr.by_segment)
     if df.empty:
         return
-    ui.chart(segment_chart, df, as_of, key="segments")
+    ui.chart(segment_chart, df, stamp, key="segments")
     money = {c: st.column_config.NumberColumn(fa.FLOW_LABELS.get(c, "Net new ARR"),
                                               format="$%,.0f")
              for c in (*arr.FLOWS, "net_new_arr")}
@@ -117,12 +117,12 @@ info = ui.dataset_info()
 ui.header("Net ARR", "Growth from customers: new, expansion and reactivation ARR against "
           "contraction and churn, and how much of last year's base we kept.", info)
 if ui.need_tables(info, ["arr"], "Net ARR"):
-    as_of = info["as_of"]
+    stamp = ui.period_stamp()
     kpis(info)
     grain = st.radio("Grain", ["Month", "Quarter"], key="grain", bind="query-params",
                      horizontal=True, help="Bridge and movements by calendar month or quarter.")
     grain = grain.lower()
-    waterfall(grain, as_of)
-    movements(grain, as_of)
+    waterfall(grain, stamp)
+    movements(grain, stamp)
     st.subheader("By segment", anchor=False)
-    by_segment(as_of)
+    by_segment(stamp)

@@ -13,24 +13,13 @@ from gtm.metrics import cost, funnel, groups, market
 from gtm.metrics.growth_inputs import historical
 from gtm.narrative import findings
 from gtm.plan import growth
+from ui import nav
 
 HEADLINE = ["qualified_pipeline", "new_customers", "cac", "net_new_arr", "qualified_win_rate"]
 # what the Net ARR and velocity findings read besides the headline
 FINDING_INPUTS = ["new_arr", "expansion_arr", "reactivation_arr", "contraction_arr",
                   "churned_arr", "stale_pipeline_amount", "stale_pipeline_count",
-                  "sales_cycle_days_median"]
-
-# page file, title, icon, the optional tables its finding needs
-PAGES = (
-    ("pages/mql-vs-pipeline.py", "MQLs vs pipeline", ":material/filter_alt:", ()),
-    ("pages/cac-vs-cpl.py", "CAC vs CPL", ":material/payments:", ("spend",)),
-    ("pages/buying-groups.py", "Buying groups", ":material/groups:", ()),
-    ("pages/growth.py", "Growth equation", ":material/calculate:", ()),
-    ("pages/net-arr.py", "Net ARR", ":material/trending_up:", ("arr",)),
-    ("pages/velocity.py", "Velocity", ":material/speed:", ()),
-    ("pages/target-market.py", "Target market", ":material/my_location:", ("accounts",)),
-)
-
+                  "sales_cycle_days_median", "nrr_12m"]
 
 def _view(fn, *args, **kwargs):
     """A cached gtm breakdown, or None when the loaded data cannot answer it."""
@@ -65,21 +54,21 @@ def _findings(info: dict, now: dict, settings) -> None:
     with st.spinner("Reading what each page found…"):
         sentences = _sentences(now, settings)
     loaded = info.get("tables") or {}
-    for page, title, icon, tables in PAGES:
-        missing = [t for t in tables if not loaded.get(t)]
-        text = sentences[page] if not missing else \
+    for page in nav.ANALYTIC:
+        missing = [t for t in page.needs if not loaded.get(t)]
+        text = sentences[page.path] if not missing else \
             f"Add {' and '.join(t + '.csv' for t in missing)} to light this page up."
-        st.page_link(page, label=f"**{title}** · {ui.esc(text)}", icon=icon)
+        st.page_link(page.path, label=f"**{page.title}** · {ui.esc(text)}", icon=page.icon)
 
 
 info = ui.dataset_info()
 ui.header("Overview", "Marketing measured on qualified pipeline, customers, CAC and Net ARR "
           "instead of MQL volume.", info)
+ui.need_tables(info, ["opportunities"], "qualified pipeline, win rates and customers")
 
 settings = ui.current_settings()
 with st.spinner("Computing the headline metrics…"):
     now, before = ui.headlines(HEADLINE + FINDING_INPUTS)
 ui.kpi_row(HEADLINE, now, before, info)
-prev = ui.previous_filter()
-st.caption(f"Deltas compare with {prev.start} to {prev.end}.")
+ui.delta_caption(info)
 _findings(info, now, settings)

@@ -20,16 +20,14 @@ DEMAND_COLOURS = {"Demand creation": ui.PIPELINE_BLUE, "Demand harvest": ui.ACCE
 
 def kpis(info: dict, trend) -> None:
     now, before = ui.headlines(KPIS)
-    columns = st.columns(len(KPIS) + 1)
-    for column, metric_id in zip(columns, KPIS, strict=False):
-        ui.kpi(metric_id, now.get(metric_id), before.get(metric_id), info, column)
+    (extra,) = ui.kpi_row(KPIS, now, before, info, extra=1)
     targets = trend["target_accounts"].iloc[-1] if len(trend) else None
-    columns[-1].metric("Target accounts", fmt.count(targets), border=True, height="stretch",
+    extra.metric("Target accounts", fmt.count(targets), border=True, height="stretch",
                        help="Accounts marked is_target (or with fit_score at or above the ICP "
                        "threshold) in the current filter.")
 
 
-def penetration_figure(trend: pd.DataFrame, start, end, as_of) -> go.Figure:
+def penetration_figure(trend: pd.DataFrame, start, end, stamp) -> go.Figure:
     fig = go.Figure(go.Scatter(
         x=trend["month"], y=trend["penetration"], mode="lines+markers+text",
         line={"color": ui.PIPELINE_BLUE, "width": 3}, name="Penetration",
@@ -41,22 +39,22 @@ def penetration_figure(trend: pd.DataFrame, start, end, as_of) -> go.Figure:
                   annotation_text="selected period", annotation_position="bottom left")
     fig.update_yaxes(tickformat=".0%", rangemode="tozero", title="Target accounts engaged")
     fig.update_xaxes(dtick="M1", tickformat="%b %Y")
-    return ui.style(fig, fa.penetration_finding(trend), as_of)
+    return ui.style(fig, fa.penetration_finding(trend), stamp)
 
 
-def penetration_chart(trend, as_of) -> None:
+def penetration_chart(trend, stamp) -> None:
     flt = ui.current_filter()
-    ui.chart(penetration_figure, trend, flt.start, flt.end, as_of, key="penetration")
+    ui.chart(penetration_figure, trend, flt.start, flt.end, stamp, key="penetration")
     st.caption("Share of target accounts with an engaged person in each calendar month "
                "(a touch in the month or a contact on a deal open in it). The headline counts "
                "the whole selected period, so it is higher than any single month.")
 
 
-def reach_chart(info: dict, as_of) -> None:
+def reach_chart(info: dict, stamp) -> None:
     if not ui.need_tables(info, ["spend", "touches"], "cost per target account reached"):
         return
     df = ui.view(market.cost_per_target_account_reached)
-    ui.chart(reach_figure, df, as_of, key="reach")
+    ui.chart(reach_figure, df, stamp, key="reach")
     ui.table(df, "cost per target account reached", key="download-reach", column_config={
         "channel": "Channel",
         "marketing_spend": st.column_config.NumberColumn("Marketing spend", format=MONEY),
@@ -65,7 +63,7 @@ def reach_chart(info: dict, as_of) -> None:
             "Cost per target reached", format=MONEY)})
 
 
-def reach_figure(df: pd.DataFrame, as_of) -> go.Figure:
+def reach_figure(df: pd.DataFrame, stamp) -> go.Figure:
     priced = df[df["cost_per_target_account_reached"].notna()].sort_values(
         "cost_per_target_account_reached", ascending=False)
     fig = go.Figure(go.Bar(
@@ -77,11 +75,11 @@ def reach_figure(df: pd.DataFrame, as_of) -> go.Figure:
                   strict=True)], textposition="outside"))
     top = priced["cost_per_target_account_reached"].max() if len(priced) else 0
     fig.update_xaxes(range=[0, top * 1.5 if top else 1])
-    return ui.style(fig, fa.reach_finding(df), as_of, money="x", wrap=52,
+    return ui.style(fig, fa.reach_finding(df), stamp, money="x", wrap=52,
                     height=140 + 34 * max(len(priced), 3))
 
 
-def demand_figure(df: pd.DataFrame, as_of) -> go.Figure:
+def demand_figure(df: pd.DataFrame, stamp) -> go.Figure:
     mix = fa.demand_mix(df)
     fig = go.Figure()
     for demand_type, part in mix.groupby("demand_type", sort=False):
@@ -94,12 +92,12 @@ def demand_figure(df: pd.DataFrame, as_of) -> go.Figure:
                     + "</extra>", textposition="outside", cliponaxis=False, constraintext="none")
     fig.update_layout(barmode="group")
     fig.update_yaxes(tickformat=".0%", rangemode="tozero", title="Share of the period's total")
-    return ui.style(fig, fa.demand_finding(df), as_of, height=420, wrap=52)
+    return ui.style(fig, fa.demand_finding(df), stamp, height=420, wrap=52)
 
 
-def demand_chart(as_of) -> None:
+def demand_chart(stamp) -> None:
     df = ui.view(market.demand_split)
-    ui.chart(demand_figure, df, as_of, key="demand")
+    ui.chart(demand_figure, df, stamp, key="demand")
     ui.table(df, "demand creation vs harvest", key="download-demand", column_config={
         "demand_type": "Demand type",
         "spend": st.column_config.NumberColumn("Marketing spend", format=MONEY),
@@ -117,13 +115,13 @@ info = ui.dataset_info()
 ui.header("Target market and demand", "Reach of the agreed target-account list, its cost by "
           "channel, and whether spend creates demand or harvests it.", info)
 if ui.need_tables(info, ["accounts"], "the target market"):
-    as_of = info["as_of"]
+    stamp = ui.period_stamp()
     trend = ui.view(market.penetration_by_month,
                     flt=fa.trailing_filter(ui.current_filter(), TREND_MONTHS))
     kpis(info, trend)
-    penetration_chart(trend, as_of)
+    penetration_chart(trend, stamp)
     left, right = st.columns(2)
     with left:
-        reach_chart(info, as_of)
+        reach_chart(info, stamp)
     with right:
-        demand_chart(as_of)
+        demand_chart(stamp)

@@ -26,7 +26,7 @@ STEP_LABELS = {"opening": "Open at start", "created": "Created", "qualified": "Q
 HEAT = [[0, "#F5F7FA"], [1, "#3E4C59"]]  # people (the MQL lens): greys
 
 
-def stage0_chart(df: pd.DataFrame, as_of) -> go.Figure:
+def stage0_chart(df: pd.DataFrame, stamp) -> go.Figure:
     months = [find.month(m) for m in df["month"]]
     fig = go.Figure()
     fig.add_bar(x=months, y=df["stage0_days_median"], name="Median", marker_color=ui.PIPELINE_BLUE,
@@ -36,10 +36,10 @@ def stage0_chart(df: pd.DataFrame, as_of) -> go.Figure:
                     marker={"symbol": "line-ew-open", "size": 40, "color": ui.ACCENT,
                             "line": {"width": 3}})
     fig.update_yaxes(title="days from created to qualified", rangemode="tozero")
-    return ui.style_finding(fig, find.slowest_stage0(df), as_of, height=420)
+    return ui.style_finding(fig, find.slowest_stage0(df), stamp, height=420)
 
 
-def cycle_chart(df: pd.DataFrame, as_of) -> go.Figure:
+def cycle_chart(df: pd.DataFrame, stamp) -> go.Figure:
     months = [find.month(m) for m in df["month"]]
     fig = go.Figure(go.Bar(x=months, y=df["sales_cycle_days_median"], name="Median sales cycle",
                            marker_color=ui.PIPELINE_BLUE, customdata=df["won"],
@@ -47,10 +47,10 @@ def cycle_chart(df: pd.DataFrame, as_of) -> go.Figure:
                            textposition="outside", cliponaxis=False,
                            hovertemplate="%{x}: %{y} days, %{customdata} won<extra></extra>"))
     fig.update_yaxes(title="days from qualified to won", rangemode="tozero")
-    return ui.style_finding(fig, find.cycle_range(df), as_of, height=420)
+    return ui.style_finding(fig, find.cycle_range(df), stamp, height=420)
 
 
-def time_to_no_chart(df: pd.DataFrame, values: dict, as_of) -> go.Figure:
+def time_to_no_chart(df: pd.DataFrame, values: dict, stamp) -> go.Figure:
     fig = go.Figure()
     for kind, name, colour in (("person", "Disqualified leads", ui.MQL_GREY),
                                ("opportunity", "Lost deals", ui.PIPELINE_BLUE)):
@@ -59,10 +59,10 @@ def time_to_no_chart(df: pd.DataFrame, values: dict, as_of) -> go.Figure:
     fig.update_layout(barmode="overlay")
     fig.update_xaxes(ticksuffix=" days", rangemode="tozero")
     fig.update_yaxes(title="count (weekly bins)")
-    return ui.style_finding(fig, find.time_to_no(values), as_of, height=420)
+    return ui.style_finding(fig, find.time_to_no(values), stamp, height=420)
 
 
-def waterfall_chart(df: pd.DataFrame, as_of) -> go.Figure:
+def waterfall_chart(df: pd.DataFrame, stamp) -> go.Figure:
     steps = df[df["kind"] != "note"]
     sign = steps["kind"].map({"total": 1, "increase": 1, "decrease": -1})
     measure = ["absolute", "relative", "relative", "relative", "total"]
@@ -74,7 +74,7 @@ def waterfall_chart(df: pd.DataFrame, as_of) -> go.Figure:
         totals={"marker": {"color": ui.PIPELINE_BLUE}},
         increasing={"marker": {"color": "#5B8DB8"}}, decreasing={"marker": {"color": ui.ACCENT}}))
     fig.update_layout(showlegend=False)
-    return ui.style_finding(fig, find.pipeline_movement(df), as_of, width=75, height=440, money="y")
+    return ui.style_finding(fig, find.pipeline_movement(df), stamp, width=75, height=440, money="y")
 
 
 def notes(df: pd.DataFrame) -> str:
@@ -85,7 +85,7 @@ def notes(df: pd.DataFrame) -> str:
             f"({overdue['count']:,} deals) is overdue (expected close on or before the end).")
 
 
-def reasons_chart(df: pd.DataFrame, as_of) -> go.Figure:
+def reasons_chart(df: pd.DataFrame, stamp) -> go.Figure:
     grid = df.pivot_table(index="channel", columns="disqualified_reason", values="people",
                           aggfunc="sum", fill_value=0)
     grid = grid.loc[grid.sum(axis=1).sort_values().index,
@@ -96,7 +96,7 @@ def reasons_chart(df: pd.DataFrame, as_of) -> go.Figure:
         colorscale=HEAT, text=grid.values, texttemplate="%{text}", showscale=False,
         hovertemplate="%{y} · %{x}: %{z} people<extra></extra>"))
     fig.update_xaxes(side="bottom")
-    return ui.style_finding(fig, find.disqualification(df), as_of, width=110,
+    return ui.style_finding(fig, find.disqualification(df), stamp, width=110,
                   height=max(380, 34 * len(grid) + 160))
 
 
@@ -113,9 +113,10 @@ info = ui.dataset_info()
 ui.header("Velocity and fail-fast",
           "How fast pipeline qualifies and closes, how fast a no arrives, and what has stopped "
           "moving.", info)
+ui.need_tables(info, ["opportunities"], "how fast deals qualify and close")
 
 flt, settings = ui.current_filter(), ui.current_settings()
-as_of = flt.end
+stamp = ui.period_stamp()
 with st.spinner("Timing the pipeline…"):
     now, before = ui.headlines(CLOCK_KPIS + NO_KPIS + ["sales_cycle_days_median"])
     stage0 = ui.view(velocity.stage0_by_month)
@@ -123,27 +124,26 @@ with st.spinner("Timing the pipeline…"):
     no = ui.view(velocity.time_to_no)
 ui.kpi_row(CLOCK_KPIS, now, before, info)
 ui.kpi_row(NO_KPIS, now, before, info)
-prev = ui.previous_filter()
-st.caption(f"Deltas compare with {prev.start} to {prev.end}. New-business deals only; medians "
-           "interpolate. Open is judged as of the period end.")
+ui.delta_caption(info, "New-business deals only; medians interpolate. Open is judged as of the "
+                 "period end.")
 
 left, right = st.columns(2)
 with left:
-    ui.chart(stage0_chart, stage0, as_of, key="chart-stage0")
+    ui.chart(stage0_chart, stage0, stamp, key="chart-stage0")
 with right:
-    ui.chart(cycle_chart, cycle, as_of, key="chart-cycle")
+    ui.chart(cycle_chart, cycle, stamp, key="chart-cycle")
 
 st.subheader("Pipeline movement", anchor=False)
 flow = st.segmented_control("New-business pipeline", FLOWS, default=FLOWS[0], key="flow",
                             bind="query-params", required=True,
                             help="Qualified only: a deal enters the pipeline on its qualified date.")
 waterfall = ui.view(velocity.pipeline_waterfall, flow == FLOWS[1])
-ui.chart(waterfall_chart, waterfall, as_of, key="chart-waterfall")
+ui.chart(waterfall_chart, waterfall, stamp, key="chart-waterfall")
 st.caption(notes(waterfall) + " Opening + created − won − lost = closing, in amount and deals.")
 
 left, right = st.columns(2)
 with left:
-    ui.chart(time_to_no_chart, no, now, as_of, key="chart-time-to-no")
+    ui.chart(time_to_no_chart, no, now, stamp, key="chart-time-to-no")
 with right:
     st.markdown(f"**{ui.esc(find.stale(now, settings.stale_days))}**")
     stale_table(ui.view(velocity.stale_list, 200))
@@ -153,4 +153,4 @@ reasons = ui.view(velocity.disqualification_reasons)
 if reasons.empty:
     st.info("No lead was disqualified in this period.", icon=":material/info:")
 else:
-    ui.chart(reasons_chart, reasons, as_of, key="chart-reasons")
+    ui.chart(reasons_chart, reasons, stamp, key="chart-reasons")

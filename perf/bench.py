@@ -17,7 +17,6 @@ run in a child process, so gtm itself never imports Streamlit.
 from __future__ import annotations
 
 import argparse
-import ast
 import contextlib
 import json
 import os
@@ -36,6 +35,7 @@ import psutil
 
 from gtm.load import store
 from perf import server
+from ui import nav
 
 APP = store.REPO_ROOT / "app.py"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -282,7 +282,7 @@ def dataset_as_of(db: Path) -> date:
 
     con = store.connect(db)
     try:
-        return dataset_info(con)["as_of"]
+        return dataset_info(con)["data_as_of"]
     finally:
         con.close()
 
@@ -388,19 +388,9 @@ class Page:
     url_path: str  # "" for the default page
 
 
-def app_pages(app: Path = APP) -> list[Page]:
-    """The pages app.py registers with st.navigation (st.Page calls, in order)."""
-    pages = []
-    for node in ast.walk(ast.parse(app.read_text())):
-        if not (isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "Page"):
-            continue
-        if not (node.args and isinstance(node.args[0], ast.Constant)):
-            continue
-        path = node.args[0].value
-        kw = {k.arg: k.value.value for k in node.keywords if isinstance(k.value, ast.Constant)}
-        url = "" if kw.get("default") else kw.get("url_path", Path(path).stem)
-        pages.append(Page(path, kw.get("title", Path(path).stem), url))
-    return sorted(pages, key=lambda p: p.path != "pages/overview.py")  # order kept otherwise
+def app_pages() -> list[Page]:
+    """The pages the app registers (ui/nav.py), the default page first."""
+    return [Page(p.path, p.title, p.url_path) for p in nav.PAGES]
 
 
 @contextlib.contextmanager

@@ -9,7 +9,7 @@ new extracts into the same database (gtm.load.loader.load, an atomic switch): on
 with --loads N, N loads started a few seconds apart so that they overlap and queue on
 the load lock. It prints sessions, reruns, errors and the p50/p95 rerun time, and which
 dataset version each rerun showed: the old extract is as of day D, the k-th new one as
-of D + k (k extra person rows), so each rerun's header ("As of ...") names exactly one
+of D + k (k extra person rows), so each rerun's header ("Data as of ...") names exactly one
 version, and a session must never go back to an earlier one (a load started earlier
 that runs later is not published over a later one: gtm/load/store.py's tickets).
 
@@ -172,7 +172,7 @@ def quarters(first: date, last: date) -> list[str]:
 
 
 async def _header(tab) -> str:
-    """The 'As of ...' caption of the page header once the run is over."""
+    """The 'Data as of ...' caption of the page header once the run is over."""
     await tab.wait_for_selector(READY, timeout=WAIT_MS)
     caption = tab.locator("[data-testid=stMain] [data-testid=stCaptionContainer]").first
     return await caption.inner_text(timeout=WAIT_MS)
@@ -229,7 +229,7 @@ async def _session(browser, base: str, s: Session, reruns: int, periods: list[st
                 s.errors.append(f"rerun {i + 1}: {_first_line(exc)}")
                 continue
             s.seconds.append(time.perf_counter() - started)
-            s.seen.append(next((k for k, d in versions.items() if f"As of {d}" in header),
+            s.seen.append(next((k for k, d in versions.items() if f"data as of {d}" in header.lower()),
                                header[:60]))
             exceptions = await tab.locator("[data-testid=stException]").count()
             if exceptions:

@@ -38,7 +38,7 @@ DATES = {
 }
 ICP_THRESHOLD = 70.0  # gtm.filters.Settings().icp_threshold
 
-# The metric ids the baseline computes (ids of gtm.registry).
+# The metric ids the baseline computes (ids of gtm.metrics.registry).
 METRIC_IDS = (
     "leads", "mqls", "qualified_opportunities", "qualified_pipeline", "signups",
     "marketing_spend", "sales_spend", "cpl", "cost_per_mql", "new_customers", "cac",

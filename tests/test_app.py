@@ -10,10 +10,9 @@ from urllib.parse import quote_plus
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gtm import registry
+from gtm import periods
 from gtm.load import store
-from gtm.metrics import dataset_info
-from ui import periods
+from gtm.metrics import dataset_info, registry
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ["pages/overview.py", "pages/mql-vs-pipeline.py", "pages/cac-vs-cpl.py",
@@ -67,7 +66,7 @@ def test_every_page_runs_inside_the_frame(app, page):
 def test_default_period_is_the_last_complete_quarter(app, info):
     at = app()
     # the demo company is as of 2026-10-31: Q4 2026 is not complete, so Q3 2026
-    assert info["as_of"].isoformat() == "2026-10-31"
+    assert info["data_as_of"].isoformat() == "2026-10-31"
     assert widget(at, "selectbox", "period").value == "2026Q3"
     assert "2026Q3 (Jul 1, 2026 – Sep 30, 2026)" in at.caption[0].value
 
@@ -99,7 +98,7 @@ def test_invalid_link_values_fall_back_with_a_notice(app, info):
     at = app(period="2031Q9", region=["Atlantis"], margin="7", motion="Robots",
              start="2025-01-01")
     first = periods.as_date(info["first_date"])
-    assert widget(at, "selectbox", "period").value == periods.default_period(first, info["as_of"])
+    assert widget(at, "selectbox", "period").value == periods.default_period(first, info["data_as_of"])
     assert widget(at, "multiselect", "region").value == []
     assert widget(at, "number_input", "margin").value == pytest.approx(0.8)
     assert widget(at, "selectbox", "motion").value == "All"
@@ -126,7 +125,7 @@ def test_data_page_shows_what_is_loaded(app, info):
     tables = next(f.value for f in at.dataframe if "provided" in f.value.columns)
     provided = dict(zip(tables["table"], tables["provided"], strict=True))
     assert provided["people"] and provided["opportunities"]
-    assert any(f"**As of** {info['as_of']}" in m.value for m in at.markdown)
+    assert any(f"**Data as of** {info['data_as_of']}" in m.value for m in at.markdown)
 
 
 def test_overview_headline_row_uses_registry_labels(app):

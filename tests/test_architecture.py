@@ -21,7 +21,7 @@ def gtm_modules() -> list[str]:
 
 def test_every_gtm_module_is_found():
     names = gtm_modules()
-    assert {"gtm.contract", "gtm.filters", "gtm.load.store", "gtm.registry", "gtm.metrics",
+    assert {"gtm.contract", "gtm.filters", "gtm.load.store", "gtm.metrics.registry", "gtm.metrics",
             "gtm.load.loader", "gtm.demo"} <= set(names)
 
 
@@ -53,3 +53,66 @@ def test_the_import_pattern_catches_both_forms():
     assert not STREAMLIT_IMPORT.search("# streamlit is imported by ui/ only")
     assert TOP_LEVEL_IMPORT.search("import streamlit")
     assert not TOP_LEVEL_IMPORT.search("def f():\n    import streamlit as st")
+
+
+# --- layers and cycles (issue 14): the contracts live in pyproject.toml ------------------
+
+def _contracts_report() -> str:
+    out = subprocess.run([sys.executable, "-c", "from importlinter.cli import lint_imports_command; "
+                          "lint_imports_command()"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=300)
+    return out.stdout + out.stderr
+
+
+def test_import_contracts_are_kept():
+    """gtm never imports streamlit, ui or perf; the layers of gtm and ui hold
+    (pyproject.toml [tool.importlinter]); import-linter exits 0 only when all are kept."""
+    report = _contracts_report()
+    assert "Contracts: 4 kept, 0 broken." in report, report
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan), i.e. import cycles."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in sorted(graph.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for module in sorted(graph):
+        if module not in index:
+            visit(module)
+    return found
+
+
+def test_the_cycle_finder_finds_cycles():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_module_imports_itself_back():
+    """No import cycle among gtm, ui and perf, including imports inside functions."""
+    import grimp
+
+    graph = grimp.build_graph("gtm", "ui", "perf")
+    edges = {m: graph.find_modules_directly_imported_by(m) for m in graph.modules}
+    assert len(edges) > 50
+    assert _cycles(edges) == []

@@ -56,9 +56,9 @@ def find(result: LoadResult, file: str, line, column):
 
 
 def test_missing_required_file(good_db, tiny_load_dir):
-    (tiny_load_dir / "opportunities.csv").unlink()
-    m = find(refused(good_db, tiny_load_dir), "opportunities.csv", None, None)
-    assert "required file is missing" in m.text and "opportunity_id" in m.text
+    (tiny_load_dir / "people.csv").unlink()
+    m = find(refused(good_db, tiny_load_dir), "people.csv", None, None)
+    assert "required file is missing" in m.text and "person_id" in m.text
 
 
 def test_missing_required_column_names_the_columns_found(good_db, tiny_load_dir):
@@ -127,9 +127,9 @@ def test_empty_file(good_db, tiny_load_dir):
 
 
 def test_header_only_file_for_a_required_table(good_db, tiny_load_dir):
-    path = tiny_load_dir / "opportunities.csv"
+    path = tiny_load_dir / "people.csv"
     path.write_text(path.read_text().splitlines()[0] + "\n")
-    m = find(refused(good_db, tiny_load_dir), "opportunities.csv", 2, None)
+    m = find(refused(good_db, tiny_load_dir), "people.csv", 2, None)
     assert "has a header but no rows; expected at least one data row" in m.text
 
 

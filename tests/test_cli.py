@@ -86,11 +86,11 @@ def test_history_without_loads(capsys, tmp_path):
 
 
 def test_python_dash_m_gtm_refuses_with_exit_code(tiny_load_dir, tmp_path):
-    (tiny_load_dir / "opportunities.csv").unlink()
+    (tiny_load_dir / "people.csv").unlink()
     proc = subprocess.run([sys.executable, "-m", "gtm", "load", str(tiny_load_dir), "--db",
                            str(tmp_path / "s.duckdb")], cwd=REPO, capture_output=True, text=True)
     assert proc.returncode == 1
-    assert "error: opportunities.csv: required file is missing" in proc.stderr
+    assert "error: people.csv: required file is missing" in proc.stderr
     assert not (tmp_path / "s.duckdb").exists()
 
 

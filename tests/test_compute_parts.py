@@ -1,5 +1,5 @@
-"""gtm.metrics.compute in parts: a page computes only the parts its tiles need, so the
-parts must add up to exactly what `compute` (and `report`) give."""
+"""gtm.metrics.compute from the registry: a page computes only the queries its tiles need,
+so query by query the values must add up to exactly what `compute` (and `report`) give."""
 
 from __future__ import annotations
 
@@ -7,47 +7,52 @@ from datetime import date
 
 import pytest
 
-from gtm import registry
 from gtm.filters import Filter, Settings
-from gtm.metrics import compute
-from gtm.metrics.compute import (
-    EXTENSION_INPUTS,
-    EXTENSIONS,
-    PARTS,
-    compute_part,
-    extensions,
-    parts_for,
-)
+from gtm.metrics import arr, base, compute, cost, funnel, registry
+from gtm.metrics.compute import assemble, queries_for
 
 YEAR = Filter(date(2025, 1, 1), date(2025, 12, 31))
 
 
-@pytest.mark.parametrize("part", list(PARTS))
-def test_each_part_returns_the_ids_it_declares(tiny_con, part):
-    assert tuple(compute_part(tiny_con, YEAR, Settings(), part)) == PARTS[part][1]
+def _queries() -> list:
+    return list(dict.fromkeys(q for m in registry.METRICS.values() for q in (
+        [m.query] if m.formula is None else [i.query for i in m.formula.inputs])))
 
 
-def test_parts_and_extensions_cover_the_registry_once():
-    """Every registry id in exactly one part (a part may hold helper values too, such as
-    avg_first_deal for LTV)."""
-    ids = [mid for _, part_ids in PARTS.values() for mid in part_ids] + list(EXTENSIONS)
-    assert set(registry.METRICS) <= set(ids)
-    assert len(ids) == len(set(ids))
+@pytest.mark.parametrize("query", _queries(), ids=lambda q: q.__qualname__)
+def test_each_query_returns_the_columns_its_metrics_read(tiny_con, query):
+    row = query(tiny_con, base.params(YEAR, Settings(),
+                                      base.resolve_qualified_stage(tiny_con, Settings())))
+    wanted = {m.reads for m in registry.METRICS.values() if m.query is query} | {
+        i.column for m in registry.METRICS.values() if m.formula
+        for i in m.formula.inputs if i.query is query}
+    assert wanted <= set(row)
 
 
-def test_parts_add_up_to_compute(tiny_con):
+def test_every_metric_has_one_query_or_one_formula():
+    for m in registry.METRICS.values():
+        assert (m.query is None) != (m.formula is None), m.id
+        assert m.unit in registry.fmt.FORMATTERS, m.id
+
+
+def test_queries_add_up_to_compute(tiny_con):
+    """Assembling through another runner (as the app's cache does) gives compute's values."""
     whole = compute(tiny_con, YEAR, Settings())
-    values = {}
-    for part in PARTS:
-        values.update(compute_part(tiny_con, YEAR, Settings(), part))
-    values.update(extensions(tiny_con, YEAR, Settings(),
-                             *(values[m] for m in EXTENSION_INPUTS)))
-    assert {mid: values[mid] for mid in registry.METRICS} == whole
+    qualified = base.resolve_qualified_stage(tiny_con, Settings())
+    calls = []
+
+    def run(query, flt):
+        calls.append((query, flt))
+        return query(tiny_con, base.params(flt, Settings(), qualified))
+
+    assert assemble(registry.METRICS, YEAR, Settings(), run) == whole
+    assert len(calls) == len(set(calls))  # each query once per period
 
 
-def test_parts_for_names_only_what_is_needed():
-    assert parts_for(["cac"]) == ["cost"]
-    assert parts_for(["nrr_12m", "leads"]) == ["funnel", "arr"]
-    assert parts_for(["magic_number"]) == ["cost", "arr"]  # its inputs' parts
+def test_queries_for_names_only_what_is_needed():
+    assert queries_for(["cac"]) == [(cost.unit_costs, False)]
+    assert queries_for(["nrr_12m", "leads"]) == [(arr.retention, False), (funnel.volume, False)]
+    # magic number: net new ARR now, spend of the previous period
+    assert queries_for(["magic_number"]) == [(arr.flows, False), (cost.spend, True)]
     with pytest.raises(KeyError, match="not_a_metric"):
-        parts_for(["not_a_metric"])
+        queries_for(["not_a_metric"])

@@ -361,7 +361,7 @@ def test_abm_channels_reach_target_accounts_cheapest(metrics_con):
 
     p = _market_params(metrics_con, date(2026, 7, 1), date(2026, 9, 30))
     reach = market.cost_per_target_account_reached(metrics_con, p).set_index("channel")
-    cost = reach["cost_per_target_account_reached"].drop("unallocated").fillna(float("inf"))
+    cost = reach["cost_per_target_account_reached"].drop("unknown").fillna(float("inf"))
     assert set(cost.nsmallest(2).index) == {"outbound", "events"}
     assert cost["paid_search"] == cost.max()
     people = one(metrics_con, """select count(p.person_id) / count(distinct a.account_id)

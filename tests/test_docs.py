@@ -16,7 +16,7 @@ def test_metrics_doc_is_current():
 
 
 def test_metrics_doc_lists_every_registry_id():
-    from gtm.registry import METRICS
+    from gtm.metrics.registry import METRICS
 
     text = docs.metrics_markdown()
     assert all(f"`{mid}`" in text for mid in METRICS)

@@ -46,9 +46,9 @@ def app_page(db: Path, monkeypatch, page: str | None = "pages/data.py") -> AppTe
     """The app in AppTest (require_frame off: under AppTest it reruns every run, which
     would drop a button's click; see test_hostile_files.data_page)."""
     import ui.data_access
-    import ui.filters
+    import ui.state
 
-    for module in (ui.data_access, ui.filters):
+    for module in (ui.data_access, ui.state):
         monkeypatch.setattr(module, "require_frame", lambda: None)
     monkeypatch.setenv("TARGETLINE_DB", str(db))
     at = AppTest.from_file(APP, default_timeout=180).run()

@@ -74,8 +74,9 @@ def costs(rows):
 
 def test_cac_vs_cpl_cheap_leads_expensive_customers():
     df = costs([("paid_search", 10_000.0, 50.0, 20_000.0), ("events", 30_000.0, 300.0, 6_000.0),
-                ("unallocated", 5_000.0, 1.0, None), ("Blended", 45_000.0, 90.0, 9_000.0)])
-    # unallocated and Blended are not channels, even with the lowest CPL
+                ("unknown", 5_000.0, 1.0, None), ("Blended", 45_000.0, 90.0, 9_000.0)])
+    # unknown (spend or leads without a channel) and Blended are no channel to act on, even
+    # with the lowest CPL
     assert findings.cac_vs_cpl(df) == (
         "Paid search has the lowest cost per lead ($50) but a CAC of $20K; "
         "events wins customers cheapest, at $6K.")

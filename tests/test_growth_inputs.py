@@ -29,8 +29,9 @@ def test_historical(con):
     assert h["revenue_goal"] == 700.0  # won new business closed in Q2: o2 500 + o4 200
     assert h["sale_price"] == 350.0  # 700 / 2
     assert h["win_rate"] == 0.5  # qualified closed in Q2: o2 won, o3 lost, o4 won, o7 lost
-    # qualified in Q2 (o3 Apr 1, o7 Apr 15) / target accounts engaged in Q2 (T1, T2, T3)
-    assert h["qualification_rate"] == pytest.approx(2 / 3)
+    # metrics.md v2: qualified in Q2 at target accounts (o3 at T3; o7 is at N1, not a target)
+    # / target accounts engaged in Q2 (T1, T2, T3) = 1/3 qualified opportunity per account
+    assert h["qualification_rate"] == pytest.approx(1 / 3)
     assert h["cac"] == 900.0  # (marketing 800 + sales 1000) / new customers 2 (T2, N1)
     assert h["target_accounts"] == 4  # T1, T2, T4 flagged; T3 by fit score 80
     assert h["addressable_people"] == 12  # 4 x group size 3
@@ -52,6 +53,8 @@ def test_undefined_inputs_are_none(con):
     h = growth_inputs.historical(con, params(con, Filter(date(2025, 1, 1), date(2025, 1, 31))))
     assert h["revenue_goal"] == 0.0
     assert h["sale_price"] is None and h["win_rate"] is None and h["cac"] is None
+    assert h["why"]["cac"] == "no new customer was won in this period"
+    assert h["why"]["sale_price"] == "no new-business deal was won in this period"
 
 
 def test_historical_feeds_the_planner(con):
@@ -59,8 +62,8 @@ def test_historical_feeds_the_planner(con):
     fields = {k: h[k] for k in ("revenue_goal", "sale_price", "win_rate", "qualification_rate",
                                 "cac", "addressable_people", "group_size")}
     plan = growth.solve(growth.PlanInputs(**fields))
-    # N = 700 / 350 = 2, Q = 2 / 0.5 = 4, T = 4 / (2/3) = 6, people 18 > 12 addressable
-    assert plan.engaged_targets == pytest.approx(6.0)
+    # N = 700 / 350 = 2, Q = 2 / 0.5 = 4, T = 4 / (1/3) = 12, people 36 > 12 addressable
+    assert plan.engaged_targets == pytest.approx(12.0)
     assert plan.feasible is False
 
 

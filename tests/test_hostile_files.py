@@ -41,10 +41,8 @@ def run(*args: str) -> subprocess.CompletedProcess:
 
 
 def cli_load(folder: Path, db: Path) -> subprocess.CompletedProcess:
-    """`python -m gtm load` of a canonical extract. --source canonical: with detection, one
-    unreadable file still flips the source to Salesforce (issue 13 item 7, issue 12's)."""
-    return run("-m", "gtm", "load", str(folder), "--db", str(db), "--quiet",
-               "--source", "canonical")
+    """`python -m gtm load DIR` as a user types it (the source is detected)."""
+    return run("-m", "gtm", "load", str(folder), "--db", str(db), "--quiet")
 
 
 def bomb(folder: Path, **kwargs) -> Path:
@@ -121,7 +119,8 @@ def test_hostile_values_uploaded_on_the_data_page(good_db, tiny_load_dir, monkey
     folder = hostile.hostile_copy(tiny_load_dir, tmp_path / "hostile", variant)
     at = upload_and_load(data_page(db, monkeypatch), folder)
     problems = next(df.value for df in at.dataframe if "problem" in df.value.columns)
-    hits = problems[(problems["file"] == where[0]) & (problems["line"] == where[1])
+    hits = problems[(problems["file"] == where[0])  # lines are text: 'n/a' when none
+                    & (problems["line"].astype(str) == str(where[1]))
                     & (problems["column"] == where[2])]
     assert len(hits) and text in hits["problem"].iloc[0], problems.to_string()
     assert store.current_version(db) == first.version.resolve()
@@ -132,9 +131,9 @@ def data_page(db: Path, monkeypatch) -> AppTest:
     every run, so ui.data_access.require_frame would rerun each one, dropping a button's
     click; the browser (test_upload_hostile.py) runs it as served."""
     import ui.data_access
-    import ui.filters
+    import ui.state
 
-    for module in (ui.data_access, ui.filters):
+    for module in (ui.data_access, ui.state):
         monkeypatch.setattr(module, "require_frame", lambda: None)
     monkeypatch.setenv("TARGETLINE_DB", str(db))
     at = AppTest.from_file(APP, default_timeout=180).run()
@@ -144,8 +143,7 @@ def data_page(db: Path, monkeypatch) -> AppTest:
 
 
 def upload_and_load(at: AppTest, folder: Path) -> AppTest:
-    """Upload every file of folder as canonical files, click Check and load: refused."""
-    next(s for s in at.selectbox if s.label == "What the files are").set_value("Canonical files")
+    """Upload every file of folder (the source detected), click Check and load: refused."""
     at.file_uploader[0].set_value([(p.name, p.read_bytes(), "application/octet-stream")
                                    for p in sorted(folder.iterdir())])
     at.run()

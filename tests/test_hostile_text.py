@@ -137,7 +137,8 @@ def test_safe_csv_neutralises_every_column_kind():
         for raw, cell in zip(values, out[column], strict=True):
             formula = raw.startswith(("=", "+", "-", "@"))
             assert cell == ("'" + raw if formula else raw), (column, raw, cell)
-    assert list(out["mixed"]) == ["1", "'=1+1", "", "2.5", "'\tx", "'\rx", "'-", "plain"]
+    # a missing cell reads n/a in a download as on screen (issue 15: unknown is not zero)
+    assert list(out["mixed"]) == ["1", "'=1+1", "n/a", "2.5", "'\tx", "'\rx", "'-", "plain"]
     assert len(out) == 8  # a CR inside a cell is quoted, never a new row
     assert list(out["number"])[:2] == ["-1.5", "2.0"]  # numbers stay numbers
     assert out.columns[-1] == "'=HYPERLINK(\"h\")"

@@ -132,7 +132,13 @@ CONTRACT_ATTRS = {"name", "raw_table", "sql_type"}  # names from gtm/contract.py
 # Helpers that return SQL text built only from identifiers and their SQL-fragment
 # arguments (each body is scanned too, test_fragment_builders_are_clean).
 FRAGMENT_BUILDERS = {"trimmed", "norm_code", "typed_sql", "bad_value_sql", "_has_zone",
-                     "_default_type", "create_table_sql", "_typed_column"}
+                     "_default_type", "create_table_sql", "_typed_column", "target_flag",
+                     "_converted", "_rate_col", "row_date", "rate_sql", "factor_sql",
+                     "no_rate_sql"}  # the last six: money conversion (gtm/load/money.py)
+# gtm.metrics.sql.compose(text) adds the shared relations text reads: its text argument is
+# scanned like the SQL itself; the relations are scanned where they are defined
+# (test_shared_relations_are_clean).
+COMPOSERS = {"compose"}
 # (module, function, variable): a local the scan cannot follow, and why it holds no value.
 EXCEPTIONS = {
     ("gtm/load/validate.py", "value_checks", "cond"):
@@ -143,6 +149,11 @@ EXCEPTIONS = {
         "a ROW_RULES lambda over trimmed(raw column) fragments (_bool, _day), no value",
     ("gtm/load/loader.py", "_write_raw_layer", "name"):
         "keys of the files dict: contract table names (readers.discover keeps no other)",
+    ("gtm/load/skip.py", "_value_rows", "cond"):
+        "conditions from _value_probes, as for value_checks above",
+    ("gtm/importers/mapping.py", "_computed_values", "sql"):
+        "a mapping's computed field: _expression accepts only numbers, + - * / ( ) , and "
+        "the FUNCTIONS names, and reads each column through trimmed() (ident-quoted)",
     ("gtm/load/loader.py", "_build", "MEMORY_LIMIT"):
         "operator setting (env TARGETLINE_LOAD_MEMORY), not request input; DuckDB's SET "
         "takes no bound parameter",
@@ -247,6 +258,8 @@ class SqlScan:
             self.problems.append(f"{self.path}:{call.lineno} SQL built with .format")
         elif name in QUOTING or name in FRAGMENT_BUILDERS:
             return
+        elif name in COMPOSERS and len(call.args) == 1:
+            self.check(call.args[0], fn, params, seen)
         elif name == "join" and isinstance(call.func, ast.Attribute) and call.args:
             self.check(call.args[0], fn, params, seen)
         else:
@@ -351,6 +364,21 @@ def test_fragment_builders_are_clean():
     assert problems == []
 
 
+def test_shared_relations_are_clean():
+    """Every define(name, body) of gtm.metrics.sql: the body takes values only as
+    parameters (compose() writes these bodies into the queries scanned above)."""
+    problems, bodies = [], 0
+    for path, tree in _gtm_modules():
+        scan = SqlScan(path, tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and _call_name(node) == "define" and len(node.args) == 2:
+                bodies += 1
+                scan.check(node.args[1], _enclosing(tree, node), set())
+        problems += scan.problems
+    assert bodies > 20, "the scan found no shared relations: has gtm/metrics/sql.py moved?"
+    assert problems == []
+
+
 def _enclosing(tree: ast.Module, target: ast.AST) -> ast.AST:
     """The innermost function holding target (the module when none)."""
     best = tree
@@ -367,6 +395,7 @@ def _enclosing(tree: ast.Module, target: ast.AST) -> ast.AST:
     "def f(con, x):\n    con.execute(\"select * from t where x = '%s'\" % x)",
     "def f(con, x):\n    con.execute(\"select * from t where x = '{}'\".format(x))",
     "def f(con, rows):\n    for name in rows:\n        con.execute(f\"select {name} from t\")",
+    "def f(con, x):\n    query(con, compose(f\"select * from t where x = '{x}'\"), {})",
 ])
 def test_the_scan_catches_an_interpolated_value(source):
     """The scan is not vacuous: each of these would let a value reach SQL."""

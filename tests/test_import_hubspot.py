@@ -93,19 +93,28 @@ def _copy(tmp_path) -> Path:
     return folder
 
 
-def test_deal_without_company_says_what_to_fix_and_keeps_the_dataset(tmp_path):
+def test_deal_without_company_is_a_warning_naming_the_line(tmp_path):
+    folder = _copy(tmp_path)
+    deals = folder / DEALS
+    deals.write_text(deals.read_text().replace("EMAIL_MARKETING,9003,105", "EMAIL_MARKETING,,105"))
+    _, loaded = import_and_load(folder, tmp_path / "w.duckdb")
+    assert loaded.ok, [str(m) for m in loaded.errors]
+    (m,) = [w for w in loaded.warnings if "associated company" in w.text]
+    assert (m.file, m.line, m.column) == (DEALS, 5, "associatedcompanyid")
+    assert "deal '5004' has no associated company" in m.text
+    assert "associate it with a company in HubSpot" in m.text
+
+
+def test_a_bad_date_refuses_the_import_and_keeps_the_dataset(tmp_path):
     db = tmp_path / "keep.duckdb"
     assert import_and_load(HUBSPOT, db)[1].ok
     before = store.current_version(db)
     folder = _copy(tmp_path)
     deals = folder / DEALS
-    deals.write_text(deals.read_text().replace("EMAIL_MARKETING,9003,105", "EMAIL_MARKETING,,105"))
+    deals.write_text(deals.read_text().replace("2024-05-06T11:00:00Z", "soon", 1))
     _, loaded = import_and_load(folder, db)
     assert not loaded.ok and store.current_version(db) == before
-    (m,) = loaded.errors
-    assert (m.file, m.line, m.column) == (DEALS, 5, "associatedcompanyid")
-    assert "deal '5004' has no associated company" in m.text
-    assert "associate it with a company in HubSpot" in m.text
+    assert loaded.errors[0].file == DEALS and "'soon' is not a date" in loaded.errors[0].text
 
 
 def test_two_mql_columns_agreeing_are_fine_disagreeing_are_refused(tmp_path):
@@ -144,9 +153,9 @@ def test_history_names_the_users_export_whether_loaded_or_refused(tmp_path):
     assert import_and_load(HUBSPOT, db)[1].ok
     folder = _copy(tmp_path)
     deals = folder / DEALS
-    deals.write_text(deals.read_text().replace("EMAIL_MARKETING,9003,105", "EMAIL_MARKETING,,105"))
+    deals.write_text(deals.read_text().replace("2024-05-06T11:00:00Z", "soon", 1))
     assert not import_and_load(folder, db)[1].ok
     loaded, refused = store.read_history(db)
     assert loaded["source"] == f"{HUBSPOT} (hubspot export)" and loaded["result"] == "ok"
     assert refused["source"] == str(folder) and refused["result"] == "refused"
-    assert "has no associated company" in refused["first_errors"][0]
+    assert "'soon' is not a date" in refused["first_errors"][0]

@@ -156,3 +156,106 @@ def test_cli_load_with_mapping_file(capsys, tmp_path):
                      "--db", str(db), "--quiet"])
     out = capsys.readouterr().out
     assert code == 0 and "source: custom" in out and "opportunities" in out
+
+
+# --- what mappings can say for real files (tests/data/mapping_computed) ---------------
+
+COMPUTED = Path(__file__).parent / "data" / "mapping_computed"
+
+
+def _computed_copy(tmp_path, old: str = "", new: str = "") -> Path:
+    folder = tmp_path / "mc"
+    shutil.copytree(COMPUTED, folder)
+    text = (folder / "mapping.yaml").read_text()
+    assert old in text
+    (folder / "mapping.yaml").write_text(text.replace(old, new, 1))
+    return folder
+
+
+def test_computed_field_lookups_and_one_date_format_per_column(tmp_path):
+    db = tmp_path / "mc.duckdb"
+    imported, loaded = import_and_load(COMPUTED, db)
+    assert loaded.ok, [str(m) for m in loaded.errors]
+    assert imported.files["subscriptions.csv"].ignored_columns == []  # the formula reads it
+    with store.connect(db) as con:
+        rows = con.execute("select opportunity_id, amount, created_date, channel "
+                           "from opportunities order by 1").fetchall()
+        people = con.execute("select created_date from people order by 1").fetchall()
+        q1 = compute(con, Filter(date(2025, 1, 1), date(2025, 3, 31)), Settings())
+    assert rows == [("S1", 12000.0, date(2025, 1, 3), "webinar"),  # 1,000 x 12, from P1
+                    ("S2", 3006.0, date(2025, 1, 17), "partner"),  # 250.5 x 12, from P2
+                    ("S3", 4800.0, date(2025, 2, 2), "unknown")]  # P3 has no origin: unknown (v2)
+    assert people == [(date(2025, 1, 3),), (date(2025, 1, 17),), (date(2025, 2, 2),)]
+    assert q1["leads"] == 3 and q1["new_customers"] == 1
+
+
+def test_misspelled_optional_column_names_the_closest_header(tmp_path):
+    folder = _computed_copy(tmp_path, "channel: origin", "channel: orgin")
+    (m,) = convert(folder, tmp_path / "c").errors
+    assert (m.file, m.line, m.column) == ("customers.csv", 1, "channel")
+    assert "expected 'orgin'; did you mean 'origin'?" in m.text
+
+
+@pytest.mark.parametrize(("formula", "why"), [
+    ("declared_monthly_revenu * 12", "'declared_monthly_revenu' is not a column of the file"),
+    ("system(declared_monthly_revenue)", "'system' is not an allowed function"),
+    ("declared_monthly_revenue * 12; drop table x", "cannot read ';"),
+])
+def test_computed_field_accepts_arithmetic_over_columns_only(tmp_path, formula, why):
+    folder = _computed_copy(tmp_path, '"declared_monthly_revenue * 12"', f'"{formula}"')
+    (m,) = convert(folder, tmp_path / "c").errors
+    assert (m.file, m.line, m.column) == ("subscriptions.csv", 1, "amount")
+    assert why in m.text and "a computed field is arithmetic" in m.text
+
+
+def test_lookup_without_the_key_column_says_what_to_map(tmp_path):
+    folder = _computed_copy(tmp_path, "      source_person_id: contact_ref\n", "")
+    errors = convert(folder, tmp_path / "c").errors
+    assert {(m.file, m.column) for m in errors} == {("subscriptions.csv", "created_date"),
+                                                   ("subscriptions.csv", "channel")}
+    assert all("the file has no source_person_id column" in m.text for m in errors)
+
+
+BILLION_LAUGHS = """a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+files: {deals.csv: {table: opportunities, columns: {opportunity_id: *i}}}
+"""
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (BILLION_LAUGHS, "anchors and aliases (&name, *name) are not accepted"),
+    ("files: {deals.csv: [1, 2]}\n", "files: deals.csv: expected the file's settings"),
+    ("files: {deals.csv: {table: opportunities, columns: [a, b]}}\n",
+     "files: deals.csv: columns: expected 'field: value' pairs"),
+    ("files: {deals.csv: {table: opportunities, colums: {a: b}}}\n",
+     "files: deals.csv: unknown setting colums"),
+    ("files: {deals.csv: {table: opportunities, values: {stage: [a]}}}\n",
+     "files: deals.csv: values: stage: expected a name or a list of names"),
+    ("files: []\n", "expected a 'files:' section"),
+    ("files: {a.csv: {table: people}}\nstages: {a: 1}\n", "stages: expected a list of names"),
+    ("- just\n- a list\n", "expected a 'files:' section"),
+    ("files: {a.csv: {table: people}\n", "is not valid YAML"),
+])
+def test_hostile_or_malformed_mapping_is_refused_with_a_sentence(tmp_path, text, expected):
+    folder = tmp_path / "m"
+    shutil.copytree(MAPPED, folder)
+    (folder / "mapping.yaml").write_text(text)
+    assert len(text.encode()) < 2048 or expected != BILLION_LAUGHS
+    result = convert(folder, tmp_path / "c")
+    (m,) = result.errors
+    assert m.file == "mapping.yaml" and expected in m.text, m.text
+
+
+def test_a_mapping_file_too_large_is_refused(tmp_path):
+    folder = tmp_path / "m"
+    shutil.copytree(MAPPED, folder)
+    (folder / "mapping.yaml").write_text("# padding\n" * 40_000)
+    (m,) = convert(folder, tmp_path / "c").errors
+    assert "a mapping file is at most 256 KB" in m.text

@@ -175,17 +175,19 @@ def test_unknown_stage_without_flags_says_what_to_add(tmp_path):
     assert "add the stage list export" in m.text
 
 
-def test_deal_without_account_is_refused_and_the_dataset_is_kept(tmp_path):
-    db = tmp_path / "keep.duckdb"
-    assert import_and_load(API, db)[1].ok
-    before = store.current_version(db)
+def test_deal_without_account_loads_with_a_warning_and_counts_in_pipeline(tmp_path):
     folder = _broken(tmp_path, "extract.csv", f'"{ids("O", 4)}","{ids("A", 3)}"',
                      f'"{ids("O", 4)}",""')
-    imported, loaded = import_and_load(folder, db)
-    assert not loaded.ok and store.current_version(db) == before
-    (m,) = loaded.errors
-    assert (m.file, m.line, m.column) == ("extract.csv", 5, "AccountId")
-    assert "has no AccountId" in m.text and "export again" in m.text
+    db = tmp_path / "w.duckdb"
+    _, loaded = import_and_load(folder, db)
+    assert loaded.ok, [str(m) for m in loaded.errors]
+    (m,) = [w for w in loaded.warnings if w.column == "AccountId"]
+    assert (m.file, m.line) == ("extract.csv", 5)
+    assert "has no AccountId" in m.text and "not as a customer" in m.text
+    with store.connect(db) as con:
+        q2 = compute(con, Q2, Settings(qualified_stage="Qualification"))
+    assert q2["qualified_opportunities"] == 2 and q2["qualified_pipeline"] == 55000  # O4 too
+    assert q2["new_customers"] == 1  # A1 only: a deal without an account is no customer
 
 
 def test_two_mql_columns_that_disagree_ask_for_mql_field(tmp_path):

@@ -25,7 +25,7 @@ def test_every_table_is_loaded_with_its_row_count(good_db):
     db, result = good_db
     expected = {"accounts": 3, "people": 4, "touches": 5, "campaigns": 2, "spend": 3,
                 "opportunities": 3, "opportunity_stages": 4, "stages": 4,
-                "opportunity_contacts": 2, "arr": 2, "signups": 2}
+                "opportunity_contacts": 2, "arr": 2, "signups": 2, "currency_rates": 0}
     assert result.row_counts == expected
     for table, rows in expected.items():
         assert q(db, f"select count(*) from {table}")[0][0] == rows  # noqa: S608
@@ -240,3 +240,80 @@ def test_accepted_date_spellings(tiny_load_dir, tmp_path, value, expected):
     db = tmp_path / "d.duckdb"
     assert load(tiny_load_dir, db).ok
     assert q(db, "select mql_date from people where person_id = 'P1'") == [(expected,)]
+
+
+# --- money in several currencies (data contract v2) ---------------------------------
+
+def test_amounts_are_converted_with_dated_then_undated_rates(tiny_load_dir, tmp_path):
+    (tiny_load_dir / "opportunities.csv").write_text(
+        "opportunity_id,account_id,created_date,stage,amount,close_date,is_closed,is_won,"
+        "currency\n"
+        "O1,A1,2025-01-05,Won,1000,2025-01-20,true,true,EUR\n"  # dated 0.8: 1,250
+        "O2,A1,2025-01-05,Won,1000,2025-03-20,true,true,eur\n"  # undated 0.9: 1,111.11
+        "O3,A2,2025-01-05,Open,500,,false,false,\n"  # empty: the dataset currency
+        "O4,A2,2025-01-05,Open,500,,false,false,USD\n")
+    (tiny_load_dir / "currency_rates.csv").write_text(
+        "currency,rate,start_date,end_date\nEUR,0.9,,\nEUR,0.8,2025-01-01,2025-02-01\n"
+        "USD,1,,\n")
+    (tiny_load_dir / "spend.csv").write_text(
+        "month,function,channel,amount,currency\n2025-01-01,marketing,events,900,EUR\n")
+    db = tmp_path / "m.duckdb"
+    result = load(tiny_load_dir, db)
+    assert result.ok, [str(m) for m in result.errors]
+    assert result.currency == "USD"
+    assert [(o, round(a, 2)) for o, a in q(db, "select opportunity_id, amount from "
+                                           "opportunities order by 1")] == [
+        ("O1", 1250.0), ("O2", 1111.11), ("O3", 500.0), ("O4", 500.0)]
+    assert q(db, "select amount from spend") == [(1125.0,)]  # 900 EUR in January: / 0.8
+    assert q(db, "select amount_as_written, currency_as_written from raw_spend") == [
+        ("900", "EUR")]
+    eur = load(tiny_load_dir, tmp_path / "e.duckdb", currency="EUR")  # a cross rate
+    assert eur.ok and q(tmp_path / "e.duckdb", "select opportunity_id, amount from "
+                        "opportunities where opportunity_id in ('O1', 'O4') order by 1") == [
+        ("O1", 1000.0), ("O4", 400.0)]  # 500 USD x 0.8 (no close date: created 2025-01-05)
+
+
+def test_several_currencies_without_rates_and_bad_rates_are_refused(tiny_load_dir, tmp_path):
+    (tiny_load_dir / "spend.csv").write_text(
+        "month,function,channel,amount,currency\n2025-01-01,marketing,events,900,EUR\n"
+        "2025-02-01,marketing,events,100,USD\n")
+    result = load(tiny_load_dir, tmp_path / "x.duckdb")
+    (m,) = [e for e in result.errors if e.file == "spend.csv"]
+    assert m.column == "currency" and "amounts in EUR, USD and no exchange rates" in m.text
+    assert not result.skippable  # a whole-file problem: leaving rows out would not fix it
+    (tiny_load_dir / "currency_rates.csv").write_text("currency,rate\nEUR,0\n")
+    result = load(tiny_load_dir, tmp_path / "x.duckdb")
+    assert [(e.file, e.line, e.column) for e in result.errors] == [
+        ("currency_rates.csv", 2, "rate")]
+    assert "0 is not a rate" in result.errors[0].text and result.skippable
+    skipped = load(tiny_load_dir, tmp_path / "x.duckdb", skip_bad_rows=True)
+    assert skipped.ok and [(m.file, m.line) for m in skipped.left_out] == [
+        ("currency_rates.csv", 2), ("spend.csv", 2)]  # EUR has no rate once 0 is left out
+
+
+def test_one_currency_without_rates_becomes_the_dataset_currency(tiny_load_dir, tmp_path):
+    (tiny_load_dir / "spend.csv").write_text(
+        "month,function,channel,amount,currency\n2025-01-01,marketing,events,900,EUR\n")
+    result = load(tiny_load_dir, tmp_path / "x.duckdb")
+    assert result.ok and result.currency == "EUR"
+    assert q(tmp_path / "x.duckdb", "select value from dataset_meta where key = 'currency'") \
+        == [("EUR",)]
+
+
+def test_skip_bad_rows_leaves_out_and_lists_every_bad_row(tiny_load_dir, tmp_path):
+    path = tiny_load_dir / "opportunities.csv"
+    text = path.read_text()
+    path.write_text(text.replace("Discovery,20000,", 'Discovery,"$20,000",')
+                    .replace("O3,A2,", "O3,A9,"))
+    db = tmp_path / "s.duckdb"
+    refused = load(tiny_load_dir, db)
+    assert not refused.ok and refused.skippable
+    result = load(tiny_load_dir, db, skip_bad_rows=True)
+    assert result.ok and result.row_counts["opportunities"] == 1
+    assert [(m.file, m.line, m.column) for m in result.left_out] == [
+        ("opportunities.csv", 3, "amount"), ("opportunities.csv", 4, "account_id")]
+    assert "'A9' is not a account_id in accounts.csv" in result.left_out[1].text
+    assert store.read_history(db)[-1]["left_out"] == {"opportunities": 2}
+    (tiny_load_dir / "people.csv").unlink()
+    whole = load(tiny_load_dir, db, skip_bad_rows=True)  # a missing file always refuses
+    assert not whole.ok and not whole.skippable

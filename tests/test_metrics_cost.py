@@ -18,7 +18,7 @@ def p(con, flt=Q3, settings=DISCOVERY):
 
 
 def test_marketing_and_sales_spend(tiny_con):
-    # marketing: paid_search 3 x 10000 + events 20000 + 10000 + content 6000 + unallocated
+    # marketing: paid_search 3 x 10000 + events 20000 + 10000 + content 6000 + unknown
     # 4000 = 70000 (March-June rows and October's 99999 are outside); sales 3 x 20000 = 60000
     assert cost.spend(tiny_con, p(tiny_con)) == {"marketing_spend": 70000,
                                                  "sales_spend": 60000}
@@ -108,8 +108,8 @@ def test_by_channel(tiny_con):
     # events: 30000 / 2 leads = 15000; content: 6000 / 3 = 2000, CAC undefined (0 new)
     assert c.loc["events", "cpl"] == 15000 and c.loc["content", "cpl"] == 2000
     assert pd.isna(c.loc["content", "marketing_cac"])
-    # unallocated marketing spend 4000 has no leads
-    assert c.loc["unallocated", "marketing_spend"] == 4000 and pd.isna(c.loc["unallocated", "cpl"])
+    # unknown marketing spend 4000 has no leads
+    assert c.loc["unknown", "marketing_spend"] == 4000 and pd.isna(c.loc["unknown", "cpl"])
 
 
 def test_by_channel_blended_row_matches_headline(tiny_con):

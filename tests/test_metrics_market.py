@@ -51,13 +51,13 @@ def test_penetration_by_month(con):
 def test_cost_per_target_account_reached_by_channel(con):
     df = market.cost_per_target_account_reached(con, params(con)).set_index("channel")
     # paid_search 300 / T1 (p1; p8 is N1, p10 has no account); events 200 / T1;
-    # content 150 / T1; email 100 / T2; unallocated 50 reaches nobody -> n/a
+    # content 150 / T1; email 100 / T2; unknown 50 reaches nobody -> n/a
     assert df["marketing_spend"].to_dict() == {
-        "paid_search": 300, "events": 200, "content": 150, "email": 100, "unallocated": 50}
+        "paid_search": 300, "events": 200, "content": 150, "email": 100, "unknown": 50}
     assert df["target_accounts_reached"].to_dict() == {
-        "paid_search": 1, "events": 1, "content": 1, "email": 1, "unallocated": 0}
+        "paid_search": 1, "events": 1, "content": 1, "email": 1, "unknown": 0}
     assert df.loc["email", "cost_per_target_account_reached"] == 100.0
-    assert pd_isna(df.loc["unallocated", "cost_per_target_account_reached"])
+    assert pd_isna(df.loc["unknown", "cost_per_target_account_reached"])
 
 
 def pd_isna(value):

@@ -16,10 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gtm import registry
 from gtm.filters import Filter, Settings
 from gtm.load import store
-from gtm.metrics import compute, cost, funnel, params, resolve_qualified_stage, velocity
+from gtm.metrics import compute, cost, funnel, params, registry, resolve_qualified_stage, velocity
 
 CHANNELS = ("paid_search", "events", "content")
 OPEN = ("Stage 0", "Discovery", "Proposal")

@@ -10,11 +10,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gtm import registry
 from gtm.filters import Filter, Settings
 from gtm.load import store
 from gtm.load.loader import load
-from gtm.metrics import arr, base, compute, groups, market
+from gtm.metrics import arr, base, compute, groups, market, registry
 from gtm.narrative import accounts as fa
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -153,11 +152,11 @@ def test_penetration_finding():
 
 
 def test_reach_finding():
-    df = pd.DataFrame({"channel": ["outbound", "paid_search", "events", "email", "unallocated"],
+    df = pd.DataFrame({"channel": ["outbound", "paid_search", "events", "email", "unknown"],
                        "marketing_spend": [11000.0, 98000.0, 0.0, 500.0, 700.0],
                        "target_accounts_reached": [10, 10, 3, 0, 0],
                        "cost_per_target_account_reached": [1100.0, 9800.0, 0.0, None, None]})
-    # events reached 3 for $0; email spent and reached none; unallocated spend is no channel
+    # events reached 3 for $0; email spent and reached none; unknown spend is no channel
     assert fa.reach_finding(df) == ("Events reaches a target account for $0; paid search for "
                                     "$9.8K; email reached none")
     assert fa.reach_finding(df.iloc[[0]]) == "Outbound reaches a target account for $1.1K"

@@ -15,12 +15,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gtm import registry
+from gtm import periods
 from gtm.filters import Filter, Settings
 from gtm.load import store
-from gtm.metrics import compute, dataset_info
+from gtm.metrics import compute, dataset_info, registry
 from gtm.narrative import funnel as find
-from ui import periods
 from ui.charts import wrap_title
 from ui.kpi import delta_text
 
@@ -51,8 +50,8 @@ def expected(app_db):
     con = store.connect(app_db)
     try:
         info = dataset_info(con)
-        label = periods.default_period(periods.as_date(info["first_date"]), info["as_of"])
-        start, end = periods.period_range(label, info["as_of"])
+        label = periods.default_period(periods.as_date(info["first_date"]), info["data_as_of"])
+        start, end = periods.period_range(label, info["data_as_of"])
         p_start, p_end = periods.previous_range(label, start, end)
         return {"info": info,
                 "now": compute(con, Filter(start, end), Settings()),
@@ -87,9 +86,10 @@ def test_page_shows_compute_values_and_its_charts(env, expected, page, kpis, cha
         assert shown[metric.label][1] == delta_text(metric_id, now, before), metric_id
     specs = chart_specs(at)
     assert len(specs) >= charts
-    for spec in specs:  # every chart states a finding and carries the as-of date
+    for spec in specs:  # every chart states a finding and which date it is at (metrics.md v2)
         assert spec["layout"]["title"]["text"]
-        assert any("as of" in a.get("text", "") for a in spec["layout"].get("annotations", []))
+        assert any(a.get("text", "").startswith(("period ending ", "data as of "))
+                   for a in spec["layout"].get("annotations", []))
 
 
 def test_mql_page_colours_each_lens(env):
@@ -229,7 +229,7 @@ def costs(rows) -> pd.DataFrame:
 
 def test_cheap_leads_ranks_the_lowest_cpl_channel_on_cac():
     df = costs([("paid_search", 50.0, 9000.0), ("events", 400.0, 4000.0),
-                ("outbound", 300.0, 6000.0), ("unallocated", None, None),
+                ("outbound", 300.0, 6000.0), ("unknown", None, None),
                 ("Blended", 150.0, 6000.0)])
     # lowest CPL: paid search $50; CACs 4000 < 6000 < 9000 -> 3rd of 3
     assert find.cheap_leads(df) == ("Paid search has the lowest CPL ($50) and ranks 3rd of 3 on "

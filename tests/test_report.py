@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from gtm import registry, report
+from gtm import report
+from gtm.metrics import registry
 
 TINY = Path(__file__).parent / "data" / "tiny"
 Q3 = ["--start", "2025-07-01", "--end", "2025-09-30"]
@@ -79,7 +80,7 @@ def test_csv(capsys):
 def test_meta_goes_to_stderr(capsys):
     assert report.run(parse([str(TINY), *Q3, "--qualified-stage", "Discovery"])) == 0
     err = capsys.readouterr().err
-    assert "qualified stage: Discovery" in err and "as of 2025-09-30" in err
+    assert "qualified stage: Discovery" in err and "period ending 2025-09-30" in err
 
 
 def test_bad_date_exits_2(capsys):

@@ -7,7 +7,8 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
-from ui import charts, links, periods, upload
+from gtm import periods
+from ui import charts, links, upload
 from ui.download import neutralise, safe_csv
 from ui.kpi import delta_color, delta_text
 
@@ -153,11 +154,23 @@ def test_money_axis_reads_dollars_and_billions_as_b():
     assert "$1.5B" in big.layout.yaxis.ticktext and "G" not in "".join(big.layout.yaxis.ticktext)
 
 
-def test_every_chart_states_its_as_of_date_and_finding():
-    fig = charts.style(go.Figure(go.Scatter(x=[1], y=[2])), "MQLs doubled, pipeline fell",
-                       date(2025, 6, 30))
+def test_every_chart_states_its_date_stamp_and_finding():
+    # metrics.md v2: every stamp says which date it shows
+    from gtm.filters import Filter
+    from ui.layout import data_stamp, period_stamp
+
+    stamp = period_stamp(Filter(date(2025, 4, 1), date(2025, 6, 30)))
+    fig = charts.style(go.Figure(go.Scatter(x=[1], y=[2])), "MQLs doubled, pipeline fell", stamp)
     assert fig.layout.title.text == "MQLs doubled, pipeline fell"
-    assert [a.text for a in fig.layout.annotations] == ["as of 2025-06-30"]
+    assert [a.text for a in fig.layout.annotations] == ["period ending 2025-06-30"]
+    assert data_stamp({"data_as_of": date(2025, 7, 4)}) == "data as of 2025-07-04"
+
+
+def test_no_earlier_data_is_said_not_a_delta():
+    from ui.kpi import NO_EARLIER, NO_EARLIER_DATA, delta_color
+
+    assert delta_text("new_customers", 665, NO_EARLIER) == NO_EARLIER_DATA == "no earlier data"
+    assert delta_color("new_customers", NO_EARLIER_DATA) == "off"  # grey, never green
 
 
 def test_deltas_are_in_the_metric_unit():

@@ -36,21 +36,24 @@ from ui.data_access import (
     view,
 )
 from ui.download import neutralise, safe_csv, table
-from ui.filters import (
-    current_filter,
-    current_period,
-    current_settings,
-    previous_filter,
-    share_link,
-)
+from ui.filters import share_link
 from ui.kpi import kpi, kpi_row
-from ui.layout import esc, filter_summary, header, need_tables
+from ui.layout import (
+    data_stamp,
+    delta_caption,
+    filter_summary,
+    header,
+    need_tables,
+    period_stamp,
+)
+from ui.state import current_filter, current_period, current_settings, previous_filter
+from ui.text import esc
 
 __all__ = [
-    "ACCENT", "CHART_CONFIG", "GAIN_GREEN", "LOSS_RED", "MQL_GREY", "PIPELINE_BLUE", "cached", "chart", "chart_text",
-    "clear_caches",
-    "connection", "current_filter", "current_period", "current_settings", "dataset_info",
-    "esc", "filter_summary", "header", "headline", "headlines", "kpi", "kpi_row", "money_axis", "need_tables",
-    "neutralise", "previous_filter", "safe_csv", "share_link", "show", "stage_names", "style", "style_finding",
-    "table", "version", "view",
+    "ACCENT", "CHART_CONFIG", "GAIN_GREEN", "LOSS_RED", "MQL_GREY", "PIPELINE_BLUE", "cached",
+    "chart", "chart_text", "clear_caches", "connection", "current_filter", "current_period",
+    "current_settings", "data_stamp", "dataset_info", "delta_caption", "esc", "filter_summary",
+    "header", "headline", "headlines", "kpi", "kpi_row", "money_axis", "need_tables",
+    "neutralise", "period_stamp", "previous_filter", "safe_csv", "share_link", "show",
+    "stage_names", "style", "style_finding", "table", "version", "view",
 ]

@@ -16,7 +16,7 @@ import importlib.util
 
 import streamlit as st
 
-from ui.layout import esc
+from ui.text import esc
 
 PROVIDER_LABELS = {"google": "Google", "microsoft": "Microsoft", "okta": "Okta",
                    "entra": "Microsoft Entra", "auth0": "Auth0"}

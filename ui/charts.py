@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import html
 import textwrap
-from datetime import date
 from numbers import Real as numbers_Real
 
 import plotly.graph_objects as go
 import streamlit as st
 
 from gtm import fmt
+from ui import data_access
 
 MQL_GREY = "#9AA5B1"  # the legacy MQL lens: present but quiet
 PIPELINE_BLUE = "#1F4E79"  # the pipeline lens: what we manage to
@@ -103,12 +103,14 @@ def wrap_title(title: str, width: int | None) -> str:
     return "<br>".join(chart_text(line) for line in lines)
 
 
-def style(fig: go.Figure, title: str, as_of: date | str | None, *,
+def style(fig: go.Figure, title: str, stamp: str | None, *,
           money: str | tuple[str, ...] = (), height: int = 380,
           wrap: int | None = None) -> go.Figure:
-    """Apply the house theme: finding as title, 'as of' note, money axes.
+    """Apply the house theme: finding as title, the date stamp, money axes.
 
-    wrap: break the title into lines of about that many characters (narrow charts)."""
+    stamp: which date the numbers are at, in words ("period ending 2026-09-30", "data as of
+    2026-10-31": ui.period_stamp / ui.data_stamp); wrap: break the title into lines of about
+    that many characters (narrow charts)."""
     text = wrap_title(title, wrap)
     lines = text.count("<br>")
     title = {"text": text, "x": 0, "xanchor": "left", "font": {"size": 16, "color": TEXT}}
@@ -118,17 +120,17 @@ def style(fig: go.Figure, title: str, as_of: date | str | None, *,
                       margin={"l": 10, "r": 10, "t": 60 + 26 * lines, "b": 50})
     for axis in (money,) if isinstance(money, str) else money:
         money_axis(fig, axis)
-    if as_of is not None:
-        fig.add_annotation(text=f"as of {as_of}", xref="paper", yref="paper", x=1, y=-0.02,
+    if stamp is not None:
+        fig.add_annotation(text=html.escape(stamp), xref="paper", yref="paper", x=1, y=-0.02,
                            xanchor="right", yanchor="top", yshift=-28, showarrow=False,
                            font={"size": 11, "color": MQL_GREY})
     return fig
 
 
-def style_finding(fig: go.Figure, finding: str, as_of, *, width: int = 62, height: int = 400,
+def style_finding(fig: go.Figure, finding: str, stamp, *, width: int = 62, height: int = 400,
                   **kwargs) -> go.Figure:
     """style() for a half-width chart: the finding wrapped, and room for a legend under it."""
-    style(fig, finding, as_of, height=height, wrap=width, **kwargs)
+    style(fig, finding, stamp, height=height, wrap=width, **kwargs)
     shown = [t for t in fig.data if t.showlegend is not False]
     legend = 26 if fig.layout.showlegend is not False and len(shown) > 1 else 0
     lines = fig.layout.title.text.count("<br>")
@@ -149,11 +151,9 @@ def chart(builder, *args, key: str | None = None, **kwargs) -> None:
     builder must depend on its arguments only (no widget or session state inside). The
     cached figure is shared by every session and never changed after it is built:
     st.plotly_chart only reads it (to_dict copies it)."""
-    from ui.data_access import version
-
     code = builder.__code__
     name = f"{code.co_filename}:{builder.__qualname__}"
-    show(_built(version(), name, builder, args, kwargs), key=key)
+    show(_built(data_access.version(), name, builder, args, kwargs), key=key)
 
 
 def show(fig: go.Figure, key: str | None = None) -> None:

@@ -9,22 +9,22 @@ Streamlit runs every session in its own thread.
 
 from __future__ import annotations
 
-import importlib
+import functools
 from pathlib import Path
 
 import duckdb
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
-from gtm import metrics
-from gtm.filters import Settings
+from gtm import metrics, periods
+from gtm.filters import Filter, Settings
 from gtm.load import staging, store
-from gtm.metrics.compute import (
-    EXTENSION_INPUTS,
-    EXTENSIONS,
-    compute_part,
-    extensions,
-    parts_for,
+from gtm.metrics.compute import assemble
+from ui.state import (
+    current_filter,
+    current_info,
+    current_settings,
+    previous_filter,
+    require_frame,
 )
 
 
@@ -68,12 +68,18 @@ def outdated() -> bool:
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def _cached_call(version_file: str, name: str, _fn, args: tuple, kwargs: dict):
+def _cached_call(version_file: str, name: str, args: tuple, kwargs: dict, _fn):
+    """_fn(cursor, *args, **kwargs), cached on (version, name, args, kwargs): name says
+    which function _fn is (st.cache_data does not hash a parameter starting with _)."""
     cur = _connection(version_file).cursor()
     try:
         return _fn(cur, *args, **kwargs)
     finally:
         cur.close()
+
+
+def _name(fn) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}"
 
 
 def cached(fn, *args, **kwargs):
@@ -84,32 +90,29 @@ def cached(fn, *args, **kwargs):
     current = version()
     if current is None:
         raise FileNotFoundError(f"no dataset loaded at {db_path()}")
-    name = f"{fn.__module__}.{fn.__qualname__}"
-    return _cached_call(current, name, fn, args, kwargs)
+    return _cached_call(current, _name(fn), args, kwargs, _fn=fn)
 
 
-def _run_named(cur, fn_name: str, flt, settings, *args, **kwargs):
-    """metrics.run for a breakdown named 'module:qualname' (st.cache_data cannot hash a
-    function argument, but it can hash its name)."""
-    module, _, name = fn_name.partition(":")
-    fn = importlib.import_module(module)
-    for part in name.split("."):
-        fn = getattr(fn, part)
+def _breakdown(fn, cur, flt: Filter, settings: Settings, *args, **kwargs):
     return metrics.run(cur, fn, flt, settings, *args, **kwargs)
 
 
-def view(fn, *args, flt=None, **kwargs):
-    """A gtm breakdown `fn(con, p, *args)` for the current (or given) filter and settings, cached."""
-    from ui.filters import current_filter, current_settings
-
-    flt = flt or current_filter()
-    name = f"{fn.__module__}:{fn.__qualname__}"
-    return cached(_run_named, name, flt, current_settings(), *args, **kwargs)
+def view(fn, *args, flt: Filter | None = None, **kwargs):
+    """A gtm query or breakdown `fn(con, p, *args)` for the current (or given) filter and
+    the current settings, cached."""
+    current = version()
+    if current is None:
+        raise FileNotFoundError(f"no dataset loaded at {db_path()}")
+    key = (flt or current_filter(), current_settings(), *args)
+    return _cached_call(current, _name(fn), key, kwargs, _fn=functools.partial(_breakdown, fn))
 
 
 class Headline(dict):
-    """Headline values of the parts a page asked for. Reading an id the page did not ask
-    for is a bug in the page, so it fails loudly instead of showing "n/a"."""
+    """Headline values of the ids a page asked for. Reading an id the page did not ask
+    for is a bug in the page, so it fails loudly instead of showing "n/a". `no_earlier_data`:
+    the period lies before the data starts (every value None, and the tiles say so)."""
+
+    no_earlier_data = False
 
     def get(self, key, default=None):
         if key not in self:
@@ -117,39 +120,23 @@ class Headline(dict):
         return self[key]
 
 
-def headline(ids, flt=None) -> Headline:
-    """Headline metrics `ids` for the current (or given) filter: only the parts of
-    gtm.metrics.compute that hold them run, each cached on its own (pages share them)."""
-    from ui.filters import current_filter, current_settings
-
-    flt, settings = flt or current_filter(), current_settings()
-    values = {}
-    for part in parts_for(ids):
-        values.update(cached(compute_part, flt, settings, part))
-    if set(ids) & set(EXTENSIONS):
-        inputs = [values[mid] for mid in EXTENSION_INPUTS]
-        values.update(cached(extensions, flt, settings, *inputs))
-    return Headline(values)
+def headline(ids, flt: Filter | None = None) -> Headline:
+    """Headline metrics `ids` for the current (or given) filter: gtm.metrics.compute's
+    assemble, each query it needs cached on its own (pages share them)."""
+    flt = flt or current_filter()
+    return Headline(assemble(ids, flt, current_settings(), lambda fn, f: view(fn, flt=f)))
 
 
 def headlines(ids) -> tuple[Headline, Headline]:
-    """(this period, the previous period) of headline(ids): the KPI tiles and deltas."""
-    from ui.filters import previous_filter
-
-    return headline(ids), headline(ids, previous_filter())
-
-
-def require_frame() -> None:
-    """Rerun through app.py when Streamlit ran a page file on its own.
-
-    A `pages/` folder beside app.py makes Streamlit start in its legacy
-    pages-directory mode until st.navigation runs once; a first request for
-    /data would then run pages/data.py without the sidebar. Switching the mode
-    off and rerunning sends the same request through app.py.
-    """
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+    """(this period, the previous period) of headline(ids): the KPI tiles and deltas. A
+    previous period that ends before the data's first day is not computed: its Headline
+    holds None everywhere and says no_earlier_data."""
+    prev, first = previous_filter(), current_info().get("first_date")
+    if first is not None and prev.end < periods.as_date(first):
+        before = Headline(dict.fromkeys(ids))
+        before.no_earlier_data = True
+        return headline(ids), before
+    return headline(ids), headline(ids, prev)
 
 
 def dataset_info() -> dict | None:

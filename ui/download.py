@@ -7,10 +7,13 @@ carriage return gets a leading single quote in the download.
 
 from __future__ import annotations
 
+import numbers
 import re
 
 import pandas as pd
 import streamlit as st
+
+from gtm import fmt
 
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -32,7 +35,7 @@ def safe_csv(df: pd.DataFrame) -> bytes:
             out[column] = out[column].map(neutralise)
     # CRLF line ends make the csv writer quote every cell holding a CR or LF: with "\n"
     # a bare CR inside a cell would start a new spreadsheet row (a formula past the quote).
-    return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+    return out.to_csv(index=False, lineterminator="\r\n", na_rep=fmt.NA).encode("utf-8")
 
 
 def _file_name(name: str) -> str:
@@ -40,11 +43,51 @@ def _file_name(name: str) -> str:
     return f"targetline-{slug}.csv"
 
 
+def _number_text(value, number_format: str | None) -> str:
+    """A number as a table cell shows it, for the column formats the pages use."""
+    if number_format == "$%,.0f":
+        return f"${value:,.0f}"
+    if number_format == "percent":
+        return fmt.percent(value)
+    if number_format == ".0%":
+        return f"{value * 100:.0f} %"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+def _cell_text(value, number_format: str | None) -> str:
+    if fmt.is_missing(value):
+        return fmt.NA
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if isinstance(value, bool) or not isinstance(value, numbers.Number):
+        return str(value)
+    return _number_text(value, number_format)
+
+
+def with_na(df: pd.DataFrame, column_config: dict | None = None) -> tuple[pd.DataFrame, dict]:
+    """The frame as shown: a column with a missing value becomes text in which the missing
+    cells read n/a (never None, NaN or a made-up $0) and the others keep their column format;
+    its number column config becomes a text column with the same label."""
+    config = dict(column_config or {})
+    shown = df.copy()
+    for column in df.columns:
+        if not df[column].isna().any():
+            continue
+        spec = config.get(column)
+        spec_dict = spec if isinstance(spec, dict) else {}
+        number_format = (spec_dict.get("type_config") or {}).get("format")
+        shown[column] = [_cell_text(v, number_format) for v in df[column]]
+        label = spec if isinstance(spec, str) else spec_dict.get("label")
+        config[column] = st.column_config.TextColumn(label, help=spec_dict.get("help"))
+    return shown, config
+
+
 def table(df: pd.DataFrame, name: str, *, column_config: dict | None = None,
           height: int | str = "auto", key: str | None = None) -> None:
-    """st.dataframe plus a 'Download CSV' button for the same rows."""
-    st.dataframe(df, hide_index=True, column_config=column_config, height=height,
-                 width="stretch")
+    """st.dataframe plus a 'Download CSV' button for the same rows (missing values read n/a
+    in both)."""
+    shown, config = with_na(df, column_config)
+    st.dataframe(shown, hide_index=True, column_config=config, height=height, width="stretch")
     st.download_button("Download CSV", safe_csv(df), file_name=_file_name(name),
                        mime="text/csv", key=key or f"download-{_file_name(name)}",
                        icon=":material/download:", on_click="ignore")

@@ -13,10 +13,11 @@ from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
+from gtm import periods
 from gtm.filters import Filter, Settings
-from ui import periods
-from ui.data_access import require_frame
 from ui.links import Param, link_query, notices, problem
+from ui.state import current_info, set_view
+from ui.text import esc
 
 BIND = "query-params"
 MOTION_CHOICES = {"All": (), "Sales-led": ("sales_led",), "Product-led": ("product_led",)}
@@ -41,13 +42,12 @@ NUMBER_SETTINGS = (
     ("activation", "Activation window (days)", "int", 1, 365, 1, "activation_days"),
     ("stale", "Stale after (days without stage change)", "int", 7, 730, 1, "stale_days"),
 )
-_VIEW = "_targetline_view"
 _CHECKED = "_targetline_link_checked"
 _UNBOUND = "_targetline_unbound"  # settings whose link value was refused, this session
 
 
 def _param_specs(info: dict, stages: list[str]) -> list[Param]:
-    first, as_of = periods.as_date(info["first_date"]) or info["as_of"], info["as_of"]
+    first, as_of = periods.as_date(info["first_date"]) or info["data_as_of"], info["data_as_of"]
     specs = [
         Param("period", "choice", tuple(periods.options(first, as_of)),
               unknown="not a period with data"),
@@ -104,7 +104,7 @@ def _drop_param(key: str) -> None:
 
 
 def _period_widgets(info: dict) -> tuple[str, date, date]:
-    first, as_of = periods.as_date(info["first_date"]) or info["as_of"], info["as_of"]
+    first, as_of = periods.as_date(info["first_date"]) or info["data_as_of"], info["data_as_of"]
     options = periods.options(first, as_of)
     default = periods.default_period(first, as_of)
     period = st.selectbox("Period", options, index=options.index(default), key="period",
@@ -154,8 +154,6 @@ def render_sidebar(info: dict, stages: list[str]) -> tuple[Filter, Settings]:
     """Draw filters and settings, remember the view for this run, return it."""
     if not st.session_state.get(_CHECKED):  # a link is read once, when the session opens
         st.session_state[_CHECKED] = True
-        from ui.layout import esc  # (ui.layout imports this module)
-
         for text in _link_notices(info, stages):  # link text is hostile until escaped
             st.info(esc(text).replace(".", "\\."), icon=":material/link_off:")  # no www. links
     with st.sidebar:
@@ -166,44 +164,13 @@ def render_sidebar(info: dict, stages: list[str]) -> tuple[Filter, Settings]:
         dims = _dimension_widgets(info)
         settings = _settings_widgets(stages)
     flt = Filter(start, end, **dims)
-    st.session_state[_VIEW] = {"filter": flt, "settings": settings, "period": period,
-                               "info": info}
+    set_view(flt, settings, period, info)
     return flt, settings
-
-
-def _view() -> dict:
-    require_frame()
-    view = st.session_state.get(_VIEW)
-    if view is None:
-        raise RuntimeError("the global filters are drawn by app.py; run the app through it")
-    return view
-
-
-def current_filter() -> Filter:
-    """The Filter chosen in the sidebar for this run."""
-    return _view()["filter"]
-
-
-def current_settings() -> Settings:
-    """The Settings chosen in the sidebar for this run."""
-    return _view()["settings"]
-
-
-def current_period() -> str:
-    """The period label chosen (e.g. 2025Q2, 2025-03, Last 12 months, Custom)."""
-    return _view()["period"]
-
-
-def previous_filter() -> Filter:
-    """The comparison period for deltas: the previous quarter/month/year span."""
-    flt = current_filter()
-    start, end = periods.previous_range(current_period(), flt.start, flt.end)
-    return Filter(start, end, flt.regions, flt.segments, flt.channels, flt.motions)
 
 
 def _link_values(info: dict) -> tuple[dict, dict]:
     state = st.session_state
-    first, as_of = periods.as_date(info["first_date"]) or info["as_of"], info["as_of"]
+    first, as_of = periods.as_date(info["first_date"]) or info["data_as_of"], info["data_as_of"]
     default_period = periods.default_period(first, as_of)
     d_start, d_end = periods.period_range(default_period, as_of)
     defaults = {"period": default_period, "start": d_start, "end": d_end, "motion": "All",
@@ -217,7 +184,7 @@ def _link_values(info: dict) -> tuple[dict, dict]:
 
 def share_link(page_path: str = "") -> str:
     """The URL of this exact view (page + every non-default filter and setting)."""
-    values, defaults = _link_values(_view()["info"])
+    values, defaults = _link_values(current_info())
     page_params = [(k, v) for k in st.query_params if k not in KEYS  # the page's own widgets
                    for v in st.query_params.get_all(k)]
     query = urlencode(link_query(values, defaults) + page_params)

@@ -9,14 +9,13 @@ numbers).
 
 from __future__ import annotations
 
-import importlib
-
 import streamlit as st
 
+from gtm import demo
 from gtm.load import staging, store
 from ui import data_access
 from ui.filters import render_share_link, render_sidebar
-from ui.layout import esc
+from ui.text import esc
 
 _DEMO_TRIED = "_targetline_demo_tried"
 _UPGRADE_TRIED = "_targetline_upgrade_tried"
@@ -48,10 +47,6 @@ def ensure_dataset() -> bool:
     if st.session_state.get(_DEMO_TRIED) or store.ever_loaded(data_access.db_path()):
         return False  # the demo goes only into a database that never had a dataset
     st.session_state[_DEMO_TRIED] = True
-    try:
-        demo = importlib.import_module("gtm.demo")
-    except ImportError:
-        return False
     with st.status("First run: loading the demo company…", expanded=True) as status:
         bar = st.progress(0.0, text="Generating the demo CRM extract")
         try:

@@ -7,21 +7,13 @@ table missing explain which file would light them up instead of crashing.
 
 from __future__ import annotations
 
-import re
-
 import streamlit as st
 
+from gtm import periods
 from gtm.contract import TABLES
 from gtm.filters import Filter
-from ui import periods
-from ui.filters import current_filter, current_period
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$:])")  # what can link, format, run LaTeX
-
-
-def esc(text) -> str:
-    """CRM free text made inert for st.markdown (no links, HTML, emphasis or LaTeX)."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+from ui.state import current_filter, current_period, previous_filter
+from ui.text import esc
 
 
 def filter_summary(flt: Filter, period: str) -> str:
@@ -38,21 +30,45 @@ def filter_summary(flt: Filter, period: str) -> str:
 
 
 def header(title: str, subtitle: str, info: dict | None = None) -> None:
-    """Page title, one-line subtitle, the as-of date and the active filters."""
+    """Page title, one-line subtitle, the data as-of date and the period and filters."""
     st.title(title, anchor=False)
     st.markdown(subtitle)
     if info is None:
         return
-    as_of = info.get("as_of")
     summary = esc(filter_summary(current_filter(), current_period()))
-    st.caption(f"**As of {as_of}** · {summary}")
+    st.caption(f"**{esc(data_stamp(info)).capitalize()}** · {summary}")
+
+
+def period_stamp(flt: Filter | None = None) -> str:
+    """The date stamp of numbers computed for the period: 'period ending 2026-09-30'."""
+    return f"period ending {(flt or current_filter()).end.isoformat()}"
+
+
+def data_stamp(info: dict) -> str:
+    """The date stamp of the dataset itself: 'data as of 2026-10-31'."""
+    as_of = info.get("data_as_of")
+    return f"data as of {as_of.isoformat() if as_of else 'an unknown date'}"
+
+
+def delta_caption(info: dict, extra: str = "") -> None:
+    """What the KPI deltas compare with, and whether the data covers it."""
+    prev, first = previous_filter(), periods.as_date(info.get("first_date"))
+    if first is not None and prev.end < first:
+        text = f"No earlier data to compare with: the data starts on {first}."
+    elif first is not None and prev.start < first:
+        text = (f"Deltas compare with {prev.start} to {prev.end}, which the data covers only "
+                f"from {first}.")
+    else:
+        text = f"Deltas compare with {prev.start} to {prev.end}."
+    st.caption(f"{text} {extra}".strip())
 
 
 def table_hint(table: str) -> str:
     """'arr.csv (monthly recurring-revenue snapshots: account_id, month, arr)'."""
     spec = TABLES[table]
     required = ", ".join(c.name for c in spec.columns if c.required)
-    return f"{table}.csv ({spec.meaning}: {required})"
+    exports = f", or {spec.exports}" if spec.exports else ""  # issue 12: the CRM's own export
+    return f"{table}.csv ({spec.meaning}: {required}){exports}"
 
 
 def missing_tables(info: dict, tables: list[str]) -> list[str]:

@@ -100,6 +100,9 @@ def generate(out_dir: Path, accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAUL
     writer.write("opportunity_contacts",
                  contacts_table(groups, people, ids_["opp"], ids_["person"]))
     writer.write("arr", arr_table(customers, ids_["account"]))
+    writer.write("currency_rates", pa.table({  # one currency: its own rate (contract v2)
+        "currency": ["USD"], "rate": [1.0], "start_date": pa.nulls(1, pa.date32()),
+        "end_date": pa.nulls(1, pa.date32())}))
     report("campaigns, spend and signups", 0.35)
     _write_marketing(writer, people, acc, opps, seed, ids_)
     report("touches", 0.4)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from gtm.contract import TABLES
-from gtm.importers.mapping import FILE, Extract, norm
+from gtm.importers.mapping import BAD, FILE, Extract, RowMessage, mark, norm
 from gtm.importers.read import LINE
 from gtm.load.validate import Message
 
@@ -96,6 +96,14 @@ def first_id(value) -> str | None:
     return next((part.strip() for part in value.split(";") if part.strip()), None)
 
 
+def number(value) -> bool:
+    """True for a value that reads as a finite number ('12.5', 3)."""
+    try:
+        return value is not None and float(value) == float(value) and abs(float(value)) < 1e300
+    except (TypeError, ValueError):
+        return False
+
+
 def frames(extracts: list[Extract], name: str) -> pd.DataFrame | None:
     """Every extract of one object, concatenated (None when none)."""
     found = [e.frame for e in extracts if e.filemap.name == name]
@@ -145,11 +153,44 @@ def closed_flags(opps: pd.DataFrame, stages: StageList | None, stage_col: str,
                 opps.at[i, flag] = value
     for stage, (file, line) in unknown.items():
         known = ", ".join(stages.order) if stages else "none given"
-        messages.append(Message(
-            "error", file, int(line), stage_col,
-            f"stage '{stage}' is not a known stage (known: {known}), and the file has no "
-            "closed/won columns, so the deal cannot be counted; add the stage list export "
-            "(or a stages file), or list it under stages:/won_stages:/lost_stages: in a mapping"))
+        text = (f"stage '{stage}' is not a known stage (known: {known}), and the file has no "
+                "closed/won columns, so the deal cannot be counted; add the stage list export "
+                "(or a stages file), or list it under stages:/won_stages:/lost_stages: in a "
+                "mapping")
+        messages.append(RowMessage("error", file, int(line), stage_col, text))
+        for i in opps.index[need & (opps["stage"] == stage)]:
+            mark(opps, list(opps.index).index(i), stage_col, text)
+
+
+def no_account(deals: pd.DataFrame, messages: list[Message], header: str, text: str) -> None:
+    """Deals without an account: a warning naming each line (5 and a count); they count in
+    pipeline and win rates, not in customer counts (a customer is an account)."""
+    empty = deals[deals["account_id"].isna()]
+    for _, row in empty.head(5).iterrows():
+        messages.append(Message("warning", row[FILE], int(row[LINE]), header,
+                                f"deal '{row['opportunity_id']}' {text}"))
+    if len(empty) > 5:
+        messages.append(Message("warning", empty[FILE].iloc[0], None, header,
+                                f"{len(empty)} deals in all have no account"))
+
+
+def leave_out(out: Output, messages: list[Message]) -> list[Message]:
+    """--skip-bad-rows: drop the rows marked BAD from every table; their RowMessage errors
+    become 'left out' entries (file, line, column, reason), one per row."""
+    left = []
+    for table, frame in out.tables.items():
+        if BAD not in frame:
+            continue
+        bad = frame[BAD].notna()
+        for _, row in frame[bad].iterrows():
+            header, reason = str(row[BAD]).split("\t", 1)
+            left.append(Message("left out", row[FILE], int(row[LINE]), header, reason))
+        out.tables[table] = frame[~bad].drop(columns=[BAD])
+    seen = {(m.file, m.line) for m in left}
+    left += [Message("left out", m.file, m.line, m.column, m.text) for m in messages
+             if isinstance(m, RowMessage) and m.line is not None and (m.file, m.line) not in seen]
+    messages[:] = [m for m in messages if not isinstance(m, RowMessage)]
+    return sorted(left, key=lambda m: (m.file or "", m.line or 0))
 
 
 # --- writing and provenance ------------------------------------------------------------
@@ -160,9 +201,11 @@ class Output:
 
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     columns: dict[str, dict[str, str]] = field(default_factory=dict)  # file -> field -> header
+    currency: str | None = None  # the export's corporate currency, when it names one
 
     def add(self, table: str, frame: pd.DataFrame) -> None:
-        keep = [c for c in TABLES[table].column_names if c in frame] + [FILE, LINE]
+        keep = [c for c in TABLES[table].column_names if c in frame] + [FILE, LINE] + \
+            ([BAD] if BAD in frame else [])
         part = frame[keep]
         old = self.tables.get(table)
         self.tables[table] = part if old is None else pd.concat([old, part], ignore_index=True)
@@ -201,9 +244,14 @@ def _explain(m: Message, origins: dict, columns: dict) -> Message:
     if not rows or not m.file or not m.file.endswith(".csv"):
         return m
     if m.line is None or m.line < 2 or m.line - 2 >= len(rows):
-        files = ", ".join(dict.fromkeys(f for f, _ in rows))
-        return Message(m.severity, m.file, m.line, m.column, f"{m.text} (built from {files})")
+        files = list(dict.fromkeys(f for f, _ in rows))
+        if len(files) == 1 and m.line is None:  # a count about one export file
+            column = columns.get(files[0], {}).get(m.column, m.column)
+            return type(m)(m.severity, files[0], None, column, f"{m.text} ({table}.{m.column})"
+                           if m.column else m.text)
+        return type(m)(m.severity, m.file, m.line, m.column,
+                       f"{m.text} (built from {', '.join(files)})")
     file, line = rows[m.line - 2]
     column = columns.get(file, {}).get(m.column, m.column)
-    return Message(m.severity, file, line, column, f"{m.text} ({table}.{m.column})"
+    return type(m)(m.severity, file, line, column, f"{m.text} ({table}.{m.column})"
                    if m.column else m.text)

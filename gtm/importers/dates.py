@@ -33,33 +33,64 @@ FORMAT_HINT = ('say which in the mapping (date_format: "%m/%d/%Y" for US month/d
                '"%d/%m/%Y" for European day/month) or with --date-format')
 
 Problem = tuple[int | None, str]  # (index of the value, what is wrong and what to do)
+ONE_FORMAT = "a column must use one date format"
+SPREADSHEET = "a spreadsheet re-saved this export"
+
+
+def column_level(text: str) -> bool:
+    """True for a problem of the whole column (forms, two-digit years), not of one row."""
+    return ONE_FORMAT in text or SPREADSHEET in text
 
 
 def parse_column(values: Sequence[str | None], fmt: str | None = None,
-                 lines: Sequence[int] | None = None) -> tuple[list[str | None], list[Problem]]:
+                 lines: Sequence[int] | None = None, order: str | None = None,
+                 ) -> tuple[list[str | None], list[Problem]]:
     """ISO text for every value (None when empty) and the problems; refused columns
     (ambiguous or mixed) return problems and no values worth using. lines: the file
-    line of each value, for messages that name a second line (default index + 2)."""
+    line of each value, for messages that name a second line (default index + 2).
+    order: 'mdy' or 'dmy' learned from another date column of the same export (one
+    user's locale writes every column), used when this column's values fit both."""
     if fmt:
         return _with_format(values, fmt)
     line = list(lines) if lines is not None else [i + 2 for i in range(len(values))]
     found = [(i, v.strip(), _shape(v.strip()), line[i]) for i, v in enumerate(values)
              if v is not None and v.strip()]
+    if not found:  # a header-only file, or a column nobody fills
+        return [None] * len(values), []
+    short = next(((i, v) for i, v, shape, _ in found if shape is None
+                  and SHORT_YEAR.fullmatch(v)), None)
+    if short:
+        return [None] * len(values), [(short[0], _short_year(short[1]))]
     problems = [(i, _unreadable(v)) for i, v, shape, _ in found if shape is None]
-    if problems:
-        return [None] * len(values), problems[:5]
+    found = [f for f in found if f[2] is not None]
+    if not found:
+        return [None] * len(values), problems
     problem = _mixed_kinds(found)
     if problem:
         return [None] * len(values), [problem]
-    order, problem = _order(found)
+    order_found, problem = _order(found)
+    if problem and problem[0] is None and order:
+        order_found, problem = order, None
     if problem:
         return [None] * len(values), [problem]
+    order = order_found
     out: list[str | None] = [None] * len(values)
     for i, v, (kind, groups), _ in found:
         out[i], text = _build(kind, groups, order)
         if text:
             problems.append((i, f"'{v}' {text}"))
-    return out, problems[:5]
+    return out, sorted(problems, key=lambda p: p[0])
+
+
+def order_of(values: Sequence[str | None]) -> str | None:
+    """'mdy' or 'dmy' when a column of a/b/yyyy dates says which, else None."""
+    found = [(i, v.strip(), _shape(v.strip()), i) for i, v in enumerate(values)
+             if v is not None and v.strip()]
+    found = [f for f in found if f[2] is not None and f[2][0] in ("slash", "dash")]
+    if not found or _mixed_kinds(found):
+        return None
+    order, problem = _order(found)
+    return None if problem else order
 
 
 def _shape(value: str):
@@ -70,10 +101,17 @@ def _shape(value: str):
     return None
 
 
+def _short_year(value: str) -> str:
+    sep = next((c for c in value if c in "/.-"), "/")
+    clock = " %H:%M" if re.search(r"\d:\d\d", value) else ""
+    us, eu = (f"%m{sep}%d{sep}%y{clock}", f"%d{sep}%m{sep}%y{clock}")
+    return (f"'{value}' has a two-digit year: {SPREADSHEET} (Excel and Numbers shorten "
+            "years when they save a CSV). Export it again from the CRM and load it without "
+            f"opening it in a spreadsheet, or name the format: --date-format \"{us}\" (US) "
+            f"or \"{eu}\" (European)")
+
+
 def _unreadable(value: str) -> str:
-    if SHORT_YEAR.fullmatch(value):
-        return (f"'{value}' has a two-digit year; export dates with four-digit years "
-                "(2018, not 18)")
     return (f"'{value}' is not a date; expected forms like 2018-03-22, 3/22/2018, "
             "22/03/2018, 22.03.2018 or 2018-03-22T14:05:00Z")
 
@@ -194,4 +232,4 @@ def _with_format(values: Sequence[str | None], fmt: str):
         out.append(iso)
         if problem:
             problems.append((i, f"'{v}' {problem}"))
-    return out, problems[:5]
+    return out, problems

@@ -20,6 +20,7 @@ from gtm.importers import dates
 from gtm.importers.canonical import Output, StageList, code, first_id, frames
 from gtm.importers.mapping import FILE, FileMap, Mapping, norm
 from gtm.importers.read import LINE
+from gtm.load.skip import RowMessage
 from gtm.load.validate import Message
 
 COMPANY = ("Associated Company IDs (Primary)", "Associated Company ID",
@@ -39,6 +40,23 @@ ENTERED = (re.compile(r"date entered ['\"‘’]?(.+?)['\"‘’]?$", re.I),
            re.compile(r"hs(?:_v2)?_date_entered_(.+)$", re.I))
 
 
+EXPORT_NAME = re.compile(r"hubspot-crm-exports-.+", re.I)
+
+
+def names_an_object(stem: str) -> bool:
+    """True for a HubSpot export's own file name (hubspot-crm-exports-all-tickets-...)."""
+    return bool(EXPORT_NAME.fullmatch(stem))
+
+
+def _company_currency(parts) -> None:
+    """'Amount in company currency' is already converted: its currency is the portal's."""
+    for e in parts:
+        if norm(e.columns.get("amount", "")) in ("amountincompanycurrency",
+                                                 "amountinhomecurrency"):
+            e.frame["currency"] = None
+            e.columns.pop("currency", None)
+
+
 def mapping() -> Mapping:
     """The built-in HubSpot mapping (deals first: their headers name companies too)."""
     return Mapping("hubspot", [
@@ -48,8 +66,9 @@ def mapping() -> Mapping:
                          "associatedcontactid"),
             "created_date": ("Create Date", "createdate"), "type": ("Deal Type", "dealtype"),
             "stage": ("Deal Stage", "dealstage"),
-            "amount": ("Amount", "amount", "Amount in company currency",
-                       "amount_in_home_currency"),
+            "amount": ("Amount in company currency", "amount_in_home_currency", "Amount",
+                       "amount"),
+            "currency": ("Currency", "deal_currency_code", "Deal Currency"),
             "close_date": ("Close Date", "closedate"),
             "is_closed": ("Is Deal Closed?", "Is Closed", "hs_is_closed"),
             "is_won": ("Is Closed Won", "hs_is_closed_won"),
@@ -121,14 +140,13 @@ def _people(contacts: pd.DataFrame) -> pd.DataFrame:
 
 
 def _deals(parts, contacts, out: Output, messages, provided) -> None:
+    _company_currency(parts)
     deals = pd.concat([e.frame for e in parts], ignore_index=True)
     deals["account_id"] = [first_id(v) for v in deals["account_id"]]
     header = parts[0].columns.get("account_id", "account_id")
-    for _, row in deals[deals["account_id"].isna()].head(5).iterrows():
-        messages.append(Message(
-            "error", row[FILE], int(row[LINE]), header,
-            f"deal '{row['opportunity_id']}' has no associated company: every deal needs an "
-            "account; associate it with a company in HubSpot (or remove it) and export again"))
+    cn.no_account(deals, messages, header, "has no associated company: it counts in pipeline "
+                  "and win rates but not as a customer; associate it with a company in "
+                  "HubSpot and export again to count it")
     deals["stage"] = [_label(s) for s in deals["stage"]]
     deals["type"] = [code(v, cn.TYPES) for v in deals.get("type", [None] * len(deals))]
     deals["channel"] = [code(v, cn.CHANNELS) for v in deals.get("channel", [None] * len(deals))]
@@ -172,9 +190,10 @@ def _history(parts, messages) -> tuple[pd.DataFrame | None, list[str]]:
                 continue
             order.append(stage)
             parsed, problems = dates.parse_column(list(e.raw[col]), None, list(e.raw[LINE]))
-            for i, text in problems:
+            for i, text in problems[:5]:
                 line = int(e.raw[LINE].iloc[i]) if i is not None else None
-                messages.append(Message("error", e.file, line, col, text))
+                kind = Message if i is None or dates.column_level(text) else RowMessage
+                messages.append(kind("error", e.file, line, col, text))
             for deal, when, line in zip(e.frame["opportunity_id"], parsed, e.raw[LINE],
                                         strict=True):
                 if when:

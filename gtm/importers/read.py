@@ -11,12 +11,20 @@ Information - Do Not Distribute", a copyright line); it is dropped here.
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pandas as pd
 
 from gtm.load import bounds
-from gtm.load.readers import cell_text, sheet_rows, sniff_header, unique_names
+from gtm.load.readers import (
+    cell_text,
+    file_encoding,
+    sheet_rows,
+    sniff_header,
+    text_encoding,
+    unique_names,
+)
 
 LINE = "_line"
 EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".parquet")
@@ -25,17 +33,20 @@ EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".parquet")
 def read_export(path: Path) -> pd.DataFrame:
     """Header as written (made unique) -> text values (None when empty), plus _line."""
     suffix = path.suffix.lower()
+    encoding = None
     if suffix == ".xlsx":
         header, rows = _xlsx_rows(path)
     elif suffix == ".parquet":
         header, rows = _parquet_rows(path)
     else:
-        header, rows = _csv_rows(path)
+        encoding = file_encoding(path)
+        header, rows = _csv_rows(path, encoding)
     names = unique_names(header)
     rows = _drop_footer(rows)
     data = {name: [_cell(r, j) for _, r in rows] for j, name in enumerate(names)}
     frame = pd.DataFrame(data, dtype=object)
     frame[LINE] = [line for line, _ in rows]
+    frame.attrs["encoding"] = encoding
     return frame
 
 
@@ -55,13 +66,12 @@ def _cell(row: list, j: int) -> str | None:
     return text or None
 
 
-def _csv_rows(path: Path) -> tuple[list[str], list[tuple[int, list]]]:
-    sniffed = sniff_header(path)
+def _csv_rows(path: Path, encoding: str) -> tuple[list[str], list[tuple[int, list]]]:
+    sniffed = sniff_header(path, encoding)
     if sniffed is None:
         return [], []
     _, delimiter, encoding = sniffed
-    with open(path, encoding="utf-8-sig" if encoding == "utf-8" else encoding,
-              newline="") as fh:
+    with open(path, encoding=text_encoding(encoding), newline="") as fh:
         reader = csv.reader(fh, delimiter=delimiter)
         header = next(reader, [])
         rows, start = [], reader.line_num + 1
@@ -86,7 +96,16 @@ def _xlsx_rows(path: Path):
     numbered = [(i, r) for i, r in enumerate(rows, start=1) if any(c not in (None, "") for c in r)]
     if not numbered:
         return [], []
-    return [cell_text(c) or "" for c in numbered[0][1]], numbered[1:]
+    start = _header_row(numbered)
+    return [cell_text(c) or "" for c in numbered[start][1]], numbered[start + 1:]
+
+
+def _header_row(numbered: list[tuple[int, list]]) -> int:
+    """A formatted report has title rows above its header (the report name, 'Filtered
+    By: ...', the run date): the header is the first row about as wide as the table."""
+    widest = max(_filled(r) for _, r in numbered)
+    return next(i for i, (_, r) in enumerate(numbered)
+                if _filled(r) >= max(2, 0.6 * widest) or _filled(r) == widest)
 
 
 def _parquet_rows(path: Path):
@@ -97,14 +116,34 @@ def _parquet_rows(path: Path):
                                  enumerate(frame.itertuples(index=False), start=1)]
 
 
+FOOTER = re.compile(r"(grand\s+totals?|totals?|subtotal|record count|count)\b.*|"
+                    r"confidential information.*|copyright \(c\).*|.*all rights reserved\.?",
+                    re.I)
+
+
 def _drop_footer(rows: list[tuple[int, list]]) -> list[tuple[int, list]]:
-    """Blank rows go; so does a trailing block after a blank row whose rows hold one value
-    (a Salesforce report footer)."""
-    filled = [_filled(r) for _, r in rows]
-    blank = [i for i, n in enumerate(filled) if n == 0]
-    if blank and all(n <= 1 for n in filled[blank[-1]:]) and blank[-1] < len(rows) - 1:
-        rows, filled = rows[:blank[-1]], filled[:blank[-1]]
-    return [r for r, n in zip(rows, filled, strict=True) if n]
+    """Blank rows go; so does a report's trailing block (a blank row or 'Grand Totals
+    (n records)' first, then rows of one value: the org name, 'Confidential Information
+    - Do Not Distribute', the copyright line) and totals rows wherever they sit."""
+    rows = [(n, r) for n, r in rows if _filled(r) and not _totals(r)]
+    end = len(rows)
+    while end and (_filled(rows[end - 1][1]) <= 1 or _footer(rows[end - 1][1])):
+        end -= 1
+    tail = rows[end:]
+    block = any(_footer(r) for _, r in tail) or (tail and rows[end - 1][0] + 1 < tail[0][0]
+                                                  if end else False)
+    return rows[:end] if block else rows
+
+
+def _footer(row: list) -> bool:
+    first = next((str(c).strip() for c in row if c not in (None, "") and str(c).strip()), "")
+    return bool(FOOTER.fullmatch(first))
+
+
+def _totals(row: list) -> bool:
+    """'Grand Totals (25 records)' / 'Subtotal' rows of a summary report."""
+    first = next((str(c).strip() for c in row if c not in (None, "") and str(c).strip()), "")
+    return bool(re.fullmatch(r"(grand\s+totals?|subtotal)\b.*", first, re.I))
 
 
 def _filled(row: list) -> int:

@@ -12,6 +12,7 @@ report (15-character ids) and a Data Loader file (18) join.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pandas as pd
@@ -34,6 +35,19 @@ DEFAULT_STAGES = StageList(
      "Negotiation/Review", "Closed Won", "Closed Lost"], {"Closed Won"}, {"Closed Lost"})
 ID_FIELDS = ("person_id", "account_id", "opportunity_id", "campaign_id", "lead_id",
              "contact_id", "converted_contact_id", "converted_account_id", "source_person_id")
+EMPTY_IDS = ("000000000000000", "000000000000000AAA")  # an empty lookup in a Data Export
+OBJECT_NAME = re.compile(r"[A-Z][A-Za-z0-9]*(?:__[A-Za-z0-9]+)*(?:__[a-zA-Z]+)?")
+AMOUNTS = ("Amount (converted)", "Amount", "Opportunity Amount")  # report: converted first
+CURRENCY = {"Amount (converted)": ("Amount (converted) Currency",),
+            "Amount": ("CurrencyIsoCode", "Amount Currency", "Opportunity Currency",
+                       "Currency ISO Code", "Currency"),
+            "Opportunity Amount": ("Opportunity Currency", "CurrencyIsoCode", "Currency")}
+
+
+def names_an_object(stem: str) -> bool:
+    """True for a Data Export file name (Case, User, SBQQ__Quote__c): a Salesforce object.
+    Report exports (report1712345678901), extract.csv and the like say nothing."""
+    return bool(OBJECT_NAME.fullmatch(stem))
 
 
 def _fm(name, table, signature, columns, **kw) -> FileMap:
@@ -76,7 +90,8 @@ def mapping() -> Mapping:
             {"opportunity_id": ("Id", "Opportunity ID"), "account_id": ("AccountId", "Account ID"),
              "created_date": ("CreatedDate", "Created Date", "Create Date"),
              "type": ("Type", "Opportunity Type"), "stage": ("StageName", "Stage"),
-             "amount": ("Amount", "Amount (converted)"), "close_date": ("CloseDate", "Close Date"),
+             "amount": AMOUNTS, "currency": tuple(dict.fromkeys(sum(CURRENCY.values(), ()))),
+             "close_date": ("CloseDate", "Close Date"),
              "is_closed": ("IsClosed", "Closed"), "is_won": ("IsWon", "Won"),
              "channel": ("LeadSource", "Lead Source", "Opportunity Source"),
              "source_person_id": ("ContactId", "Contact ID"),
@@ -109,8 +124,21 @@ def mapping() -> Mapping:
              "type": ("Type", "Campaign Type"), "channel": ("Channel__c", "Channel"),
              "demand_type": ("Demand_Type__c", "Demand Type"),
              "start_date": ("StartDate", "Start Date"), "end_date": ("EndDate", "End Date"),
-             "actual_cost": ("ActualCost", "Actual Cost in Campaign", "Actual Cost")},
+             "actual_cost": ("ActualCost", "Actual Cost in Campaign", "Actual Cost"),
+             "currency": ("CurrencyIsoCode", "Actual Cost in Campaign Currency",
+                          "Actual Cost Currency")},
             dates=("start_date", "end_date"), money=("actual_cost",), required=("campaign_id",)),
+        _fm("CurrencyType", "currency_rates", (("IsoCode", "ConversionRate", "IsCorporate"),),
+            {"currency": ("IsoCode", "ISO Code", "Currency ISO Code"),
+             "rate": ("ConversionRate", "Conversion Rate"),
+             "is_corporate": ("IsCorporate", "Corporate Currency", "Corporate"),
+             "is_active": ("IsActive", "Active")}, required=("currency", "rate")),
+        _fm("DatedConversionRate", "currency_rates",
+            (("IsoCode", "ConversionRate", "StartDate", "NextStartDate"),),
+            {"currency": ("IsoCode", "ISO Code"), "rate": ("ConversionRate", "Conversion Rate"),
+             "start_date": ("StartDate", "Start Date"),
+             "end_date": ("NextStartDate", "Next Start Date")},
+            dates=("start_date", "end_date"), required=("currency", "rate", "start_date")),
         _fm("Account", "accounts",
             (("Id", "Name", "Industry"), ("Id", "Name", "NumberOfEmployees"),
              ("Id", "Name", "BillingCountry"), ("Account ID", "Account Name", "Industry"),
@@ -124,7 +152,8 @@ def mapping() -> Mapping:
              "segment": ("Segment__c", "Segment", "Customer Segment"),
              "is_target": ("Target_Account__c", "Is_Target__c", "ABM_Target__c",
                            "Target Account"),
-             "fit_score": ("Fit_Score__c", "ICP_Score__c", "Fit Score", "ICP Score")},
+             "fit_score": ("Fit_Score__c", "ICP_Score__c", "Fit Score", "ICP Score"),
+             "currency": ("CurrencyIsoCode", "Annual Revenue Currency")},
             money=("annual_revenue",), required=("account_id",)),
     ])
 
@@ -135,7 +164,10 @@ SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 
 
 def id18(value):
-    """A 15-character (case-sensitive) record id -> its 18-character form."""
+    """A 15-character (case-sensitive) record id -> its 18-character form; the empty
+    lookup 000000000000000(AAA) -> None."""
+    if isinstance(value, str) and value in EMPTY_IDS:
+        return None
     if not isinstance(value, str) or len(value) != 15 or not value.isalnum():
         return value
     flags = [sum(1 << i for i, ch in enumerate(value[k:k + 5]) if "A" <= ch <= "Z")
@@ -147,13 +179,32 @@ def _ids(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     for col in ID_FIELDS:
         if col in frame:
-            frame[col] = [id18(v) for v in frame[col]]
+            frame[col] = pd.Series([id18(v) for v in frame[col]], index=frame.index,
+                                   dtype=object)
     return frame
 
 
-def _get(extracts, name) -> pd.DataFrame | None:
+def _get(extracts, name, messages: list[Message] | None = None) -> pd.DataFrame | None:
     frame = frames(extracts, name)
-    return None if frame is None else _ids(frame)
+    return None if frame is None else _currencies(_ids(frame), messages)
+
+
+ISO = re.compile(r"[A-Za-z]{3}")
+
+
+def _currencies(frame: pd.DataFrame, messages) -> pd.DataFrame:
+    """CurrencyIsoCode '000' (records older than multi-currency, in real Data Exports) is
+    no currency: the amount is in the corporate currency. Said once per file."""
+    if "currency" not in frame:
+        return frame
+    odd = frame["currency"].notna() & ~frame["currency"].astype(str).str.fullmatch(ISO)
+    if odd.any() and messages is not None:
+        first = frame[odd].iloc[0]
+        messages.append(Message("warning", first[FILE], int(first[LINE]), "CurrencyIsoCode",
+                                f"'{first['currency']}' is not a currency code ({int(odd.sum())} "
+                                "rows): read as the corporate currency"))
+    frame.loc[odd, "currency"] = None
+    return frame
 
 
 def _truthy(value) -> bool:
@@ -164,9 +215,11 @@ def _truthy(value) -> bool:
 
 def assemble(extracts, chosen: Mapping, out: Output, messages: list[Message],
              provided=frozenset()) -> None:
-    accounts = _get(extracts, "Account")
+    _report_currencies(extracts)
+    rates = _rates(_get(extracts, "CurrencyType"), _get(extracts, "DatedConversionRate"), out)
+    accounts = _get(extracts, "Account", messages)
     if accounts is not None:
-        out.add("accounts", _accounts(accounts))
+        out.add("accounts", _accounts(accounts, rates))
     roles = _get(extracts, "OpportunityContactRole")
     people, lead_person = _people(_get(extracts, "Lead"), _get(extracts, "Contact"), roles)
     if people is not None:
@@ -175,9 +228,9 @@ def assemble(extracts, chosen: Mapping, out: Output, messages: list[Message],
         roles["role"] = [code(v, cn.ROLES) for v in roles["role"]]
         out.add("opportunity_contacts", roles)
     stages = _stages(_get(extracts, "OpportunityStage"), out, provided)
-    _opportunities(_get(extracts, "Opportunity"), _get(extracts, "OpportunityHistory"),
+    _opportunities(_get(extracts, "Opportunity", messages), _get(extracts, "OpportunityHistory"),
                    stages, out, messages)
-    campaigns = _get(extracts, "Campaign")
+    campaigns = _get(extracts, "Campaign", messages)
     if campaigns is not None:
         _campaigns(campaigns, out, messages, spend="spend" not in provided)
     members = _get(extracts, "CampaignMember")
@@ -185,7 +238,48 @@ def assemble(extracts, chosen: Mapping, out: Output, messages: list[Message],
         out.add("touches", _touches(members, lead_person, campaigns))
 
 
-def _accounts(frame: pd.DataFrame) -> pd.DataFrame:
+def _report_currencies(extracts) -> None:
+    """A report's 'Amount (converted)' is in the corporate currency: its currency is the
+    'Amount (converted) Currency' column, never the deal's own 'Amount Currency'."""
+    for e in extracts:
+        header = e.columns.get("amount")
+        if e.filemap.name == "Opportunity" and header in CURRENCY:
+            own = next((c for c in CURRENCY[header] if c in e.raw.columns), None)
+            if own:  # the currency column that belongs to the amount column used
+                e.frame["currency"] = e.raw[own].values
+                e.columns["currency"] = own
+            elif header == "Amount (converted)":  # the corporate currency
+                e.frame["currency"] = None
+                e.columns.pop("currency", None)
+
+
+def _rates(static, dated, out: Output) -> dict[str, float]:
+    """currency_rates from CurrencyType (undated, IsCorporate) and DatedConversionRate;
+    returns the static rates (for the account revenue converted here)."""
+    parts = []
+    if static is not None:
+        corporate = [c for c, flag in zip(static["currency"], static.get(
+            "is_corporate", [None] * len(static)), strict=True) if _truthy(flag)]
+        out.currency = corporate[0] if corporate else out.currency
+        parts.append(static)
+    if dated is not None:
+        dated = dated.copy()
+        dated["end_date"] = [None if isinstance(d, str) and d.startswith("9999") else d
+                             for d in dated.get("end_date", [None] * len(dated))]
+        parts.append(dated)
+    for part in parts:
+        out.add("currency_rates", part)
+    if static is None:
+        return {}
+    return {c: float(r) for c, r in zip(static["currency"], static["rate"], strict=True)
+            if isinstance(c, str) and cn.number(r)}
+
+
+def _accounts(frame: pd.DataFrame, rates: dict[str, float] | None = None) -> pd.DataFrame:
+    if "currency" in frame and "annual_revenue" in frame and rates:
+        frame["annual_revenue"] = [
+            (float(v) / rates[c]) if cn.number(v) and c in rates else v
+            for v, c in zip(frame["annual_revenue"], frame["currency"], strict=True)]
     if "country" in frame:
         derived = [cn.region(c) for c in frame["country"]]
         frame["region"] = frame["region"].fillna(pd.Series(derived, index=frame.index)) \
@@ -283,8 +377,10 @@ def _stages(stage_file, out: Output, provided) -> StageList:
 def _opportunities(opps, history, stages: StageList, out: Output, messages) -> None:
     if opps is None:
         return
-    _no_account(opps, messages, "has no AccountId: every opportunity needs an account; "
-                "set the account in Salesforce (or remove the deal) and export again")
+    header = next((e for e in (opps.attrs.get("account_header"),) if e), "AccountId")
+    cn.no_account(opps, messages, header, "has no AccountId: it counts in pipeline and win "
+                  "rates but not as a customer; set the account in Salesforce and export "
+                  "again to count it")
     opps["type"] = [code(v, cn.TYPES) for v in opps.get("type", [None] * len(opps))]
     opps["channel"] = [code(v, cn.CHANNELS) for v in opps.get("channel", [None] * len(opps))]
     cn.closed_flags(opps, stages, "StageName", messages)
@@ -295,12 +391,6 @@ def _opportunities(opps, history, stages: StageList, out: Output, messages) -> N
         default = stages.table()
         default[FILE], default[LINE] = "Salesforce default stages", 0
         out.add("stages", default)
-
-
-def _no_account(opps: pd.DataFrame, messages: list[Message], text: str) -> None:
-    for _, row in opps[opps["account_id"].isna()].head(5).iterrows():
-        messages.append(Message("error", row[FILE], int(row[LINE]), "AccountId",
-                                f"deal '{row['opportunity_id']}' {text}"))
 
 
 def _all_stages(opps, history) -> set[str]:

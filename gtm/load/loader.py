@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 
 from gtm.contract import REQUIRED_TABLES, TABLES, Column, Table, create_table_sql
-from gtm.load import readers, staging, store
+from gtm.load import money, readers, skip, staging, store
 from gtm.load.readers import RawRead, Source
 from gtm.load.validate import (
     Message,
@@ -56,42 +56,60 @@ class LoadResult:
     errors: list[Message]
     warnings: list[Message]
     row_counts: dict[str, int] = field(default_factory=dict)  # per canonical table loaded
+    left_out: list[Message] = field(default_factory=list)  # rows left out (--skip-bad-rows)
+    files: list[dict] = field(default_factory=list)  # per file: name, table, rows, columns
+    currency: str | None = None  # the dataset currency every amount was converted to
+
+    @property
+    def skippable(self) -> bool:
+        """Refused only for row-level problems: leaving those rows out would load."""
+        return not self.ok and skip.skippable(self.errors)
 
 
-def load(source: Path | Sequence[Path], db_path: Path | None = None, *, currency: str = "USD",
-         progress: Progress | None = None, label: str | None = None) -> LoadResult:
+def load(source: Path | Sequence[Path], db_path: Path | None = None, *,
+         currency: str | None = None, progress: Progress | None = None,
+         label: str | None = None, skip_bad_rows: bool = False,
+         left_before: Sequence[tuple[str, Message]] = ()) -> LoadResult:
     """Load source (a folder, or a list of files) into db_path; never raises for bad input.
 
-    label names the source in the history when it differs from `source` (an import
-    converts the user's export into a temporary folder first). One load at a time per
-    database (store.load_lock): a second one waits, and says so through progress.
+    currency: the dataset currency (default: the rates' base, else the one currency the
+    rows use, else USD). label names the source in the history when it differs from
+    `source` (an import converts the user's export into a temporary folder first).
+    skip_bad_rows: leave out rows that break row-level rules instead of refusing.
+    left_before: (table, message) of rows an import already left out, for the history.
+    One load at a time per database (store.load_lock): a second one waits, and says so
+    through progress.
     """
     db_path = Path(db_path or store.default_db_path())
     report = progress or (lambda message, fraction: None)
     name = label or _source_text(source)
+    options = {"currency": currency, "skip_bad_rows": skip_bad_rows, "left_before": left_before}
     try:
         ticket = store.take_ticket(db_path)  # start order: a later-started load wins
         with store.load_lock(db_path, name, on_wait=lambda text: report(text, 0.0)) as lock:
             _record_stale(db_path, lock.stale)
-            return _load(source, db_path, currency, report, name, lock, ticket)
+            return _load(source, db_path, report, name, lock, ticket, **options)
     except (OSError, store.LoadBusy) as exc:  # a read-only folder, a full disk, a busy lock
         text = store.write_problem(exc, db_path.parent) or str(exc)
         report("refused", 1.0)
         return LoadResult(False, None, [Message("error", None, None, None, text)], [], {})
 
 
-def _load(source, db_path: Path, currency: str, report: Progress, name: str,
-          lock: store.LoadLock, ticket: dict) -> LoadResult:
+def _load(source, db_path: Path, report: Progress, name: str, lock: store.LoadLock,
+          ticket: dict, *, currency: str | None, skip_bad_rows: bool,
+          left_before: Sequence[tuple[str, Message]]) -> LoadResult:
     started = datetime.now(UTC)
     sources, messages = readers.discover(source)
     with ThreadPoolExecutor(max_workers=1) as pool:
         sums = pool.submit(_checksums, [s.path for s in sources])
         version = store.new_version_path(db_path)
         lock.note(version=version.name)
-        meta = {"currency": currency, "source": name, "files": _describe(sources)}
+        meta = {"currency": currency, "source": name, "files": _describe(sources),
+                "skip_bad_rows": skip_bad_rows}
         result, raws = _attempt(version, db_path, sources, messages, meta, report, ticket)
         files = _file_entries(sources, raws, sums.result())
-    _record(db_path, started, name, files, result)
+        result.files = files
+    _record(db_path, started, name, files, result, left_before)
     report("refused" if not result.ok else "loaded", 1.0)
     return result
 
@@ -112,7 +130,8 @@ def _attempt(version: Path, db_path: Path, sources, messages, meta, report, tick
             os.replace(partial, version)
             store.publish(db_path, version)
             store.record_published(db_path, ticket)
-            result = LoadResult(True, version, [], _warnings(messages), counts)
+            result = LoadResult(True, version, [], _warnings(messages), counts,
+                                meta.get("left_out", []), currency=meta["currency"])
     except Exception as exc:  # bad input must never crash the caller; say what happened
         text = store.write_problem(exc, db_path.parent) or f"the load failed: {exc}"
         messages.append(Message("error", None, None, None, text))
@@ -135,15 +154,19 @@ def _build(path: Path, sources: list[Source], messages: list[Message], raws: dic
         files = _read_all(con, sources, messages, raws, report)
         report("checking references between files", 0.7)
         messages += _missing_tables(files, raws)
-        messages += reference_checks(con, files)
+        messages += skip.row_level([m for m in reference_checks(con, files)])
+        meta["currency"] = _currency_checks(con, files, messages, meta.get("currency"))
+        if _errors(messages) and meta.get("skip_bad_rows") and skip.skippable(_errors(messages)):
+            meta["left_out"] = _leave_out(con, files, messages, meta["currency"])
         if _errors(messages):
             return None
         report("writing typed tables", 0.75)
-        counts = _write_typed(con, files, report)
+        counts = _write_typed(con, files, report, meta["currency"])
         _write_raw_layer(con, files)
         staging.build(con, report)
         _write_dataset_tables(con, files, counts)
-        _write_meta(con, meta)
+        _write_meta(con, {k: v for k, v in meta.items() if k not in ("left_out",
+                                                                     "skip_bad_rows")})
         report("saving the database file", 0.95)
         con.execute("checkpoint")
         return counts
@@ -161,7 +184,7 @@ def _read_all(con, sources, messages, raws, report) -> dict[str, RawFile]:
         raw_table = f"load_{src.table}"  # a temp table: never written to the file
         raw = readers.read(con, src, raw_table)
         raws[src.table] = raw
-        file_messages = list(raw.messages)
+        file_messages = [_tag_reject(m) for m in raw.messages]
         if raw.header:
             rf, column_messages = _map_columns(src, raw, raw_table)
             file_messages += column_messages
@@ -216,7 +239,33 @@ def _file_checks(con, src: Source, raw: RawRead, rf: RawFile) -> list[Message]:
     found += row_checks(con, rf) + case_checks(con, rf)
     if src.fmt == "csv":
         found = _real_lines(src, raw, found)
-    return found
+    return skip.row_level(found)
+
+
+def _tag_reject(m: Message) -> Message:
+    """A CSV row the reader rejected (too few or too many values) is a row problem."""
+    if m.severity == "error" and m.text.startswith(("the row ", "rows in all cannot be read")) \
+            or " rows in all cannot be read" in m.text:
+        return skip.row_level([m])[0]
+    return m
+
+
+def _currency_checks(con, files, messages: list[Message], requested) -> str:
+    """Decide the dataset currency and check every row's currency has a rate."""
+    money.build_rates(con, files)
+    dataset = money.dataset_currency(con, files, requested)
+    whole, rows = money.checks(con, files, dataset)
+    messages += whole + skip.row_level(rows)
+    return dataset
+
+
+def _leave_out(con, files, messages: list[Message], dataset: str) -> list[Message]:
+    """--skip-bad-rows: delete the bad rows; the rows the reader rejected are listed too."""
+    rejected = [Message(skip.LEFT_OUT, m.file, m.line, m.column, m.text) for m in messages
+                if m.severity == "error" and m.text.startswith("the row ")]
+    left = skip.leave_out(con, files, dataset)
+    messages[:] = [m for m in messages if m.severity != "error"]
+    return sorted(rejected + left, key=lambda m: (m.file or "", m.line or 0))
 
 
 def _real_lines(src: Source, raw: RawRead, found: list[Message]) -> list[Message]:
@@ -247,14 +296,16 @@ def _missing_tables(files: dict, raws: dict) -> list[Message]:
 
 # --- writing ----------------------------------------------------------------------
 
-def _write_typed(con, files: dict[str, RawFile], report: Progress) -> dict[str, int]:
+def _write_typed(con, files: dict[str, RawFile], report: Progress,
+                 dataset: str = "USD") -> dict[str, int]:
     counts = {}
     for i, table in enumerate(TABLES.values()):
         report(f"writing {table.name}", 0.75 + 0.12 * i / len(TABLES))
         con.execute(create_table_sql(table))
         rf = files.get(table.name)
         if rf is not None:
-            exprs = [_typed_column(table, col, rf) for col in table.columns]
+            exprs = [_converted(_typed_column(table, col, rf), col, rf, dataset)
+                     for col in table.columns]
             sql = (f"insert into {table.name} select {', '.join(exprs)} "  # noqa: S608
                    f"from {ident(rf.raw_table)}")
             con.execute(sql, params_for(sql, _allowed_params(table)))
@@ -270,21 +321,39 @@ def _write_raw_layer(con, files: dict[str, RawFile]) -> None:
     and the load time, and everything in the contract is in the typed table already.
     """
     for name, rf in files.items():
-        cols = ", ".join(["_line", *(ident(c) for c in rf.unknown)])
+        written = [f"{ident(rf.columns[c])} as {ident(c + '_as_written')}"
+                   for c in (*money.money_columns(name), "currency")
+                   if "currency" in rf.columns and c in rf.columns]
+        cols = ", ".join(["_line", *(ident(c) for c in rf.unknown), *written])
         con.execute(f"create table raw_{name} as select {cols} "  # noqa: S608
                     f"from {ident(rf.raw_table)} order by _line")
+
+
+def _converted(expr: str, col: Column, rf: RawFile, dataset: str) -> str:
+    """A money column in the dataset currency (rows in another currency times its rate)."""
+    if col.type != "money" or "currency" not in rf.columns:
+        return expr
+    return f"({expr}) * {money.factor_sql(rf, dataset)}"
 
 
 def _allowed_params(table: Table) -> dict:
     return {f"allowed_{c.name}": list(c.allowed) for c in table.columns if c.allowed}
 
 
+# Filled at load for every table that has the column, so no query repeats the default:
+# a deal without a type is new business (data contract), an empty channel reads `unknown`
+# (metrics.md v2), so every channel breakdown adds up to its total.
+LOAD_DEFAULTS = {"type": "'new_business'", "channel": "'unknown'"}
+
+
 def _typed_column(table: Table, col: Column, rf: RawFile) -> str:
     raw_col = rf.columns.get(col.name)
     if raw_col is None:
-        return "'new_business'" if (table.name, col.name) == ("opportunities", "type") \
+        return LOAD_DEFAULTS[col.name] if col.name in LOAD_DEFAULTS \
             else f"cast(null as {col.sql_type})"
     v = trimmed(raw_col)
+    if col.name in LOAD_DEFAULTS and not col.allowed:
+        return f"coalesce({v}, {LOAD_DEFAULTS[col.name]})"
     if not col.allowed:
         return typed_sql(col, v)
     code, allowed = norm_code(v), f"$allowed_{col.name}"
@@ -294,7 +363,7 @@ def _typed_column(table: Table, col: Column, rf: RawFile) -> str:
     if col.name == "demand_type":
         return f"case when list_contains({allowed}, {code}) then {code} end"
     if col.name == "type":
-        return f"coalesce({code}, 'new_business')"
+        return f"coalesce({code}, {LOAD_DEFAULTS['type']})"
     return code
 
 
@@ -320,7 +389,7 @@ select list_max([
 def _write_meta(con, meta: dict) -> None:
     as_of = con.execute(AS_OF_SQL).fetchall()[0][0]
     values = {"loaded_at": datetime.now(UTC).isoformat(timespec="seconds"),
-              "as_of": as_of.isoformat() if as_of else None, "contract_version": "1",
+              "as_of": as_of.isoformat() if as_of else None, "contract_version": "2",
               "staging_version": staging.STAGING_VERSION, **meta}
     con.execute("create table dataset_meta (key varchar, value varchar)")
     con.executemany("insert into dataset_meta values (?, ?)", list(values.items()))
@@ -342,14 +411,18 @@ def _checksums(paths: list[Path]) -> dict[Path, str]:
 
 def _file_entries(sources: list[Source], raws: dict, sums: dict) -> list[dict]:
     return [{"name": s.path.name, "table": s.table, "bytes": s.path.stat().st_size,
-             "sha256": sums.get(s.path), "rows": raws[s.table].rows if s.table in raws else None}
+             "sha256": sums.get(s.path), "rows": raws[s.table].rows if s.table in raws else None,
+             "header": raws[s.table].header if s.table in raws else []}
             for s in sources]
 
 
 def _record(db_path: Path, started: datetime, source: str, files: list[dict],
-            result: LoadResult) -> None:
+            result: LoadResult, left_before: Sequence[tuple[str, Message]] = ()) -> None:
     """Append the attempt to the load history; a history that cannot be written (full
     disk, read-only folder) is said in the result, never raised."""
+    left = _left_counts(files, result.left_out)
+    for table, _ in left_before if result.ok else ():
+        left[table] = left.get(table, 0) + 1
     try:
         store.append_history(db_path, {
             "when": started.isoformat(timespec="seconds"),
@@ -360,6 +433,8 @@ def _record(db_path: Path, started: datetime, source: str, files: list[dict],
             "result": "ok" if result.ok else "refused",
             "errors": len(result.errors),
             "warnings": len(result.warnings),
+            "left_out": left,
+            "currency": result.currency,
             "first_errors": [str(m) for m in result.errors[:10]],
             "version": result.version.name if result.version else None,
         })
@@ -390,6 +465,16 @@ def _record_stale(db_path: Path, stale: dict | None) -> None:
             "first_errors": [] if published else
             [f"the load (process {stale.get('pid', '?')}) {what}"],
             "note": f"the load (process {stale.get('pid', '?')}) {what}"})
+
+
+def _left_counts(files: list[dict], left_out: list[Message]) -> dict[str, int]:
+    """Left-out rows per table (history: 'counted in the load history')."""
+    table_of = {f["name"]: f["table"] for f in files}
+    counts: dict[str, int] = {}
+    for m in left_out:
+        table = table_of.get(m.file or "", m.file or "?")
+        counts[table] = counts.get(table, 0) + 1
+    return counts
 
 
 def record_refusal(db_path: Path | None, source: str, result: LoadResult) -> None:

@@ -19,9 +19,11 @@ row with too few or too many values is reported by line instead of crashing.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -130,26 +132,68 @@ def read(con, src: Source, raw_table: str) -> RawRead:
 
 # --- CSV --------------------------------------------------------------------------
 
-def sniff_header(path: Path) -> tuple[list[str], str, str] | None:
+BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+CP1252_ONLY = bytes(range(0x80, 0xA0))  # bytes cp1252 prints (€, quotes) and Latin-1 does not
+
+
+def file_encoding(path: Path, sample: bool = False) -> str:
+    """utf-8 | utf-16 | cp1252 | latin-1, decided from the BOM, else from the whole file
+    (sample: the first megabyte only, for a quick look at a header)."""
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+        bom = next((enc for mark, enc in BOMS if head.startswith(mark)), None)
+        if bom:
+            return bom
+        fh.seek(0)
+        decoder, rest = codecs.getincrementaldecoder("utf-8")(), b""
+        try:
+            while chunk := fh.read(1 << 22 if not sample else 1 << 20):
+                decoder.decode(chunk)
+                if sample:
+                    break
+            if not sample:
+                decoder.decode(b"", final=True)
+            return "utf-8"
+        except UnicodeDecodeError:
+            fh.seek(0)
+            rest = fh.read() if not sample else fh.read(1 << 20)
+    return "cp1252" if any(b in CP1252_ONLY for b in set(rest)) and _cp1252(rest) else "latin-1"
+
+
+def _cp1252(data: bytes) -> bool:
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def text_encoding(encoding: str) -> str:
+    """The Python codec for reading a file of that encoding (a UTF-8 BOM is skipped)."""
+    return "utf-8-sig" if encoding == "utf-8" else encoding
+
+
+def sniff_header(path: Path, encoding: str | None = None) -> tuple[list[str], str, str] | None:
     """(header fields, delimiter, encoding) from the first line; None if no header.
     bounds.Refused when the line is longer than a header can be."""
-    with open(path, "rb") as fh:
-        first = fh.readline(bounds.MAX_HEADER_BYTES + 1)
-    if len(first) > bounds.MAX_HEADER_BYTES:
+    encoding = encoding or file_encoding(path, sample=True)
+    with open(path, encoding=text_encoding(encoding), errors="replace", newline="") as fh:
+        line = fh.readline(bounds.MAX_HEADER_BYTES + 1)
+    if len(line) > bounds.MAX_HEADER_BYTES:
         raise bounds.Refused(f"the first line (the header) is longer than "
                              f"{bounds.size_text(bounds.MAX_HEADER_BYTES)}; expected a "
                              "header line naming the columns")
-    encoding = "utf-8"
-    try:
-        line = first.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        line, encoding = first.decode("latin-1"), "latin-1"
     line = line.rstrip("\r\n")
     if not line.strip():
         return None
     delimiter = max(DELIMITERS, key=line.count) if any(d in line for d in DELIMITERS) else ","
     fields = next(csv.reader(io.StringIO(line), delimiter=delimiter))
     return fields, delimiter, encoding
+
+
+ENCODING_TEXT = {"latin-1": "not UTF-8 encoded; read as Latin-1 (ISO 8859-1)",
+                 "cp1252": "not UTF-8 encoded; read as Windows-1252 (Windows Western)",
+                 "utf-16": "UTF-16 encoded (Excel's \"Unicode text\"); read as UTF-16"}
 
 
 def read_csv(con, src: Source, raw_table: str) -> RawRead:
@@ -168,13 +212,13 @@ def read_csv(con, src: Source, raw_table: str) -> RawRead:
     messages = []
     rejects = _csv_scan(con, src, raw_table, names, delimiter, encoding)
     if encoding == "utf-8" and any(r[2] == "INVALID ENCODING" for r in rejects):
-        encoding = "latin-1"
+        encoding = file_encoding(src.path)
         con.execute(f"drop table {ident(raw_table)}")
         rejects = _csv_scan(con, src, raw_table, names, delimiter, encoding)
-    if encoding == "latin-1":
+    if encoding in ENCODING_TEXT:
         messages.append(Message("warning", src.path.name, None, None,
-                                "not UTF-8 encoded; read as Latin-1 (Windows Western). "
-                                "Save as UTF-8 if accents look wrong"))
+                                f"{ENCODING_TEXT[encoding]}. Save as UTF-8 if accents look "
+                                "wrong"))
     rows = con.execute(f"select count(*) from {ident(raw_table)}").fetchall()[0][0]  # noqa: S608
     unread, spans = unread_rows(src, rows, rejects, encoding, delimiter, names)
     messages += unread + _reject_messages(src, [r for r in rejects if not _inside(r[0], spans)],
@@ -191,6 +235,17 @@ def _inside(line: int, spans: list[tuple[int, int]]) -> bool:
 LINE_SIZE = "LINE SIZE OVER MAXIMUM"
 
 
+def _utf8_copy(src: Source, encoding: str) -> Path:
+    """A UTF-8 copy of a Windows-1252 file (DuckDB reads UTF-8, UTF-16 and Latin-1 only)."""
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix="targetline-", suffix=".csv")
+    with open(src.path, encoding=encoding, newline="") as fin, \
+            open(fd, "w", encoding="utf-8", newline="") as fout:
+        shutil.copyfileobj(fin, fout, 1 << 20)
+    return Path(name)
+
+
 def _csv_scan(con, src, raw_table, names, delimiter, encoding) -> list[tuple]:
     """CTAS raw_table from the file; returns the rejected rows (ragged, bad bytes, too long).
 
@@ -199,6 +254,16 @@ def _csv_scan(con, src, raw_table, names, delimiter, encoding) -> list[tuple]:
     rej, scan = f"rej_{raw_table}", f"scan_{raw_table}"
     for t in (rej, scan):
         con.execute(f"drop table if exists {ident(t)}")
+    path = _utf8_copy(src, encoding) if encoding == "cp1252" else src.path
+    try:
+        return _scan(con, raw_table, names, rej, scan, path, delimiter,
+                     "utf-8" if encoding == "cp1252" else encoding)
+    finally:
+        if path != src.path:
+            path.unlink(missing_ok=True)
+
+
+def _scan(con, raw_table, names, rej, scan, path, delimiter, encoding) -> list[tuple]:
     columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
     con.execute(
         f"""create temp table {ident(raw_table)} as
@@ -208,7 +273,7 @@ def _csv_scan(con, src, raw_table, names, delimiter, encoding) -> list[tuple]:
                 max_line_size = $max_line, buffer_size = $buffer,
                 store_rejects = true, rejects_table = {literal(rej)},
                 rejects_scan = {literal(scan)}, rejects_limit = 0)""",  # noqa: S608
-        {"path": str(src.path), "delim": delimiter, "enc": encoding,
+        {"path": str(path), "delim": delimiter, "enc": encoding,
          "max_line": bounds.MAX_LINE_BYTES, "buffer": 4 * bounds.MAX_LINE_BYTES})
     return con.execute(  # one row per bad line (DuckDB lists each missing column)
         f"""select line, arg_min(column_name, coalesce(column_idx, 0)),
@@ -275,8 +340,7 @@ def record_scan(path: Path, encoding: str, delimiter: str, flagged: set[int]):
     (line, text) when the file cannot be counted to its end (a value over
     bounds.MAX_FIELD_BYTES)."""
     records, long = 0, []
-    with open(path, encoding="utf-8-sig" if encoding == "utf-8" else encoding,
-              errors="replace", newline="") as fh:
+    with open(path, encoding=text_encoding(encoding), errors="replace", newline="") as fh:
         reader = csv.reader(fh, delimiter=delimiter)
         start = 1
         try:
@@ -345,8 +409,7 @@ def physical_lines(path: Path, encoding: str, delimiter: str, ncols: int,
     if not wanted:
         return found
     last = max(wanted)
-    with open(path, encoding="utf-8-sig" if encoding == "utf-8" else encoding,
-              newline="") as fh:
+    with open(path, encoding=text_encoding(encoding), newline="") as fh:
         reader = csv.reader(fh, delimiter=delimiter)
         next(reader, None)
         position, start = 0, reader.line_num + 1

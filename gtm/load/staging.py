@@ -218,7 +218,7 @@ create table int_first_wins as
 select account_id, opportunity_id, close_date
 from opportunities
 where is_won and close_date is not null
-  and coalesce(type, 'new_business') = 'new_business'
+  and type = 'new_business'
 qualify row_number() over (partition by account_id order by close_date, opportunity_id) = 1
 """
 

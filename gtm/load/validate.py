@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from gtm.contract import REFERENCES, Column, Table
+from gtm.db import bind
 
 EXAMPLES = 5  # examples listed per problem; the total count is always given
 
@@ -65,9 +66,8 @@ class Message:
 
 
 def params_for(sql: str, params: dict | None = None) -> dict:
-    """The bound parameters sql uses (DuckDB refuses unused ones)."""
-    pool = {**PARAMS, **(params or {})}
-    return {k: v for k, v in pool.items() if re.search(rf"\${k}\b", sql)}
+    """The bound parameters sql uses, from the validation patterns and params."""
+    return bind(sql, {**PARAMS, **(params or {})})
 
 
 def ident(name: str) -> str:

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from gtm.metrics.base import FILTERED, query, scalar
-from gtm.metrics.funnel import NEW_CUSTOMERS
+from gtm.db import query, row, scalar
+from gtm.metrics.sql import DIMENSIONS, compose, define
 
 FLOWS = ("new", "reactivation", "expansion", "contraction", "churn")
 
@@ -26,50 +26,66 @@ FLOWS = ("new", "reactivation", "expansion", "contraction", "churn")
 # account x month grid and each month's flow do not depend on a filter, gtm/load/staging.py);
 # the view keeps the accounts of the filter up to the ARR as-of month of the period end.
 # `in_period` marks months whose first day lies in [start, end].
-MOVEMENTS = FILTERED + NEW_CUSTOMERS + """,
-arr_as_of as (
+define("arr_as_of", """
     select max(date_trunc('month', month))::date as month
     from arr
-    where month <= $end
-),
+    where month <= $period_end""")
 
-movements as (
+define("movements", f"""
     select account_id, month, arr, prev, coalesce(segment, 'unknown') as segment,
         new, reactivation, expansion, contraction, churn,
-        month >= $start and month <= $end as in_period
+        month >= $period_start and month <= $period_end as in_period
     from int_arr_movements
     where month <= (select month from arr_as_of)
-      and ($regions is null or list_contains($regions, region))
-      and ($segments is null or list_contains($segments, segment))
-      and ($motions is null or list_contains($motions, motion))
-      and ($channels is null or list_contains($channels, source_channel))
-),
+      and {DIMENSIONS}
+      and ($channels is null or list_contains($channels, source_channel))""")
 
-retention as (
+define("retention", """
     select account_id, segment,
         max(arr) filter (where month = (select month from arr_as_of) - interval 12 month) as arr_then,
         max(arr) filter (where month = (select month from arr_as_of)) as arr_now
     from movements
     group by account_id, segment
-    having arr_then > 0
-)
-"""
+    having arr_then > 0""")
 
 _SUMS = ", ".join(f"sum({f})::double as {f}" for f in FLOWS)
 
-HEADLINE_SQL = MOVEMENTS + f"""
-select {_SUMS}
-from movements
-where in_period
-"""
+# Without any ARR snapshot every ARR metric is n/a (NULL), not $0.
+HEADLINE_SQL = compose(f"""
+with
+flows as (
+    select {_SUMS}
+    from movements
+    where in_period
+),
 
-RETENTION_SQL = MOVEMENTS + """
+flows_or_zero as (
+    select coalesce(new, 0) as new, coalesce(reactivation, 0) as reactivation,
+        coalesce(expansion, 0) as expansion, coalesce(contraction, 0) as contraction,
+        coalesce(churn, 0) as churn
+    from flows
+    where exists (select 1 from arr)
+)
+
+select
+    f.new as new_arr,
+    f.expansion as expansion_arr,
+    f.contraction as contraction_arr,
+    f.churn as churned_arr,
+    f.reactivation as reactivation_arr,
+    f.new + f.reactivation + f.expansion - f.contraction - f.churn as net_new_arr,
+    (f.new + f.reactivation + f.expansion) / nullif(f.contraction + f.churn, 0) as quick_ratio
+from (select 1) as one
+left join flows_or_zero as f on true
+""")
+
+RETENTION_SQL = compose("""
 select
     sum(coalesce(arr_now, 0))::double / nullif(sum(arr_then), 0)::double as nrr_12m,
     sum(least(coalesce(arr_now, 0), arr_then))::double / nullif(sum(arr_then), 0)::double
         as grr_12m
 from retention
-"""
+""")
 
 
 def has_arr(con) -> bool:
@@ -77,59 +93,34 @@ def has_arr(con) -> bool:
     return bool(scalar(con, "select count(*) from arr"))
 
 
-def _float(value):
-    return None if value is None or pd.isna(value) else float(value)
-
-
 def flows(con, p: dict) -> dict:
-    """new, reactivation, expansion, contraction, churn ARR over the period's months."""
-    row = query(con, HEADLINE_SQL, p).iloc[0]
-    return {f: _float(row[f]) or 0.0 for f in FLOWS}
+    """new_arr, expansion_arr, contraction_arr, churned_arr, reactivation_arr,
+    net_new_arr and quick_ratio of the period's months (None without ARR data)."""
+    return row(con, HEADLINE_SQL, p)
 
 
 def retention(con, p: dict) -> dict:
     """NRR and GRR over 12 months to the ARR as-of month (None without a base)."""
-    row = query(con, RETENTION_SQL, p).iloc[0]
-    return {"nrr_12m": _float(row["nrr_12m"]), "grr_12m": _float(row["grr_12m"])}
-
-
-def quick_ratio(f: dict) -> float | None:
-    """(new + reactivation + expansion) / (contraction + churn); None without losses."""
-    lost = f["contraction"] + f["churn"]
-    return None if lost == 0 else (f["new"] + f["reactivation"] + f["expansion"]) / lost
+    return row(con, RETENTION_SQL, p)
 
 
 def headline(con, p: dict) -> dict:
-    """The Net ARR headline metrics (ids of gtm.registry)."""
-    ids = ("new_arr", "expansion_arr", "contraction_arr", "churned_arr", "reactivation_arr",
-           "net_new_arr", "nrr_12m", "grr_12m", "quick_ratio")
-    if not has_arr(con):
-        return dict.fromkeys(ids)
+    """The Net ARR headline metrics (ids of gtm.metrics.registry)."""
     f = flows(con, p)
-    net = f["new"] + f["reactivation"] + f["expansion"] - f["contraction"] - f["churn"]
-    return {
-        "new_arr": f["new"],
-        "expansion_arr": f["expansion"],
-        "contraction_arr": f["contraction"],
-        "churned_arr": f["churn"],
-        "reactivation_arr": f["reactivation"],
-        "net_new_arr": net,
-        **retention(con, p),
-        "quick_ratio": quick_ratio(f),
-    }
+    order = ("new_arr", "expansion_arr", "contraction_arr", "churned_arr", "reactivation_arr",
+             "net_new_arr")
+    return {**{k: f[k] for k in order}, **retention(con, p), "quick_ratio": f["quick_ratio"]}
 
 
-BY_MONTH = MOVEMENTS + """,
-period_months as (
+define("period_months", """
     select g.month::date as month
     from unnest(generate_series(
-        (case when day($start) = 1 then $start
-              else date_trunc('month', $start) + interval 1 month end)::timestamp,
-        least(date_trunc('month', $end), (select month from arr_as_of))::timestamp,
-        interval 1 month)) as g(month)
-),
+        (case when day($period_start) = 1 then $period_start
+              else date_trunc('month', $period_start) + interval 1 month end)::timestamp,
+        least(date_trunc('month', $period_end), (select month from arr_as_of))::timestamp,
+        interval 1 month)) as g(month)""")
 
-by_month as (
+define("arr_by_month", """
     select pm.month,
         coalesce(sum(m.prev), 0) as starting_arr,
         coalesce(sum(m.new), 0) as new,
@@ -141,18 +132,17 @@ by_month as (
         count(*) filter (where m.arr > 0) as customers
     from period_months as pm
     left join movements as m on m.month = pm.month
-    group by pm.month
-)
-"""
+    group by pm.month""")
 
-BRIDGE_SQL = BY_MONTH + """,
+BRIDGE_SQL = compose("""
+with
 bridge as (
     select date_trunc($grain, month)::date as period,
         arg_min(starting_arr, month) as starting_arr,
         sum(new) as new, sum(reactivation) as reactivation, sum(expansion) as expansion,
         sum(contraction) as contraction, sum(churn) as churn,
         arg_max(ending_arr, month) as ending_arr
-    from by_month
+    from arr_by_month
     group by 1
 )
 
@@ -163,7 +153,7 @@ select period,
     ending_arr::double as ending_arr
 from bridge
 order by period
-"""
+""")
 
 
 def bridge(con, p: dict, grain: str = "month") -> pd.DataFrame:
@@ -196,11 +186,11 @@ def _empty(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
 
 
-TOTAL_SQL = BY_MONTH + """
+TOTAL_SQL = compose("""
 select month, ending_arr::double as arr, customers
-from by_month
+from arr_by_month
 order by month
-"""
+""")
 
 
 def total_by_month(con, p: dict) -> pd.DataFrame:
@@ -210,7 +200,8 @@ def total_by_month(con, p: dict) -> pd.DataFrame:
     return query(con, TOTAL_SQL, p)
 
 
-BY_SEGMENT_SQL = MOVEMENTS + f""",
+BY_SEGMENT_SQL = compose(f"""
+with
 seg_flows as (
     select segment, {_SUMS}
     from movements
@@ -236,7 +227,7 @@ select coalesce(f.segment, r.segment) as segment,
 from seg_flows as f
 full join seg_retention as r on r.segment = f.segment
 order by segment
-"""
+""")
 
 
 def by_segment(con, p: dict) -> pd.DataFrame:

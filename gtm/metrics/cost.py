@@ -10,21 +10,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from gtm.metrics.base import FILTERED, query
-from gtm.metrics.funnel import MONTHS, NEW_CUSTOMERS, QUALIFIED, row
-
-# Spend whose month overlaps the period (spend.month is the first day of a month).
-PERIOD_SPEND = """,
-period_spend as (
-    select date_trunc('month', month)::date as month, function, channel, amount
-    from f_spend
-    where date_trunc('month', month) between date_trunc('month', $start::date) and $end
-)"""
+from gtm.db import query, ratio, row
+from gtm.metrics.sql import compose
 
 # Without a spend file every cost figure is n/a (NULL), not 0: "CAC $0" would be a claim.
 HAS_SPEND = "exists (select 1 from spend)"
 
-SPEND_SQL = FILTERED + PERIOD_SPEND + f"""
+SPEND_SQL = compose(f"""
 select
     case when {HAS_SPEND} then
         coalesce(sum(amount) filter (where function = 'marketing'), 0) end::double
@@ -32,7 +24,7 @@ select
     case when {HAS_SPEND} then
         coalesce(sum(amount) filter (where function = 'sales'), 0) end::double as sales_spend
 from period_spend
-"""
+""")
 
 
 def spend(con, p: dict) -> dict:
@@ -41,7 +33,8 @@ def spend(con, p: dict) -> dict:
     return row(con, SPEND_SQL, p)
 
 
-COST_SQL = FILTERED + PERIOD_SPEND + QUALIFIED + NEW_CUSTOMERS + f""",
+COST_SQL = compose(f"""
+with
 totals as (
     select
         (select case when {HAS_SPEND} then
@@ -49,8 +42,8 @@ totals as (
             from period_spend)::double as mkt,
         (select case when {HAS_SPEND} then coalesce(sum(amount), 0) end
             from period_spend)::double as total_spend,
-        (select count(*) from f_people where created_date between $start and $end) as leads,
-        (select count(*) from f_people where mql_date between $start and $end) as mqls,
+        (select count(*) from f_people where created_date between $period_start and $period_end) as leads,
+        (select count(*) from f_people where mql_date between $period_start and $period_end) as mqls,
         (select count(*) from qualified) as qualified_opportunities,
         (select count(*) from new_customers) as new_customers,
         (select avg(amount) from new_customers) as avg_first_deal
@@ -66,7 +59,7 @@ select
         / nullif(avg_first_deal / 12 * $gross_margin, 0) as cac_payback_months,
     avg_first_deal
 from totals
-"""
+""")
 
 
 def unit_costs(con, p: dict) -> dict:
@@ -77,20 +70,39 @@ def unit_costs(con, p: dict) -> dict:
 
 
 def headline(con, p: dict) -> dict:
-    """Every metric id of 'Cost' (plus avg_first_deal, dropped by compute)."""
+    """The spend and unit-cost values of 'Cost' (plus avg_first_deal)."""
     return {**spend(con, p), **unit_costs(con, p)}
 
 
-BY_CHANNEL_SQL = FILTERED + PERIOD_SPEND + QUALIFIED + NEW_CUSTOMERS + """,
+# --- formulas over other queries' values (gtm.metrics.registry Formula) -----------------
+
+def magic_number(net_new_arr, prior_marketing_spend, prior_sales_spend, settings=None):
+    """Net new ARR / sales and marketing spend of the previous period (DECISIONS.md:
+    undefined on a zero base, and without a spend file)."""
+    prior = None if prior_marketing_spend is None else prior_marketing_spend + prior_sales_spend
+    return ratio(net_new_arr, prior)
+
+
+def ltv_to_cac(avg_first_deal, grr_12m, cac, settings):
+    """Lifetime value (average first-deal amount x gross margin / annual churn, annual churn
+    = 1 - GRR 12 months) / CAC; None when an input is missing or churn is not positive."""
+    if avg_first_deal is None or grr_12m is None:
+        return None
+    churn = 1 - grr_12m if grr_12m < 1 else None
+    return ratio(ratio(avg_first_deal * settings.gross_margin, churn), cac)
+
+
+BY_CHANNEL_SQL = compose(f"""
+with
 spend_ch as (
-    select coalesce(channel, 'unallocated') as channel, sum(amount) as marketing_spend
+    select channel as channel, sum(amount) as marketing_spend
     from period_spend where function = 'marketing' group by 1
 ),
 
 people_ch as (
     select channel,
-        count(*) filter (where created_date between $start and $end) as leads,
-        count(*) filter (where mql_date between $start and $end) as mqls
+        count(*) filter (where created_date between $period_start and $period_end) as leads,
+        count(*) filter (where mql_date between $period_start and $period_end) as mqls
     from f_people group by 1
 ),
 
@@ -112,7 +124,8 @@ channels as (
 per_channel as (
     select
         c.channel,
-        coalesce(s.marketing_spend, 0)::double as marketing_spend,
+        case when {HAS_SPEND} then coalesce(s.marketing_spend, 0) end::double
+            as marketing_spend,
         coalesce(pc.leads, 0) as leads,
         coalesce(pc.mqls, 0) as mqls,
         coalesce(oc.qualified_opportunities, 0) as qualified_opportunities,
@@ -128,7 +141,8 @@ per_channel as (
 with_total as (
     select * from per_channel
     union all
-    select 'Blended', coalesce(sum(marketing_spend), 0), coalesce(sum(leads), 0)::bigint,
+    select 'Blended', case when {HAS_SPEND} then coalesce(sum(marketing_spend), 0) end,
+        coalesce(sum(leads), 0)::bigint,
         coalesce(sum(mqls), 0)::bigint, coalesce(sum(qualified_opportunities), 0)::bigint,
         coalesce(sum(new_customers), 0)::bigint, 1
     from per_channel
@@ -147,7 +161,7 @@ select
     marketing_spend / nullif(new_customers, 0) as marketing_cac
 from with_total
 order by is_total, marketing_spend desc, channel
-"""
+""")
 
 
 def by_channel(con, p: dict) -> pd.DataFrame:
@@ -155,13 +169,14 @@ def by_channel(con, p: dict) -> pd.DataFrame:
     qualified_opportunities, cost_per_qualified_opportunity, new_customers,
     marketing_cac. Leads and MQLs by the person's channel, qualified opportunities by
     the deal's channel, new customers by their first won deal's channel; marketing
-    spend without a channel is the 'unallocated' row. The last row, 'Blended', sums
+    spend without a channel is the 'unknown' row. The last row, 'Blended', sums
     every row (marketing spend only: blended CAC with sales spend is `cac`). Ratios
     are NaN where the denominator is 0."""
     return query(con, BY_CHANNEL_SQL, p)
 
 
-BY_MONTH_SQL = FILTERED + MONTHS + PERIOD_SPEND + NEW_CUSTOMERS + """,
+BY_MONTH_SQL = compose(f"""
+with
 spend_m as (
     select month,
         sum(amount) filter (where function = 'marketing') as marketing_spend,
@@ -171,7 +186,7 @@ spend_m as (
 
 leads_m as (
     select date_trunc('month', created_date)::date as month, count(*) as leads
-    from f_people where created_date between $start and $end group by 1
+    from f_people where created_date between $period_start and $period_end group by 1
 ),
 
 cust_m as (
@@ -181,19 +196,19 @@ cust_m as (
 
 select
     m.month,
-    coalesce(s.marketing_spend, 0)::double as marketing_spend,
-    coalesce(s.sales_spend, 0)::double as sales_spend,
+    case when {HAS_SPEND} then coalesce(s.marketing_spend, 0) end::double as marketing_spend,
+    case when {HAS_SPEND} then coalesce(s.sales_spend, 0) end::double as sales_spend,
     coalesce(l.leads, 0) as leads,
     coalesce(c.new_customers, 0) as new_customers,
-    coalesce(s.marketing_spend, 0) / nullif(l.leads, 0) as cpl,
-    (coalesce(s.marketing_spend, 0) + coalesce(s.sales_spend, 0)) / nullif(c.new_customers, 0)
-        as cac
+    case when {HAS_SPEND} then coalesce(s.marketing_spend, 0) end / nullif(l.leads, 0) as cpl,
+    case when {HAS_SPEND} then coalesce(s.marketing_spend, 0) + coalesce(s.sales_spend, 0) end
+        / nullif(c.new_customers, 0) as cac
 from months as m
 left join spend_m as s on s.month = m.month
 left join leads_m as l on l.month = m.month
 left join cust_m as c on c.month = m.month
 order by m.month
-"""
+""")
 
 
 def by_month(con, p: dict) -> pd.DataFrame:

@@ -1,100 +1,33 @@
 """Volume versus quality: the MQL lens beside the qualified-pipeline lens.
 
 metrics.md puts leads and MQLs next to qualified pipeline, cohort conversion and
-the qualified win rate so a CMO can see which channels the MQL count flatters.
-This module also holds the CTE fragments the cost and velocity modules share
-(new-business opportunities, new customers, the months of a period), so "a new
-customer" or "a qualified opportunity" is written once.
+the qualified win rate so a CMO can see which channels the MQL count flatters. The
+relations these queries share with other sections (new-business opportunities, new
+customers, the months of a period) are defined once in gtm/metrics/sql.py.
 """
 
 from __future__ import annotations
 
 import math
-from decimal import Decimal
 
 import pandas as pd
 
-from gtm.metrics.base import FILTERED, STAGE_WIN_RATES, query
-
-# --- shared fragments (append after FILTERED) ---------------------------------
-
-# New-business opportunities of the filter; `type` defaults to new_business (contract).
-NB_OPPS = """,
-nb_opps as (
-    select * from f_opps where coalesce(type, 'new_business') = 'new_business'
-)"""
-
-# New customers: the account's FIRST won new-business opportunity (earliest
-# close_date, ties by opportunity_id) over ALL opportunities of any period and any
-# filter; the account is a new customer of the view when that first deal passes the
-# filter (region, segment, motion, its channel) and closed in period.
-NEW_CUSTOMERS = """,
-first_wins as (
-    select account_id, opportunity_id, close_date from int_first_wins
-),
-
-new_customers as (
-    select
-        fw.account_id,
-        fw.opportunity_id,
-        fw.close_date,
-        o.amount,
-        coalesce(o.channel, 'unknown') as channel,
-        coalesce(o.segment, 'unknown') as segment
-    from first_wins as fw
-    join f_opps as o on o.opportunity_id = fw.opportunity_id
-    where fw.close_date between $start and $end
-)"""
-
-# The calendar months a period touches (first day of each month).
-MONTHS = """,
-months as (
-    select unnest(range(date_trunc('month', $start::date), $end::date + 1, interval 1 month))::date
-        as month
-)"""
-
-# Qualified new-business opportunities in period (the pipeline lens).
-QUALIFIED = NB_OPPS + """,
-qualified as (
-    select *, coalesce(channel, 'unknown') as channel_key
-    from nb_opps
-    where qualified_date between $start and $end
-)"""
-
-
-# --- value helpers --------------------------------------------------------------
-
-
-def clean(value):
-    """A plain Python value: None for NULL/NaN/inf, int or float for numbers."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, Decimal):
-        value = float(value)
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return None
-    return value
-
-
-def row(con, sql: str, p: dict) -> dict:
-    """The first (only) row of a query as {column: clean value}."""
-    df = query(con, sql, p)
-    return {c: clean(df[c].iat[0]) if len(df) else None for c in df.columns}
-
+from gtm.db import query, row
+from gtm.metrics import cost
+from gtm.metrics.base import STAGE_WIN_RATES
+from gtm.metrics.sql import compose
 
 # --- headline metrics -------------------------------------------------------------
 
-VOLUME_SQL = FILTERED + QUALIFIED + """
+VOLUME_SQL = compose("""
 select
-    (select count(*) from f_people where created_date between $start and $end) as leads,
-    (select count(*) from f_people where mql_date between $start and $end) as mqls,
+    (select count(*) from f_people where created_date between $period_start and $period_end) as leads,
+    (select count(*) from f_people where mql_date between $period_start and $period_end) as mqls,
     (select count(*) from f_people
-        where created_date between $start and $end and is_target_account) as target_leads,
+        where created_date between $period_start and $period_end and is_target_account) as target_leads,
     (select count(*) from qualified) as qualified_opportunities,
     (select coalesce(sum(amount), 0) from qualified)::double as qualified_pipeline
-"""
+""")
 
 
 def volume(con, p: dict) -> dict:
@@ -105,11 +38,12 @@ def volume(con, p: dict) -> dict:
 # Outcome looked up over ALL opportunities of the MQL's account (not narrowed by the
 # deal's channel): a won new-business deal created on/after the mql_date, won by the
 # dataset's as-of date (a cohort keeps maturing after its period; DECISIONS.md).
-MQL_TO_CUSTOMER_SQL = FILTERED + """,
+MQL_TO_CUSTOMER_SQL = compose("""
+with
 mql_cohort as (
     select person_id, account_id, mql_date
     from f_people
-    where mql_date between $start and $end
+    where mql_date between $period_start and $period_end
 ),
 
 converted as (
@@ -117,47 +51,43 @@ converted as (
     from mql_cohort as m
     join opportunities as o on o.account_id = m.account_id
     where o.is_won
-      and coalesce(o.type, 'new_business') = 'new_business'
+      and o.type = 'new_business'
       and o.created_date >= m.mql_date
-      and o.close_date <= (select cast(value as date) from dataset_meta where key = 'as_of')
+      and o.close_date <= $data_as_of
 )
 
 select (select count(*) from converted) / nullif((select count(*) from mql_cohort), 0)
     as mql_to_customer_rate
-"""
+""")
 
 
 def mql_to_customer_rate(con, p: dict) -> dict:
     return row(con, MQL_TO_CUSTOMER_SQL, p)
 
 
-WIN_RATE_SQL = FILTERED + NB_OPPS + """,
-closed_qualified as (
-    select is_won
-    from nb_opps
-    where is_closed and qualified_date <= $end and close_date between $start and $end
-)
-
+WIN_RATE_SQL = compose("""
 select count(*) filter (where is_won) / nullif(count(*), 0) as qualified_win_rate
 from closed_qualified
-"""
+""")
 
 
 def qualified_win_rate(con, p: dict) -> dict:
     return row(con, WIN_RATE_SQL, p)
 
 
-# Activation is judged as of $end: an activation after the period end is not known yet.
-SIGNUPS_SQL = FILTERED + """,
+# Activation matures like the MQL cohort (metrics.md v2): an activation within the window counts
+# when it happened on or before the data as-of date, after the period end too.
+SIGNUPS_SQL = compose("""
+with
 period_signups as (
     select
         signup_id,
         activated_date is not null
             and activated_date >= signup_date
             and activated_date - signup_date <= $activation_days
-            and activated_date <= $end as activated
+            and activated_date <= $data_as_of as activated
     from f_signups
-    where signup_date between $start and $end
+    where signup_date between $period_start and $period_end
 )
 
 select
@@ -166,7 +96,7 @@ select
         as activated_signups,
     count(*) filter (where activated) / nullif(count(*), 0) as activation_rate
 from period_signups
-"""
+""")
 
 
 def signups(con, p: dict) -> dict:
@@ -187,17 +117,18 @@ def headline(con, p: dict) -> dict:
 
 # --- breakdowns ---------------------------------------------------------------------
 
-BY_MONTH_SQL = FILTERED + MONTHS + QUALIFIED + """,
+BY_MONTH_SQL = compose("""
+with
 period_people as (
     select date_trunc('month', created_date)::date as month,
         count(*) as leads,
         count(*) filter (where is_target_account) as target_leads
-    from f_people where created_date between $start and $end group by 1
+    from f_people where created_date between $period_start and $period_end group by 1
 ),
 
 period_mqls as (
     select date_trunc('month', mql_date)::date as month, count(*) as mqls
-    from f_people where mql_date between $start and $end group by 1
+    from f_people where mql_date between $period_start and $period_end group by 1
 ),
 
 period_qualified as (
@@ -211,8 +142,8 @@ period_signups as (
     select date_trunc('month', signup_date)::date as month,
         count(*) as signups,
         count(*) filter (where activated_date between signup_date
-            and least(signup_date + $activation_days::integer, $end)) as activated_signups
-    from f_signups where signup_date between $start and $end group by 1
+            and least(signup_date + $activation_days::integer, $data_as_of)) as activated_signups
+    from f_signups where signup_date between $period_start and $period_end group by 1
 )
 
 select
@@ -230,7 +161,7 @@ left join period_mqls as pm on pm.month = m.month
 left join period_qualified as pq on pq.month = m.month
 left join period_signups as ps on ps.month = m.month
 order by m.month
-"""
+""")
 
 
 def by_month(con, p: dict) -> pd.DataFrame:
@@ -239,11 +170,12 @@ def by_month(con, p: dict) -> pd.DataFrame:
     return query(con, BY_MONTH_SQL, p)
 
 
-BY_CHANNEL_SQL = FILTERED + QUALIFIED + NEW_CUSTOMERS + """,
+BY_CHANNEL_SQL = compose("""
+with
 lead_counts as (
     select channel,
-        count(*) filter (where created_date between $start and $end) as leads,
-        count(*) filter (where mql_date between $start and $end) as mqls
+        count(*) filter (where created_date between $period_start and $period_end) as leads,
+        count(*) filter (where mql_date between $period_start and $period_end) as mqls
     from f_people group by channel
 ),
 
@@ -283,7 +215,7 @@ select
     qualified_pipeline / nullif(sum(qualified_pipeline) over (), 0) as pipeline_share
 from joined
 order by qualified_pipeline desc, mqls desc, channel
-"""
+""")
 
 
 def by_channel(con, p: dict) -> pd.DataFrame:
@@ -303,8 +235,6 @@ def channel_ranking(con, p: dict) -> pd.DataFrame:
     channel ranks at least `max(2, ceil(n / 4))` places better by MQLs than by pipeline
     or by CAC, among n channels with MQLs or pipeline).
     """
-    from gtm.metrics import cost  # cost imports this module's fragments
-
     lens = by_channel(con, p)
     cac = cost.by_channel(con, p)[["channel", "marketing_cac"]]
     df = lens.merge(cac, on="channel", how="left")[
@@ -320,24 +250,25 @@ def channel_ranking(con, p: dict) -> pd.DataFrame:
     return df.sort_values(["rank_by_mqls", "channel"]).reset_index(drop=True)
 
 
-BY_SEGMENT_SQL = FILTERED + QUALIFIED + NEW_CUSTOMERS + """,
+BY_SEGMENT_SQL = compose("""
+with
 people_seg as (
     select coalesce(segment, 'unknown') as segment,
-        count(*) filter (where created_date between $start and $end) as leads,
-        count(*) filter (where mql_date between $start and $end) as mqls
+        count(*) filter (where created_date between $period_start and $period_end) as leads,
+        count(*) filter (where mql_date between $period_start and $period_end) as mqls
     from f_people group by 1
 ),
 
 opps_seg as (
+    select coalesce(segment, 'unknown') as segment, count(*) as qualified_opportunities,
+        coalesce(sum(amount), 0) as qualified_pipeline
+    from qualified group by 1
+),
+
+win_seg as (
     select coalesce(segment, 'unknown') as segment,
-        count(*) filter (where qualified_date between $start and $end) as qualified_opportunities,
-        coalesce(sum(amount) filter (where qualified_date between $start and $end), 0)
-            as qualified_pipeline,
-        count(*) filter (where is_won and is_closed and qualified_date <= $end
-            and close_date between $start and $end)
-        / nullif(count(*) filter (where is_closed and qualified_date <= $end
-            and close_date between $start and $end), 0) as qualified_win_rate
-    from nb_opps group by 1
+        count(*) filter (where is_won) / nullif(count(*), 0) as qualified_win_rate
+    from closed_qualified group by 1
 ),
 
 cust_seg as (
@@ -346,8 +277,8 @@ cust_seg as (
 
 segments as (
     select segment from people_seg where leads > 0 or mqls > 0
-    union select segment from opps_seg where qualified_opportunities > 0
-        or qualified_win_rate is not null
+    union select segment from opps_seg
+    union select segment from win_seg
     union select segment from cust_seg
 )
 
@@ -357,14 +288,15 @@ select
     coalesce(ps.mqls, 0) as mqls,
     coalesce(os.qualified_opportunities, 0) as qualified_opportunities,
     coalesce(os.qualified_pipeline, 0)::double as qualified_pipeline,
-    os.qualified_win_rate,
+    ws.qualified_win_rate,
     coalesce(cs.new_customers, 0) as new_customers
 from segments as s
 left join people_seg as ps on ps.segment = s.segment
 left join opps_seg as os on os.segment = s.segment
+left join win_seg as ws on ws.segment = s.segment
 left join cust_seg as cs on cs.segment = s.segment
 order by qualified_pipeline desc, s.segment
-"""
+""")
 
 
 def by_segment(con, p: dict) -> pd.DataFrame:

@@ -14,129 +14,111 @@ from __future__ import annotations
 
 import pandas as pd
 
+from gtm.db import clean, query
 from gtm.metrics import market
-from gtm.metrics.base import FILTERED, query
-
-# Open at the period end (the "as of" date): created by then and not closed by then.
-OPEN_AT_END = "created_date <= $end and (not is_closed or coalesce(close_date > $end, false))"
-OPEN_AT_END_O = ("o.created_date <= $end "
-                 "and (not o.is_closed or coalesce(o.close_date > $end, false))")
+from gtm.metrics.sql import OPEN_AT_END, compose, define
 
 # One row per (account, engaged person, role); role may be NULL. Accounts and people are
 # their integer keys (gtm/load/staging.py): the distinct counts below run on integers.
-# ENGAGED_TARGETS narrows both sources to target accounts first, for the queries that read
-# no other account (a tenth of the accounts in the demo, so a tenth of the work).
-_LOOKBACK = """,
-lookback_people as (
+# With $targets_only (the headline and the heat map read target accounts only) both
+# sources narrow to target accounts first: a tenth of the accounts in the demo, so a tenth
+# of the work.
+define("lookback_people", """
     select t.account_key, t.person_key, t.buying_role as role
     from f_touches as t
     where t.account_key is not null
-      and t.touch_day > $end - $lookback_days
-      and t.touch_day <= $end"""
-_DEALS = """
-),
+      and t.touch_day > $period_end - $lookback_days
+      and t.touch_day <= $period_end
+      and (not $targets_only or t.is_target_account)""")
 
-deal_people as (
+define("deal_people", """
     select o.account_key, c.person_key, c.role as deal_role, c.buying_role
     from int_opportunity_contacts as c
     join f_opps as o on o.opportunity_id = c.opportunity_id
-    where o.created_date <= $end"""
-_COUNTS = """
-),
+    where o.created_date <= $period_end
+      and (not $targets_only or o.is_target_account)""")
 
-engaged_roles as (
+define("engaged_roles", """
     select account_key, person_key, role from lookback_people
     union all
     select account_key, person_key, buying_role from deal_people
     union all
-    select account_key, person_key, deal_role from deal_people
-),
+    select account_key, person_key, deal_role from deal_people""")
 
-account_people as (
+# distinct first, then count: DuckDB's grouped count(distinct) is several times slower
+define("account_people", """
     select account_key, count(*) as engaged_people
     from (select distinct account_key, person_key from engaged_roles)
-    group by account_key
-),
+    group by account_key""")
 
-account_roles as (
+define("account_roles", """
     select account_key, count(*) as roles
     from (select distinct account_key, role from engaged_roles
           where list_contains($required_roles, role))
-    group by account_key
-),
+    group by account_key""")
 
--- distinct first, then count: DuckDB's grouped count(distinct) is several times slower
-coverage as (
+define("coverage", """
     select a.account_id, a.account_key, a.name, a.is_target_account as is_target,
         coalesce(ap.engaged_people, 0) as engaged_people,
         least(coalesce(ap.engaged_people, 0) / nullif($group_size, 0), 1.0) as group_coverage,
         coalesce(ar.roles, 0) / nullif(len($required_roles), 0) as role_coverage
     from f_accounts as a
     left join account_people as ap on ap.account_key = a.account_key
-    left join account_roles as ar on ar.account_key = a.account_key"""
-_END = """
-)
-"""
-ENGAGED = FILTERED + _LOOKBACK + _DEALS + _COUNTS + _END
-ENGAGED_TARGETS = (FILTERED + _LOOKBACK + "\n      and t.is_target_account"
-                   + _DEALS + "\n      and o.is_target_account"
-                   + _COUNTS + "\n    where a.is_target_account" + _END)
+    left join account_roles as ar on ar.account_key = a.account_key
+    where not $targets_only or a.is_target_account""")
 
-HEADLINE_SQL = ENGAGED_TARGETS + """
+HEADLINE_SQL = compose("""
 select avg(role_coverage) as avg_role_coverage, avg(group_coverage) as avg_group_coverage
 from coverage
 where is_target
-"""
-
-
-def _none(value):
-    return None if value is None or pd.isna(value) else float(value)
+""")
 
 
 def coverage_headline(con, p: dict) -> dict:
     """Average role and group coverage over the target accounts (None without any)."""
-    row = query(con, HEADLINE_SQL, p).iloc[0]
-    return {k: _none(row[k]) for k in ("avg_role_coverage", "avg_group_coverage")}
+    row = query(con, HEADLINE_SQL, {**p, "targets_only": True}).iloc[0]
+    return {k: clean(row[k]) for k in ("avg_role_coverage", "avg_group_coverage")}
 
 
 def headline(con, p: dict) -> dict:
-    """Buying-group and target-market headline metrics (ids of gtm.registry); `compute`
+    """Buying-group and target-market headline metrics (ids of gtm.metrics.registry); `compute`
     runs the two halves as separate parts, the Buying groups tests read them together."""
     return {**market.headline(con, p), **coverage_headline(con, p)}
 
 
-ROLES_SQL = ENGAGED + """
+ROLES_SQL = compose("""
 select a.account_id, e.role, count(distinct e.person_key) as people
 from engaged_roles as e
 join f_accounts as a on a.account_key = e.account_key
 where list_contains($required_roles, e.role)
 group by a.account_id, e.role
-"""
+""")
 
 
 def _role_matrix(con, p: dict) -> pd.DataFrame:
     """account_id x required role: number of engaged people holding the role."""
-    long = query(con, ROLES_SQL, p)
+    long = query(con, ROLES_SQL, {**p, "targets_only": False})
     wide = long.pivot_table(index="account_id", columns="role", values="people",
                             aggfunc="sum", fill_value=0)
     return wide.reindex(columns=list(p["required_roles"]), fill_value=0).astype("int64")
 
 
-COVERAGE_SQL = ENGAGED + """
+COVERAGE_SQL = compose("""
 select account_id, name, is_target, engaged_people, group_coverage, role_coverage
 from coverage
 order by is_target desc, role_coverage, engaged_people, account_id
-"""
+""")
 
 
 def account_coverage(con, p: dict) -> pd.DataFrame:
     """Per account: engaged people, group and role coverage, one bool column per role."""
-    df = query(con, COVERAGE_SQL, p)
+    df = query(con, COVERAGE_SQL, {**p, "targets_only": False})
     roles = _role_matrix(con, p).reindex(df["account_id"], fill_value=0) > 0
     return pd.concat([df.reset_index(drop=True), roles.reset_index(drop=True)], axis=1)
 
 
-OPEN_TARGETS_SQL = ENGAGED_TARGETS + f""",
+OPEN_TARGETS_SQL = compose(f"""
+with
 open_pipeline as (
     select account_id, sum(coalesce(amount, 0)) as open_pipeline
     from f_opps
@@ -166,14 +148,14 @@ select w.account_id, w.account, w.open_pipeline, w.role_coverage, r.role, r.peop
 from worst as w
 left join worst_roles as r on r.account_id = w.account_id
 order by w.role_coverage, w.open_pipeline desc, w.account_id, r.role
-"""
+""")
 
 
 def role_heatmap(con, p: dict, limit: int = 40) -> pd.DataFrame:
     """Target accounts with open deals (any type) x required roles: engaged people per role,
     worst role coverage first, then the largest open pipeline (one pass over the engaged
     people: the roles are read for the listed accounts only)."""
-    long = query(con, OPEN_TARGETS_SQL, {**p, "limit": limit})
+    long = query(con, OPEN_TARGETS_SQL, {**p, "targets_only": True, "limit": limit})
     out = long.drop_duplicates("account_id")[["account_id", "account", "open_pipeline",
                                               "role_coverage"]].reset_index(drop=True)
     wide = long.dropna(subset=["role"]).pivot_table(
@@ -186,14 +168,15 @@ def role_heatmap(con, p: dict, limit: int = 40) -> pd.DataFrame:
 
 BUCKETS = ("0", "1", "2-3", "4-6", "7+")
 
-THREADING_SQL = FILTERED + """,
+THREADING_SQL = compose("""
+with
 deal_contacts as (
     select o.opportunity_id, o.is_won, o.qualified_date, o.close_date,
         count(distinct c.person_id) as contacts
     from f_opps as o
     left join opportunity_contacts as c on c.opportunity_id = o.opportunity_id
-    where o.is_closed and coalesce(o.type, 'new_business') = 'new_business'
-      and o.close_date between $start and $end
+    where o.is_closed and o.type = 'new_business'
+      and o.close_date between $period_start and $period_end
     group by all
 ),
 
@@ -208,7 +191,7 @@ select bucket, count(*) as closed, count(*) filter (where is_won) as won,
     median(close_date - qualified_date) filter (where is_won) as median_cycle_days
 from bucketed
 group by bucket
-"""
+""")
 
 
 def threading(con, p: dict) -> pd.DataFrame:
@@ -220,32 +203,23 @@ def threading(con, p: dict) -> pd.DataFrame:
     return df.reset_index()[["bucket", "closed", "won", "win_rate", "median_cycle_days"]]
 
 
-SINGLE_THREADED_SQL = FILTERED + f""",
+SINGLE_THREADED_SQL = compose("""
+with
 open_deals as (
-    select o.opportunity_id, o.account_id, o.stage, o.is_closed, o.amount, o.close_date,
+    select o.opportunity_id, o.account_id, o.stage_at_end as stage, o.amount, o.close_date,
         count(distinct c.person_id) as contacts
-    from f_opps as o
+    from open_age as o
     left join opportunity_contacts as c on c.opportunity_id = o.opportunity_id
-    where coalesce(o.type, 'new_business') = 'new_business' and {OPEN_AT_END_O}
     group by all
-),
-
-stage_at_end as (
-    select opportunity_id, arg_max(stage, entered_date) as stage
-    from opportunity_stages
-    where entered_date <= $end
-    group by opportunity_id
 )
 
 select d.opportunity_id, d.account_id, coalesce(a.name, d.account_id) as account,
-    coalesce(h.stage, case when not d.is_closed then d.stage end) as stage,
-    d.amount, d.contacts, d.close_date
+    d.stage, d.amount, d.contacts, d.close_date
 from open_deals as d
 left join accounts as a on a.account_id = d.account_id
-left join stage_at_end as h on h.opportunity_id = d.opportunity_id
 where d.contacts <= 1
 order by d.amount desc nulls last, d.opportunity_id
-"""
+""")
 
 
 def single_threaded_open(con, p: dict) -> pd.DataFrame:

@@ -10,84 +10,100 @@ from __future__ import annotations
 
 import pandas as pd
 
-from gtm.metrics import market
-from gtm.metrics.base import FILTERED, query
-from gtm.metrics.cost import PERIOD_SPEND
-from gtm.metrics.funnel import NEW_CUSTOMERS
+from gtm.db import clean, query, ratio
+from gtm.metrics.sql import compose
 
-# New customers and period spend come from the cost section's fragments, so the CAC
-# here is the CAC of the dashboard (tests check equality with compute()).
-HISTORICAL_SQL = FILTERED + PERIOD_SPEND + NEW_CUSTOMERS + """,
-nb as (
-    select * from f_opps where coalesce(type, 'new_business') = 'new_business'
-),
-
+# New customers, period spend and the win-rate population are the shared relations of
+# gtm/metrics/sql.py, so the CAC and win rate here are the dashboard's (tests check
+# equality with compute()).
+HISTORICAL_SQL = compose("""
+with
 won_in_period as (
-    select * from nb where is_won and close_date between $start and $end
-),
-
-qualified_closed as (
-    select * from nb
-    where qualified_date is not null and is_closed and close_date between $start and $end
+    select * from nb_opps where is_won and close_date between $period_start and $period_end
 )
 
 select
-    (select sum(coalesce(amount, 0)) from won_in_period) as revenue_goal,
+    (select sum(amount) from won_in_period) as revenue_goal,
     (select avg(amount) from won_in_period) as sale_price,
-    (select count(*) filter (where is_won) / nullif(count(*), 0) from qualified_closed)
+    (select count(*) from won_in_period) as won_deals,
+    (select count(*) filter (where is_won) / nullif(count(*), 0) from closed_qualified)
         as win_rate,
-    (select count(*) from nb where qualified_date between $start and $end)
-        as qualified_opportunities,
+    (select count(*) from closed_qualified) as closed_qualified,
+    (select count(*) from qualified where is_target_account) as qualified_at_targets,
     (select count(*) from new_customers) as new_customers,
     (select sum(amount) from period_spend) as spend,
-    (select count(*) from f_accounts where is_target_account) as target_accounts
-"""
-
-ENGAGED_TARGETS_SQL = market.ENGAGED_IN_PERIOD + """
-select count(*) from targets where account_key in (select account_key from period_engaged)
-"""
-
-
-def _num(value):
-    return None if value is None or pd.isna(value) else float(value)
-
-
-def _ratio(num, den):
-    return None if num is None or not den else num / den
+    exists (select 1 from spend) as has_spend,
+    exists (select 1 from accounts) as has_accounts,
+    (select count(*) from f_accounts where is_target_account) as target_accounts,
+    (select count(*) from targets where account_key in (select account_key from period_engaged))
+        as engaged_targets
+""")
 
 
 def historical(con, p: dict) -> dict:
-    """revenue_goal, sale_price, win_rate, qualification_rate, cac, target_accounts,
-    addressable_people, group_size: the planner's starting values (None when undefined)."""
-    row = {k: _num(v) for k, v in query(con, HISTORICAL_SQL, p).iloc[0].items()}
-    engaged = _num(query(con, ENGAGED_TARGETS_SQL, p).iat[0, 0])
+    """The planner's starting values (None when undefined) and, in `why`, the reason each
+    undefined one is undefined, so the page never offers a placeholder as a fact.
+
+    revenue_goal, sale_price: won new business in period (sum, average of known amounts);
+    win_rate: the qualified win rate; qualification_rate (q, metrics.md v2): qualified
+    new-business opportunities at target accounts / target accounts engaged in period, a
+    number per account; cac: blended CAC; addressable_people: target accounts x group size."""
+    row = {k: clean(v) for k, v in query(con, HISTORICAL_SQL, p).iloc[0].items()}
     targets = int(row["target_accounts"] or 0)
-    return {
-        "revenue_goal": row["revenue_goal"] or 0.0,
+    values = {
+        "revenue_goal": 0.0 if row["won_deals"] == 0 else row["revenue_goal"],
         "sale_price": row["sale_price"],
         "win_rate": row["win_rate"],
-        "qualification_rate": _ratio(row["qualified_opportunities"], engaged),
-        "cac": _ratio(row["spend"] or 0.0, row["new_customers"]),
+        "qualification_rate": ratio(row["qualified_at_targets"], row["engaged_targets"]),
+        "cac": ratio(row["spend"] or 0.0, row["new_customers"]) if row["has_spend"] else None,
         "target_accounts": targets,
-        "addressable_people": targets * int(p["group_size"]),
+        "addressable_people": targets * int(p["group_size"]) if targets else None,
         "group_size": int(p["group_size"]),
     }
+    return {**values, "why": _why(row, values)}
 
 
-MONTHLY_SQL = FILTERED + """,
-months as (
+def _why(row: dict, values: dict) -> dict:
+    """Why each undefined starting value is undefined (plain sentences for the page)."""
+    won = row["won_deals"]
+    no_amount = f"the {won:,} new-business deals won in this period have no amount"
+    reasons = {
+        "revenue_goal": no_amount if won else "no new-business deal was won in this period",
+        "sale_price": no_amount if won else "no new-business deal was won in this period",
+        "win_rate": "no qualified deal closed in this period",
+        "qualification_rate": _why_q(row),
+        "cac": ("there is no spend file (add spend.csv)" if not row["has_spend"]
+                else "no new customer was won in this period"),
+        "addressable_people": ("the data has no accounts file (add accounts.csv with "
+                               "is_target or fit_score, or enter the market)"
+                               if not row["has_accounts"] else
+                               "no account is a target account (set is_target or fit_score)"),
+    }
+    return {k: v for k, v in reasons.items() if values.get(k) in (None, 0, 0.0)}
+
+
+def _why_q(row: dict) -> str:
+    if not row["has_accounts"]:
+        return "the data has no accounts file (add accounts.csv with is_target or fit_score)"
+    if not row["engaged_targets"]:
+        return "no target account was engaged in this period"
+    return "no target account had a qualified new-business opportunity in this period"
+
+
+MONTHLY_SQL = compose("""
+with
+history_months as (
     select g.month::date as month
     from unnest(generate_series(
-        (date_trunc('month', $end) - to_months($months - 1))::timestamp,
-        date_trunc('month', $end)::timestamp, interval 1 month)) as g(month)
+        (date_trunc('month', $period_end) - to_months($months - 1))::timestamp,
+        date_trunc('month', $period_end)::timestamp, interval 1 month)) as g(month)
 ),
 
 closed as (
     select date_trunc('month', close_date)::date as month, is_won, amount
-    from f_opps
-    where coalesce(type, 'new_business') = 'new_business'
-      and qualified_date is not null and is_closed
-      and close_date <= $end
+    from nb_opps
+    where qualified_date is not null and is_closed
+      and close_date <= $period_end
 )
 
 select m.month,
@@ -96,11 +112,11 @@ select m.month,
     count(c.month) filter (where c.is_won) / nullif(count(c.month), 0) as win_rate,
     coalesce(sum(coalesce(c.amount, 0)) filter (where c.is_won), 0) as won_amount,
     avg(c.amount) filter (where c.is_won) as avg_deal
-from months as m
+from history_months as m
 left join closed as c on c.month = m.month
 group by m.month
 order by m.month
-"""
+""")
 
 
 def monthly_history(con, p: dict, months: int = 24) -> pd.DataFrame:

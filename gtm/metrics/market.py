@@ -13,14 +13,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from gtm.metrics.base import FILTERED, query, scalar
-from gtm.metrics.cost import PERIOD_SPEND
-from gtm.metrics.funnel import NEW_CUSTOMERS
-
-# The spend-month rule of gtm.metrics.cost.PERIOD_SPEND (a month counts when it
-# overlaps the period), for spend queries that need the campaign_id it drops.
-SPEND_IN_PERIOD = ("date_trunc('month', s.month) between date_trunc('month', $start::date) "
-                   "and $end")
+from gtm.db import query, scalar
+from gtm.metrics.sql import compose
 
 # Default demand type of a channel when a campaign does not say (DECISIONS.md).
 DEMAND_DEFAULTS = {
@@ -61,33 +55,11 @@ def _default_type(column: str) -> str:
             f"when list_contains($harvest_channels, lower(trim({column}))) then 'harvest' end")
 
 
-# Target accounts with an engaged person in the period: a touch in it, or a contact on a
-# deal open during part of it (only target accounts: every reader counts those).
-ENGAGED_IN_PERIOD = FILTERED + """,
-period_engaged as (
-    select account_key
-    from f_touches
-    where account_key is not null and is_target_account
-      and touch_day between $start and $end
-    union
-    select o.account_key
-    from opportunity_contacts as c
-    join f_opps as o on o.opportunity_id = c.opportunity_id
-    where o.is_target_account
-      and o.created_date <= $end
-      and (not o.is_closed or o.close_date >= $start)
-),
-
-targets as (
-    select account_key from f_accounts where is_target_account
-)
-"""
-
-PENETRATION_SQL = ENGAGED_IN_PERIOD + """
+PENETRATION_SQL = compose("""
 select count(*) filter (where account_key in (select account_key from period_engaged))
     / nullif(count(*), 0)
 from targets
-"""
+""")
 
 
 def penetration(con, p: dict) -> float | None:
@@ -97,7 +69,7 @@ def penetration(con, p: dict) -> float | None:
 
 
 def headline(con, p: dict) -> dict:
-    """Target-market headline metrics (ids of gtm.registry)."""
+    """Target-market headline metrics (ids of gtm.metrics.registry)."""
     return {
         "target_account_penetration": penetration(con, p),
         "cost_per_target_account_reached": cost_per_target_account_reached_total(con, p),
@@ -107,34 +79,31 @@ def headline(con, p: dict) -> dict:
 # An account is engaged in a month when it has a touch in that month, or a contact on a deal
 # open during part of it (both clipped to the period): one row per (account, month) first,
 # so the count per month reads a few rows per account instead of every touch.
-PENETRATION_BY_MONTH_SQL = FILTERED + """,
-targets as (
-    select account_key from f_accounts where is_target_account
-),
-
+PENETRATION_BY_MONTH_SQL = compose("""
+with
 months as (
     select g.month::date as month
-    from unnest(generate_series(date_trunc('month', $start)::timestamp,
-        date_trunc('month', $end)::timestamp, interval 1 month)) as g(month)
+    from unnest(generate_series(date_trunc('month', $period_start)::timestamp,
+        date_trunc('month', $period_end)::timestamp, interval 1 month)) as g(month)
 ),
 
 engaged_months as (
     select distinct account_key, date_trunc('month', touch_day)::date as month
     from f_touches
     where account_key is not null and is_target_account
-      and touch_day between $start and $end
+      and touch_day between $period_start and $period_end
     union
     select o.account_key, g.month::date as month
     from opportunity_contacts as c
     join f_opps as o on o.opportunity_id = c.opportunity_id,
         unnest(generate_series(
-            date_trunc('month', greatest(o.created_date, $start))::timestamp,
+            date_trunc('month', greatest(o.created_date, $period_start))::timestamp,
             date_trunc('month', least(coalesce(case when o.is_closed then o.close_date end,
-                                               $end), $end))::timestamp,
+                                               $period_end), $period_end))::timestamp,
             interval 1 month)) as g(month)
     where o.is_target_account
-      and o.created_date <= $end
-      and (not o.is_closed or o.close_date >= $start)
+      and o.created_date <= $period_end
+      and (not o.is_closed or o.close_date >= $period_start)
 ),
 
 reached as (
@@ -150,7 +119,7 @@ select m.month, (select count(*) from targets) as target_accounts,
 from months as m
 left join reached as r on r.month = m.month
 order by m.month
-"""
+""")
 
 
 def penetration_by_month(con, p: dict) -> pd.DataFrame:
@@ -159,9 +128,10 @@ def penetration_by_month(con, p: dict) -> pd.DataFrame:
     return df.astype({"penetration": "float64"})
 
 
-REACH_SQL = FILTERED + PERIOD_SPEND + """,
+REACH_SQL = compose("""
+with
 channel_spend as (
-    select coalesce(channel, 'unallocated') as channel, sum(amount) as marketing_spend
+    select channel as channel, sum(amount) as marketing_spend
     from period_spend
     where function = 'marketing'
     group by 1
@@ -171,7 +141,7 @@ channel_reach as (
     select channel, count(distinct account_key) as target_accounts_reached
     from f_touches
     where is_target_account and account_key is not null
-      and touch_day between $start and $end
+      and touch_day between $period_start and $period_end
     group by 1
 )
 
@@ -183,7 +153,7 @@ select coalesce(s.channel, r.channel) as channel,
 from channel_spend as s
 full join channel_reach as r on r.channel = s.channel
 order by marketing_spend desc, channel
-"""
+""")
 
 
 def cost_per_target_account_reached(con, p: dict) -> pd.DataFrame:
@@ -191,13 +161,13 @@ def cost_per_target_account_reached(con, p: dict) -> pd.DataFrame:
     return query(con, REACH_SQL, p).astype({"cost_per_target_account_reached": "float64"})
 
 
-REACH_TOTAL_SQL = FILTERED + PERIOD_SPEND + """
+REACH_TOTAL_SQL = compose("""
 select
     (select sum(amount) from period_spend where function = 'marketing')
     / nullif((select count(distinct account_key) from f_touches
               where is_target_account and account_key is not null
-                and touch_day between $start and $end), 0)
-"""
+                and touch_day between $period_start and $period_end), 0)
+""")
 
 
 def cost_per_target_account_reached_total(con, p: dict) -> float | None:
@@ -206,7 +176,8 @@ def cost_per_target_account_reached_total(con, p: dict) -> float | None:
     return None if value is None else float(value)
 
 
-DEMAND_SQL = FILTERED + NEW_CUSTOMERS + f""",
+DEMAND_SQL = compose(f"""
+with
 campaign_types as (
     select campaign_id,
         coalesce(lower(trim(demand_type)), {_default_type('channel')}) as demand_type
@@ -216,9 +187,9 @@ campaign_types as (
 spend_typed as (
     select coalesce(ct.demand_type, {_default_type('s.channel')}, 'unassigned') as demand_type,
         sum(s.amount) as spend
-    from f_spend as s
+    from period_spend as s
     left join campaign_types as ct on ct.campaign_id = s.campaign_id
-    where s.function = 'marketing' and {SPEND_IN_PERIOD}
+    where s.function = 'marketing'
     group by 1
 ),
 
@@ -227,21 +198,20 @@ leads_typed as (
         count(*) as leads
     from f_people as p
     left join campaign_types as ct on ct.campaign_id = p.first_touch_campaign_id
-    where p.created_date between $start and $end
+    where p.created_date between $period_start and $period_end
     group by 1
 ),
 
 opps_typed as (
     select o.*, coalesce({_default_type('o.channel')}, 'unassigned') as demand_type
-    from f_opps as o
-    where coalesce(o.type, 'new_business') = 'new_business'
+    from nb_opps as o
 ),
 
 pipeline_typed as (
     select demand_type, sum(coalesce(amount, 0)) as qualified_pipeline,
         count(*) as qualified_opportunities
     from opps_typed
-    where qualified_date between $start and $end
+    where qualified_date between $period_start and $period_end
     group by 1
 ),
 
@@ -268,7 +238,7 @@ left join leads_typed as l on l.demand_type = d.demand_type
 left join pipeline_typed as q on q.demand_type = d.demand_type
 left join customers_typed as c on c.demand_type = d.demand_type
 order by d.demand_type
-"""
+""")
 
 
 def demand_split(con, p: dict) -> pd.DataFrame:

@@ -3,66 +3,38 @@
 Every opportunity metric here reads new-business opportunities of the filter
 (DECISIONS.md: the pipeline of this dashboard is new business). Medians and the 75th
 percentile are DuckDB `quantile_cont` (linear interpolation: the median of 44 and 47
-days is 45.5). "Open" is judged as of the period end $end: not closed, or closed
-after $end.
+days is 45.5). "Open" is judged as of the period end $period_end: not closed, or closed
+after $period_end.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from gtm.metrics.base import FILTERED, query
-from gtm.metrics.funnel import MONTHS, NB_OPPS, row
-
-# Open as of $end; last stage change = latest history entry on or before $end,
-# else created_date; stage as of $end = that entry's stage, else the current stage.
-OPEN_AT_END = NB_OPPS + """,
-open_at_end as (
-    select * from nb_opps
-    where created_date <= $end and (not is_closed or close_date > $end)
-),
-
-last_change as (
-    select o.opportunity_id, max(h.entered_date) as changed_on,
-        arg_max(h.stage, h.entered_date) as stage_then
-    from open_at_end as o
-    join opportunity_stages as h
-        on h.opportunity_id = o.opportunity_id and h.entered_date <= $end
-    group by o.opportunity_id
-),
-
-open_age as (
-    select o.*,
-        coalesce(lc.stage_then, o.stage) as stage_at_end,
-        $end::date - coalesce(greatest(lc.changed_on, o.created_date), o.created_date)
-            as days_since_change
-    from open_at_end as o
-    left join last_change as lc on lc.opportunity_id = o.opportunity_id
-)"""
+from gtm.db import query, row
+from gtm.metrics.sql import compose, define
 
 # Won / lost new-business deals closed in period, with their day counts.
-CLOSED_IN_PERIOD = """,
-won as (
+define("won", """
     select *, close_date - qualified_date as cycle_days
     from nb_opps
-    where is_won and close_date between $start and $end
-),
+    where is_won and close_date between $period_start and $period_end""")
 
-lost as (
+define("lost", """
     select *, close_date - created_date as days_to_no
     from nb_opps
-    where is_closed and not is_won and close_date between $start and $end
-)"""
+    where is_closed and not is_won and close_date between $period_start and $period_end""")
 
-CLOCKS_SQL = FILTERED + OPEN_AT_END + CLOSED_IN_PERIOD + """,
+CLOCKS_SQL = compose("""
+with
 stage0 as (
     select qualified_date - created_date as days
-    from nb_opps where qualified_date between $start and $end
+    from nb_opps where qualified_date between $period_start and $period_end
 ),
 
 people_no as (
     select disqualified_date - created_date as days
-    from f_people where disqualified_date between $start and $end
+    from f_people where disqualified_date between $period_start and $period_end
 )
 
 select
@@ -75,7 +47,7 @@ select
         as stale_pipeline_count,
     (select coalesce(sum(amount), 0) from open_age where days_since_change > $stale_days)::double
         as stale_pipeline_amount
-"""
+""")
 
 
 def clocks(con, p: dict) -> dict:
@@ -85,13 +57,13 @@ def clocks(con, p: dict) -> dict:
 
 
 # Open qualified opportunities x qualified win rate x average won amount / average
-# sales cycle days; the win rate is funnel.qualified_win_rate's definition.
-VELOCITY_SQL = FILTERED + OPEN_AT_END + CLOSED_IN_PERIOD + """,
+# sales cycle days; the win rate is the qualified win rate (sql.py closed_qualified).
+VELOCITY_SQL = compose("""
+with
 parts as (
     select
-        (select count(*) from open_at_end where qualified_date <= $end) as open_qualified,
-        (select count(*) filter (where is_won) / nullif(count(*), 0) from nb_opps
-            where is_closed and qualified_date <= $end and close_date between $start and $end)
+        (select count(*) from open_at_end where qualified_date <= $period_end) as open_qualified,
+        (select count(*) filter (where is_won) / nullif(count(*), 0) from closed_qualified)
             as win_rate,
         (select avg(amount) from won) as avg_won_amount,
         (select avg(cycle_days) from won where cycle_days is not null) as avg_cycle_days
@@ -100,7 +72,7 @@ parts as (
 select open_qualified * win_rate * avg_won_amount / nullif(avg_cycle_days, 0)
     as sales_velocity_per_day
 from parts
-"""
+""")
 
 
 def sales_velocity(con, p: dict) -> dict:
@@ -118,7 +90,8 @@ def headline(con, p: dict) -> dict:
 # qualified_only) until it closes; closing is never before entry, so the bridge
 # opening + created - won - lost = closing holds for every opportunity.
 # Closed deals without a close_date never enter it.
-WATERFALL_SQL = FILTERED + NB_OPPS + """,
+WATERFALL_SQL = compose("""
+with
 spans as (
     select
         opportunity_id,
@@ -134,11 +107,11 @@ spans as (
 
 flags as (
     select *,
-        entered <= $start::date - 1 and (left_on is null or left_on > $start::date - 1)
+        entered <= $period_start::date - 1 and (left_on is null or left_on > $period_start::date - 1)
             as open_before,
-        entered <= $end and (left_on is null or left_on > $end) as open_after,
-        entered between $start and $end as entered_in,
-        left_on between $start and $end as left_in
+        entered <= $period_end and (left_on is null or left_on > $period_end) as open_after,
+        entered between $period_start and $period_end as entered_in,
+        left_on between $period_start and $period_end as left_in
     from spans
     where entered is not null
 ),
@@ -157,8 +130,8 @@ hits as (
     union all select 3, left_in and is_won, amount from flags
     union all select 4, left_in and not is_won, amount from flags
     union all select 5, open_after, amount from flags
-    union all select 6, open_after and close_date between $start and $end, amount from flags
-    union all select 7, open_after and close_date <= $end, amount from flags
+    union all select 6, open_after and close_date between $period_start and $period_end, amount from flags
+    union all select 7, open_after and close_date <= $period_end, amount from flags
 )
 
 select s.step, s.kind,
@@ -168,7 +141,7 @@ from step_list as s
 left join hits as h on h.pos = s.pos
 group by s.pos, s.step, s.kind
 order by s.pos
-"""
+""")
 
 
 def pipeline_waterfall(con, p: dict, qualified_only: bool = False) -> pd.DataFrame:
@@ -185,11 +158,12 @@ def pipeline_waterfall(con, p: dict, qualified_only: bool = False) -> pd.DataFra
     return df
 
 
-STAGE0_BY_MONTH_SQL = FILTERED + MONTHS + NB_OPPS + """,
+STAGE0_BY_MONTH_SQL = compose("""
+with
 stage0 as (
     select date_trunc('month', qualified_date)::date as month,
         qualified_date - created_date as days
-    from nb_opps where qualified_date between $start and $end
+    from nb_opps where qualified_date between $period_start and $period_end
 )
 
 select m.month,
@@ -200,7 +174,7 @@ from months as m
 left join stage0 as s on s.month = m.month
 group by m.month
 order by m.month
-"""
+""")
 
 
 def stage0_by_month(con, p: dict) -> pd.DataFrame:
@@ -209,7 +183,8 @@ def stage0_by_month(con, p: dict) -> pd.DataFrame:
     return query(con, STAGE0_BY_MONTH_SQL, p)
 
 
-CYCLE_BY_MONTH_SQL = FILTERED + MONTHS + NB_OPPS + CLOSED_IN_PERIOD + """,
+CYCLE_BY_MONTH_SQL = compose("""
+with
 won_m as (
     select date_trunc('month', close_date)::date as month, cycle_days, amount from won
 )
@@ -223,7 +198,7 @@ from months as m
 left join won_m as w on w.month = m.month
 group by m.month
 order by m.month
-"""
+""")
 
 
 def cycle_by_month(con, p: dict) -> pd.DataFrame:
@@ -232,7 +207,7 @@ def cycle_by_month(con, p: dict) -> pd.DataFrame:
     return query(con, CYCLE_BY_MONTH_SQL, p)
 
 
-STALE_LIST_SQL = FILTERED + OPEN_AT_END + """
+STALE_LIST_SQL = compose("""
 select
     o.opportunity_id,
     a.name as account_name,
@@ -246,7 +221,7 @@ left join accounts as a on a.account_id = o.account_id
 where o.days_since_change > $stale_days
 order by o.amount desc nulls last, o.days_since_change desc, o.opportunity_id
 limit $limit
-"""
+""")
 
 
 def stale_list(con, p: dict, limit: int = 50) -> pd.DataFrame:
@@ -255,14 +230,14 @@ def stale_list(con, p: dict, limit: int = 50) -> pd.DataFrame:
     return query(con, STALE_LIST_SQL, {**p, "limit": limit})
 
 
-DISQUALIFIED_SQL = FILTERED + """
+DISQUALIFIED_SQL = compose("""
 select channel, coalesce(disqualified_reason, 'unspecified') as disqualified_reason,
     count(*) as people
 from f_people
-where disqualified_date between $start and $end
+where disqualified_date between $period_start and $period_end
 group by 1, 2
 order by people desc, channel, disqualified_reason
-"""
+""")
 
 
 def disqualification_reasons(con, p: dict) -> pd.DataFrame:
@@ -271,7 +246,7 @@ def disqualification_reasons(con, p: dict) -> pd.DataFrame:
     return query(con, DISQUALIFIED_SQL, p)
 
 
-TIME_TO_NO_SQL = FILTERED + NB_OPPS + CLOSED_IN_PERIOD + """
+TIME_TO_NO_SQL = compose("""
 select 'opportunity' as kind, opportunity_id as id, coalesce(channel, 'unknown') as channel,
     coalesce(lost_reason, 'unspecified') as reason, days_to_no as days
 from lost
@@ -279,9 +254,9 @@ union all
 select 'person', person_id, channel, coalesce(disqualified_reason, 'unspecified'),
     disqualified_date - created_date
 from f_people
-where disqualified_date between $start and $end
+where disqualified_date between $period_start and $period_end
 order by kind, days, id
-"""
+""")
 
 
 def time_to_no(con, p: dict) -> pd.DataFrame:

@@ -188,7 +188,7 @@ def reach_finding(df: pd.DataFrame) -> str:
     priced = df[df["cost_per_target_account_reached"].notna()].sort_values(
         "cost_per_target_account_reached")
     none = df[df["cost_per_target_account_reached"].isna() & (df["marketing_spend"] > 0)
-              & (df["channel"] != "unallocated")]
+              & (df["channel"] != "unknown")]
     if priced.empty:
         return "No channel touched a target account in this period"
     low = priced.iloc[0]

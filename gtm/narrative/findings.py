@@ -16,17 +16,12 @@ import pandas as pd
 from gtm import fmt
 from gtm.plan.growth import Plan, format_field, label
 
-NOT_CHANNELS = ("Blended", "unallocated")  # cost.by_channel rows that are not a channel
+NOT_CHANNELS = ("Blended", "unknown")  # cost.by_channel rows that are not a channel
 SINGLE_THREADED = ("0", "1")  # groups.threading buckets
 MULTI_THREADED = ("4-6", "7+")
 
 
 # --- wording ------------------------------------------------------------------------------
-
-
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and not math.isfinite(value)) or \
-        bool(pd.isna(value))
 
 
 def _empty(frame) -> bool:
@@ -35,14 +30,14 @@ def _empty(frame) -> bool:
 
 def channel_name(code) -> str:
     """'paid_search' -> 'Paid search' (a sentence starts with it); missing -> 'Unknown'."""
-    text = "" if _missing(code) else str(code).replace("_", " ").strip()
+    text = "" if fmt.is_missing(code) else str(code).replace("_", " ").strip()
     return (text[:1].upper() + text[1:]) if text else "Unknown"
 
 
 def moved(before, after, shown: str) -> str:
     """How a figure moved to its formatted value `shown`: 'rose 25 % to 120', 'fell 30 % to
     $1.2M', 'grew 2.1x to 120', 'held flat at 120', 'grew from 0 to 120', 'held at 0'."""
-    if _missing(before) or _missing(after):
+    if fmt.is_missing(before) or fmt.is_missing(after):
         return f"was {shown}"
     if before == 0:
         return f"held at {shown}" if after == 0 else f"grew from 0 to {shown}"
@@ -105,7 +100,7 @@ def cac_vs_cpl(by_channel: pd.DataFrame | None) -> str:
     cheap = rows.sort_values(["cpl", "channel"]).iloc[0]
     name, cpl = channel_name(cheap["channel"]), fmt.money(cheap["cpl"])
     with_cac = rows[rows["marketing_cac"].notna()].sort_values(["marketing_cac", "channel"])
-    if _missing(cheap["marketing_cac"]):
+    if fmt.is_missing(cheap["marketing_cac"]):
         return f"{name} has the lowest cost per lead ({cpl}) but won no new customers."
     best = with_cac.iloc[0]
     if best["channel"] == cheap["channel"]:
@@ -194,7 +189,7 @@ def forecast(band: dict | None, trailing: float | None = None) -> str:
     text = (f"At the pace of the last {band['basis_months']} months, the next {months} months "
             f"bring {fmt.money(band['p10'])} to {fmt.money(band['p90'])} of new ARR "
             f"(median {fmt.money(band['p50'])})")
-    if _missing(trailing):
+    if fmt.is_missing(trailing):
         return text + "."
     return text + f", against {fmt.money(trailing)} in the last 12 months."
 
@@ -206,19 +201,19 @@ def net_arr(values: dict | None) -> str:
     """Net new ARR and what made it. Input: gtm.metrics.arr.headline (or compute())."""
     values = values or {}
     net = values.get("net_new_arr")
-    if _missing(net):
+    if fmt.is_missing(net):
         return "No ARR movements in this period yet."
     gained = [(values.get("new_arr"), "new"), (values.get("expansion_arr"), "expansion"),
               (values.get("reactivation_arr"), "reactivation")]
-    parts = [f"{fmt.money(v)} {what}" for v, what in gained if not _missing(v) and v > 0]
+    parts = [f"{fmt.money(v)} {what}" for v, what in gained if not fmt.is_missing(v) and v > 0]
     lost = sum(v for v in (values.get("contraction_arr"), values.get("churned_arr"))
-               if not _missing(v))
+               if not fmt.is_missing(v))
     text = f"Net new ARR was {fmt.money(net)}"
     if parts:
         text += ": " + and_list(parts)
         text += f", less {fmt.money(lost)} of contraction and churn"
     nrr = values.get("nrr_12m")
-    return text + ("." if _missing(nrr) else f"; 12-month NRR is {fmt.percent(nrr)}.")
+    return text + ("." if fmt.is_missing(nrr) else f"; 12-month NRR is {fmt.percent(nrr)}.")
 
 
 # --- Velocity ----------------------------------------------------------------------------------
@@ -229,12 +224,12 @@ def velocity(values: dict | None, stale_days: int) -> str:
     values = values or {}
     amount, count = values.get("stale_pipeline_amount"), values.get("stale_pipeline_count")
     cycle = values.get("sales_cycle_days_median")
-    tail = "" if _missing(cycle) else f"; the median sales cycle is {fmt.days(cycle)}"
-    if _missing(amount):
+    tail = "" if fmt.is_missing(cycle) else f"; the median sales cycle is {fmt.days(cycle)}"
+    if fmt.is_missing(amount):
         return "No open pipeline to check for stalled deals yet" + tail + "."
     if amount == 0 and not count:
         return f"No open deal has gone {stale_days} days without a stage change{tail}."
-    deals = "" if _missing(count) else f" ({fmt.count(count)} deals)"
+    deals = "" if fmt.is_missing(count) else f" ({fmt.count(count)} deals)"
     return (f"{fmt.money(amount)} of open pipeline{deals} has not changed stage in "
             f"{stale_days} days{tail}.")
 
@@ -250,7 +245,7 @@ def target_market(penetration: pd.DataFrame | None) -> str:
     first, last = penetration.iloc[0], penetration.iloc[-1]
     targets = fmt.count(last["target_accounts"])
     month = f"{pd.Timestamp(last['month']):%b %Y}"
-    if len(penetration) == 1 or _missing(first["penetration"]):
+    if len(penetration) == 1 or fmt.is_missing(first["penetration"]):
         return (f"{fmt.percent(last['penetration'])} of the {targets} target accounts were "
                 f"engaged in {month}.")
     start = f"{pd.Timestamp(first['month']):%b %Y}"
@@ -260,9 +255,9 @@ def target_market(penetration: pd.DataFrame | None) -> str:
 
 def moved_share(before, after) -> str:
     """'rose from 20 % to 35 %', 'fell from ...', 'held at 35 %' (shares, so no % of %)."""
-    if _missing(after):
+    if fmt.is_missing(after):
         return "were n/a"
-    if _missing(before) or math.isclose(before, after, abs_tol=5e-4):
+    if fmt.is_missing(before) or math.isclose(before, after, abs_tol=5e-4):
         return f"held at {fmt.percent(after)}"
     verb = "rose" if after > before else "fell"
     return f"{verb} from {fmt.percent(before)} to {fmt.percent(after)}"

@@ -174,8 +174,8 @@ def activation(by_month: pd.DataFrame, activation_days: int) -> str:
 
 
 def _channels_only(cost_by_channel: pd.DataFrame) -> pd.DataFrame:
-    """cost.by_channel without the 'Blended' and 'unallocated' rows."""
-    return cost_by_channel[~cost_by_channel["channel"].isin(["Blended", "unallocated"])]
+    """cost.by_channel without the 'Blended' and 'unknown' rows."""
+    return cost_by_channel[~cost_by_channel["channel"].isin(["Blended", "unknown"])]
 
 
 def cheap_leads(cost_by_channel: pd.DataFrame) -> str:

@@ -57,7 +57,7 @@ FIELD_LABELS = {
     "excess_ratio": "Share of the market needed",
 }
 
-# Keys of gtm.fmt.FORMATTERS: usd = money, count = count, ratio = share shown as a percent.
+# Keys of gtm.fmt.FORMATTERS: usd = money, count = count, share = shown as a percent.
 FIELD_UNITS = {
     "revenue_goal": "usd",
     "customers": "count",
@@ -65,14 +65,14 @@ FIELD_UNITS = {
     "engaged_targets": "count",
     "budget": "usd",
     "sale_price": "usd",
-    "win_rate": "ratio",
-    "qualification_rate": "ratio",
+    "win_rate": "share",
+    "qualification_rate": "per_account",
     "cac": "usd",
     "addressable_people": "count",
     "group_size": "count",
     "people_needed": "count",
     "excess_people": "count",
-    "excess_ratio": "ratio",
+    "excess_ratio": "share",
 }
 
 # The funnel as a tree of one-step conversions: (from, to) -> (rate, operation).
@@ -409,8 +409,8 @@ SLIDER_HELP = {
     "revenue_goal": "New ARR to win from new business in a period like the one filtered.",
     "sale_price": "Average amount of a won new-business deal.",
     "win_rate": "Share of closed qualified opportunities that were won.",
-    "qualification_rate": "Qualified opportunities per engaged target account; above 100 % when "
-                          "accounts outside the target list also create pipeline.",
+    "qualification_rate": "Qualified new-business opportunities at target accounts per engaged "
+                          "target account (0.4: four in ten engaged target accounts bring one).",
     "cac": "Marketing and sales spend per new customer (blended CAC).",
     "addressable_people": "Target accounts x buying-group size: the people the plan can reach.",
     "budget": "Acquisition spend available; the revenue goal is solved from it (N = B / CAC).",
@@ -435,11 +435,12 @@ _NICE = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)  # a slider's maximum is one of thes
 @dataclass(frozen=True)
 class Slider:
     """One planner slider. Percent sliders hold percentage points (38.5 means 38.5 %), money and
-    people sliders whole numbers, so every value the URL carries is short and exact."""
+    people sliders whole numbers, decimal sliders (a number per account) two decimals, so every
+    value the URL carries is short and exact."""
 
     name: str  # the PlanInputs field
     key: str  # the URL query parameter
-    kind: str  # "money" | "percent" | "count"
+    kind: str  # "money" | "percent" | "count" | "decimal"
     low: float
     high: float
     step: float
@@ -450,6 +451,11 @@ class Slider:
     @property
     def label(self) -> str:
         return label(self.name)
+
+    @property
+    def placeholder(self) -> bool:
+        """True when the data gives no starting value: the default is a placeholder."""
+        return self.historical is None
 
     def to_plan(self, value: float) -> float:
         """A slider value in plan units (percent points -> share)."""
@@ -467,8 +473,11 @@ def _round_to(value: float, step: float) -> float:
     return float(round(rounded, 6)) if step < 1 else float(int(rounded))
 
 
-def _slider(name: str, value: float | None, note: str | None) -> Slider:
-    kind = {"usd": "money", "ratio": "percent"}.get(FIELD_UNITS[name], "count")
+SLIDER_KINDS = {"usd": "money", "share": "percent", "per_account": "decimal"}
+
+
+def _slider(name: str, value: float, note: str | None) -> Slider:
+    kind = SLIDER_KINDS.get(FIELD_UNITS[name], "count")
     if kind == "percent":
         points = value * 100
         step = 0.5
@@ -476,6 +485,11 @@ def _slider(name: str, value: float | None, note: str | None) -> Slider:
         low = 1.0 if name == "win_rate" else 0.5
         default = min(max(_round_to(points, step), low), high)
         return Slider(name, SLIDER_KEYS[name], kind, low, high, step, default, None, note)
+    if kind == "decimal":  # a number per account: 0.01 steps from 0.01 to >= 3x, at least 1
+        step = 0.01
+        high = max(1.0, _nice_ceiling(3 * value))
+        default = min(max(_round_to(value, step), step), high)
+        return Slider(name, SLIDER_KEYS[name], kind, step, high, step, default, None, note)
     step = float(max(1, 10 ** (math.floor(math.log10(value)) - 2)))
     high = _nice_ceiling(4 * value)
     low = step if name == "sale_price" else 0.0  # a price of 0 would divide by zero
@@ -483,20 +497,23 @@ def _slider(name: str, value: float | None, note: str | None) -> Slider:
     return Slider(name, SLIDER_KEYS[name], kind, low, high, step, default, None, note)
 
 
-def slider(name: str, historical: float | None) -> Slider:
+def slider(name: str, historical: float | None, why: str | None = None) -> Slider:
     """The slider of one input: default = historical rounded to the step, range from 0 (a win
     rate from 1 %) to a round number >= 4x the historical value (3x for the qualification rate,
-    at least 100 %); an undefined or zero historical value uses FALLBACKS and says why."""
+    at least 1 per account); an undefined or zero historical value starts at FALLBACKS and says
+    why (`why`: the data's reason, from gtm.metrics.growth_inputs.historical)."""
     value, note = historical, None
     usable = value is not None and not _is_nan(value) and value > 0
     if not usable:
         value = FALLBACKS[name]
         shown = format_field(name, value)
-        if historical is None or _is_nan(historical) or name == "revenue_goal":
-            why = f"is n/a because {_FALLBACK_WHY[name]}"
+        if why:
+            because = f"is {'0' if historical == 0 else 'n/a'} because {why}"
+        elif historical is None or _is_nan(historical) or name == "revenue_goal":
+            because = f"is n/a because {_FALLBACK_WHY[name]}"
         else:
-            why = "is 0 in this period, which leaves the slider no range"
-        note = f"{label(name)} {why}; the slider starts at {shown} instead."
+            because = "is 0 in this period, which leaves the slider no range"
+        note = f"{label(name)} {because}; the slider starts at {shown} instead."
     spec = _slider(name, float(value), note)
     return replace(spec, historical=float(historical) if usable else None)
 
@@ -509,20 +526,34 @@ def sliders(historical: dict) -> dict[str, Slider]:
     base = PlanInputs(**{n: historical.get(n) for n in SLIDER_KEYS if n != "budget"},
                       group_size=int(historical.get("group_size") or 1))
     values = {**historical, "budget": solve(base).budget}
-    return {name: slider(name, values.get(name)) for name in SLIDER_KEYS}
+    why = historical.get("why") or {}
+    return {name: slider(name, values.get(name), why.get(name)) for name in SLIDER_KEYS}
 
 
 def plan_inputs(specs: dict[str, Slider], values: dict[str, float], group_size: int,
-                solve_for: str = DEFAULT_SOLVE_FOR) -> PlanInputs:
+                solve_for: str = DEFAULT_SOLVE_FOR,
+                entered: set[str] | frozenset[str] = frozenset()) -> PlanInputs:
     """PlanInputs from slider values (slider units). The budget is given only when solving
-    for the revenue goal, so every other mode works forward from the goal."""
+    for the revenue goal, so every other mode works forward from the goal. A rate or market
+    the data does not give (a placeholder slider) counts only once the user sets it (`entered`:
+    the sliders a link or a hand moved): an untouched placeholder is an unknown, never a fact,
+    so the plan says what it cannot compute instead of computing from an invented value."""
     plan = {name: specs[name].to_plan(values[name]) for name in specs if name in values}
+    for name in PLACEHOLDER_UNKNOWN:
+        if name in specs and specs[name].placeholder and name not in entered:
+            plan[name] = None
     if solve_for != "revenue_goal":
         plan.pop("budget", None)
     else:
         plan.pop("revenue_goal", None)
     return PlanInputs(**{n: plan.get(n) for n in SLIDER_KEYS if n != "budget"},
                       group_size=group_size, budget=plan.get("budget"))
+
+
+# Inputs whose placeholder would be a made-up fact (the goal and the budget are the user's
+# own targets, so their placeholders are fine as a starting point).
+PLACEHOLDER_UNKNOWN = ("sale_price", "win_rate", "qualification_rate", "cac",
+                       "addressable_people")
 
 
 def trailing_new_arr(monthly: pd.DataFrame | Iterable[dict], months: int = 12) -> float | None:
@@ -535,7 +566,8 @@ def trailing_new_arr(monthly: pd.DataFrame | Iterable[dict], months: int = 12) -
 
 def default_plan(historical: dict, solve_for: str = DEFAULT_SOLVE_FOR) -> Plan:
     """The plan the growth page opens with: every slider at its default (the historical value
-    rounded to its step, or the fallback). The Overview reports its feasibility."""
+    rounded to its step; an input the data does not give stays unknown). The Overview reports
+    its feasibility."""
     specs = sliders(historical)
     values = {name: spec.default for name, spec in specs.items()}
     group_size = int(historical.get("group_size") or 1)

@@ -101,7 +101,7 @@ def settle_page(tab) -> None:
 
 def test_growth_and_overview_screenshots(app):
     tab = app.open("/growth", charts=CHARTS)
-    assert tab.locator("[data-testid=stAlert]", has_text="feasible").count() >= 1
+    assert tab.locator("[data-testid=stAlert]", has_text="feasib").count() >= 1  # the check, or why not
     app.screenshot("growth")
     tab = app.open("/")
     links = tab.locator("[data-testid=stPageLink]")

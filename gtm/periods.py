@@ -1,8 +1,8 @@
-"""The period picker's vocabulary: which periods a dataset offers and what dates they mean.
+"""Periods: which ones a dataset offers, what dates they mean, and the period before one.
 
-Kept free of Streamlit so the rules (default = last complete quarter, quarter labels
-like 2025Q1, "previous period" of a quarter is the quarter before) are unit-testable
-and identical in the sidebar, the header and the tests.
+The one place for these rules (default = last complete quarter, quarter labels like
+2025Q1, the previous period of a quarter is the quarter before), shared by the sidebar,
+the header, the KPI deltas, the magic number and the tests.
 """
 
 from __future__ import annotations
@@ -90,16 +90,25 @@ def period_range(label: str, as_of: date) -> tuple[date, date]:
     return start, min(end, as_of)
 
 
-def previous_range(label: str, start: date, end: date) -> tuple[date, date]:
-    """The comparison period: previous calendar quarter/month, year, or same length."""
+def previous_range(label: str | None, start: date, end: date) -> tuple[date, date]:
+    """The period to compare start..end with (the one "previous period" of Targetline).
+
+    A quarter or month label: the previous calendar quarter or month (a period cut short
+    at the as-of date compares with as many days of it); year to date and the last 12
+    months: the same dates a year before; otherwise (a custom range, or no label) a span
+    of whole calendar months maps to as many months before it (Q3 -> Q2: counting days,
+    Q3's 92 days would reach back into March), any other span to as many days before."""
     if label in (YTD, LAST_12):
         return _shift_year(start), _shift_year(end)
-    if label != CUSTOM and ("Q" in label or "-" in label):
+    if label not in (None, CUSTOM) and ("Q" in label or "-" in label):
         months = 3 if "Q" in label else 1
         p_start = _add_months(start, -months)
         p_full_end = _add_months(p_start, months) - timedelta(days=1)
         complete = end == _add_months(start, months) - timedelta(days=1)
         return p_start, p_full_end if complete else min(p_full_end, p_start + (end - start))
+    if start.day == 1 and (end + timedelta(days=1)).day == 1:
+        months = (end.year - start.year) * 12 + end.month - start.month + 1
+        return _add_months(start, -months), start - timedelta(days=1)
     days = (end - start).days + 1
     p_end = start - timedelta(days=1)
     return p_end - timedelta(days=days - 1), p_end
