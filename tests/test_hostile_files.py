@@ -270,6 +270,33 @@ def test_an_implausible_date_in_an_export_names_the_export(tmp_path):
     assert "impossible time-zone offset" in texts[("extract.csv", 3, "CreatedDate")]
 
 
+def test_a_far_future_date_is_refused_by_the_loader_in_the_exports_terms(tmp_path, good_db):
+    """9999-12-31 passes the importers' reader (in an end date it means "no end"), so the
+    loader refuses it in a created date, and the import names the export's line and column."""
+    import shutil
+
+    from gtm.importers import import_and_load
+
+    folder = tmp_path / "sf"
+    shutil.copytree(REPO / "tests" / "data" / "salesforce_api", folder)
+    hostile.set_cell(folder / "extract.csv", 2, "CreatedDate", "9999-12-31T10:00:00.000+0000")
+    _, result = import_and_load(folder, good_db[0])
+    assert not result.ok
+    texts = {(m.file, m.line, m.column): m.text for m in result.errors}
+    assert f"'9999-12-31T10:00:00' {DATE_TEXT}" in texts[("extract.csv", 2, "CreatedDate")]
+
+
+def test_an_open_ended_end_date_loads(good_db, tiny_load_dir):
+    """currency_rates.end_date: Salesforce's DatedConversionRate writes 9999-12-31 for the
+    rate in force; a date before 1900 is still refused."""
+    rates = tiny_load_dir / "currency_rates.csv"
+    rates.write_text("currency,rate,start_date,end_date\nEUR,0.9,2024-01-01,1899-12-31\n")
+    m = find(refused(good_db, tiny_load_dir), "currency_rates.csv", 2, "end_date")
+    assert m.text == f"'1899-12-31' {DATE_TEXT}"
+    rates.write_text("currency,rate,start_date,end_date\nEUR,0.9,2024-01-01,9999-12-31\n")
+    assert load(tiny_load_dir, good_db[0]).ok
+
+
 # --- 4 and 11. contradictory rows and ids that differ only in case: warnings ------------
 
 def test_contradictory_rows_are_warnings_with_file_line_and_column(good_db, tiny_load_dir):

@@ -179,9 +179,11 @@ def _offset(zone: str | None) -> timedelta | None:
 
 
 def _plausible(iso: str) -> tuple[str | None, str | None]:
-    """The ISO value, or a problem when its date is outside DATE_MIN..DATE_MAX (the range
-    the loader accepts; see DECISIONS.md)."""
-    if not DATE_MIN <= iso[:10] <= DATE_MAX:
+    """The ISO value, or a problem when its date is before DATE_MIN (see DECISIONS.md). A
+    date after DATE_MAX is passed on: in an open-ended column (an end date) a far-future
+    date means "no end" (Salesforce writes 9999-12-31), elsewhere the loader refuses it,
+    naming the column, and the import re-addresses that to the export's line."""
+    if iso[:10] < DATE_MIN:
         return None, (f"is outside the plausible dates ({DATE_MIN} to {DATE_MAX}); correct "
                       "the year, or leave the value empty when there is no date")
     return iso, None

@@ -217,6 +217,9 @@ def _plausible_probes(rf: RawFile, col: Column, raw_col: str, v: str, bad: str |
     if bad is None:
         return []
     if col.type in ("date", "timestamp"):
+        if col.open_ended:  # 9999-12-31 is how Salesforce writes "no end"; only the floor
+            return [(col, raw_col, f"{v} is not null and substr({v}, 5, 1) = '-' and "
+                     f"left({v}, 10) < $date_min", _maker(rf, col, _date_range_text))]
         zoned = _has_zone(v)
         # a value without a zone is in range when its first ten characters are: ISO dates
         # compare as text; a zoned one is compared after its conversion to UTC

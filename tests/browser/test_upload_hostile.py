@@ -12,6 +12,7 @@ hostile-channel-names.png in $TARGETLINE_SHOTS.
 from __future__ import annotations
 
 import urllib.request
+from pathlib import Path
 
 import pytest
 from conftest import READY, screenshot, wait_ready
@@ -22,6 +23,7 @@ from perf import hostile
 from perf.server import streamlit_server
 
 pytestmark = pytest.mark.browser
+TINY_LOAD = Path(__file__).resolve().parents[1] / "data" / "tiny_load"
 CAMPAIGNS = [["campaign_id", "name", "channel", "demand_type", "start_date", "end_date"],
              ["C1", "Search Q1", "paid_search", "Harvest", "2025-01-01", "2025-03-31"]]
 
@@ -36,15 +38,10 @@ def private_server(app_db, tmp_path_factory):
 
 
 def upload(page, url: str, files: list) -> str:
-    """A fresh session of the Data page: canonical files, the uploads, Check and load."""
+    """A fresh session of the Data page: the uploads (source detected), Check and load."""
     page.goto(url + "/data")
     wait_ready(page)
     page.get_by_role("tab", name="Load a new extract").click()
-    source = page.get_by_role("combobox", name="What the files are")
-    if not source.is_visible():
-        page.get_by_text("import options").click()
-    source.click()
-    page.get_by_role("option", name="Canonical files").click()
     page.locator("input[type=file]").set_input_files([str(p) for p in files])
     page.wait_for_timeout(800)
     page.wait_for_selector(READY)
@@ -71,8 +68,9 @@ def test_hostile_uploads_are_refused_and_the_server_survives(private_server, pag
     assert page.locator("input[type=file]").count() == 1  # the uploader is still there
     screenshot(page, "data-hostile-upload")
     assert alive(url)
-    # the bomb alone goes through staging to the loader, which refuses it by its bound
-    body = upload(page, url, [bomb])
+    # the bomb in a canonical extract goes through staging to the loader: refused by its bound
+    extract = [p for p in sorted(TINY_LOAD.glob("*.csv")) if p.name != "campaigns.csv"]
+    body = upload(page, url, [*extract, bomb])
     assert "Load refused with" in body
     page.get_by_text("campaigns.xlsx").first.wait_for()
     screenshot(page, "data-hostile-upload-xlsx")
