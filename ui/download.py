@@ -1,4 +1,5 @@
-"""Tables on screen and as CSV downloads that are safe to open in a spreadsheet.
+"""Tables on screen and as CSV downloads that are safe to open in a spreadsheet; the QBR
+pack's download.
 
 CRM fields are typed by many people; a cell like `=HYPERLINK(...)` would run as a
 formula in Excel (CSV injection). Every text cell starting with = + - @, tab or
@@ -91,3 +92,11 @@ def table(df: pd.DataFrame, name: str, *, column_config: dict | None = None,
     st.download_button("Download CSV", safe_csv(df), file_name=_file_name(name),
                        mime="text/csv", key=key or f"download-{_file_name(name)}",
                        icon=":material/download:", on_click="ignore")
+
+
+def pack_button(label: str, build, file_name: str, mime: str, key: str) -> None:
+    """A download of the QBR pack (PowerPoint or PDF), built by build() only when clicked,
+    on the download's own thread, without a rerun. Slides are no spreadsheet cells, so no
+    formula neutralising applies: the pack writes CRM text as plain text (gtm/qbr)."""
+    st.download_button(label, build, file_name=file_name, mime=mime, key=key,
+                       on_click="ignore", icon=":material/slideshow:", width="stretch")
