@@ -127,6 +127,8 @@ def fmt_value(value: float | None, unit: str) -> str:
         return f"{value:,.2f} s"
     if unit == "ms":
         return f"{value:,.0f} ms" if value >= 10 else f"{value:.1f} ms"
+    if unit == "KB":
+        return f"{value:,.0f} KB"
     if unit == "MB":
         return f"{value:,.0f} MB" if abs(value) >= 10 else f"{value:.1f} MB"
     if unit == "x":
