@@ -32,7 +32,7 @@ test:
 check: install browser java lint test
 
 run: install
-	$(PY) -m streamlit run app.py
+	$(PY) -m streamlit run ui/serve.py
 
 demo:
 	$(PY) -m gtm demo

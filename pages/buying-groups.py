@@ -5,8 +5,6 @@ roles) each target account has engaged, how win rate moves with the number of co
 on a deal, and the open pipeline that hangs on one person.
 """
 
-import html
-
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -73,11 +71,11 @@ def threading_charts(stamp) -> None:
 
 
 def heatmap_chart(df: pd.DataFrame, roles: list[str], stamp) -> go.Figure:
-    rows = [f"{html.escape(str(a)[:28])} · {fmt.money(v)}" for a, v in
+    rows = [f"{ui.chart_text(str(a)[:28])} · {fmt.money(v)}" for a, v in
             zip(df["account"], df["open_pipeline"], strict=True)]
     counts = df[roles]
     fig = go.Figure(go.Heatmap(
-        z=counts.clip(upper=4).to_numpy(), x=[fa.label(r) for r in roles], y=rows,
+        z=counts.clip(upper=4).to_numpy(), x=[ui.chart_text(fa.label(r)) for r in roles], y=rows,
         text=counts.to_numpy(), texttemplate="%{text}", zmin=0, zmax=4, xgap=2, ygap=2,
         colorscale=[[0, "#F4C7C3"], [0.125, "#F4C7C3"], [0.125, "#D6E4F0"],
                     [1, ui.PIPELINE_BLUE]],

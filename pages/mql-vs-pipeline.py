@@ -5,8 +5,6 @@ month and by channel, the channel ranking under each, the qualified stage behind
 pipeline lens, and signups vs activated signups for the product-led motion.
 """
 
-from html import escape
-
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -53,7 +51,7 @@ def lens_by_channel(df: pd.DataFrame, stamp) -> go.Figure:
     df = words.top_n(df, ["qualified_pipeline", "mqls"], ["mqls", "qualified_pipeline",
                                                           "mql_share", "pipeline_share"])
     df = df.sort_values("pipeline_share", na_position="first")
-    names = [find.label(c) for c in df["channel"]]
+    names = [ui.chart_text(find.label(c)) for c in df["channel"]]
     fig = go.Figure()
     fig.add_bar(y=names, x=df["mql_share"], name="Share of MQLs", orientation="h",
                 marker_color=ui.MQL_GREY, text=[find.share(v) for v in df["mql_share"]])
@@ -74,14 +72,15 @@ def ranking_slope(df: pd.DataFrame, stamp) -> go.Figure:
     left = words.tie_offsets(df["rank_by_mqls"])
     right = words.tie_offsets(df["rank_by_pipeline"])
     for i, r in enumerate(df.itertuples()):
-        name = find.label(r.channel)
+        name = ui.chart_text(find.label(r.channel))
         fig.add_scatter(x=ends, y=[left[i], right[i]], mode="lines+markers+text",
                         line={"color": ui.ACCENT if r.flattered else "#C9D1D9",
                               "width": 3 if r.flattered else 1.5},
                         marker={"size": 10, "color": [ui.MQL_GREY, ui.PIPELINE_BLUE]},
                         text=[f"{name} ", f" {name}"], textposition=["middle left", "middle right"],
-                        customdata=[r.rank_by_mqls, r.rank_by_pipeline], showlegend=False,
-                        hovertemplate=f"{escape(name)}: %{{x}} %{{customdata}}<extra></extra>")
+                        customdata=[[name, r.rank_by_mqls], [name, r.rank_by_pipeline]],
+                        showlegend=False,
+                        hovertemplate="%{customdata[0]}: %{x} %{customdata[1]}<extra></extra>")
     fig.update_yaxes(autorange="reversed", dtick=1, title="rank (1 = best)", showgrid=False)
     fig.update_xaxes(range=[-0.8, 1.8])
     return ui.style_finding(fig, find.lens_ranking(df), stamp, width=48,
@@ -91,7 +90,8 @@ def ranking_slope(df: pd.DataFrame, stamp) -> go.Figure:
 def stage_chart(qs, threshold: float, stamp) -> go.Figure:
     rates = qs.win_rates
     colours = [ui.ACCENT if s == qs.stage else ui.PIPELINE_BLUE for s in rates["stage"]]
-    fig = go.Figure(go.Bar(x=rates["stage"], y=rates["win_rate"], marker_color=colours,
+    fig = go.Figure(go.Bar(x=[ui.chart_text(s) for s in rates["stage"]], y=rates["win_rate"],
+                           marker_color=colours,
                            text=[find.share(v) for v in rates["win_rate"]],
                            textposition="outside", cliponaxis=False, name="Win rate"))
     fig.add_hline(y=threshold, line_dash="dash", line_color=ui.MQL_GREY,
@@ -132,11 +132,48 @@ def ranking_table(df: pd.DataFrame) -> None:
     })
 
 
+def _pipeline_sections(ranking, qs, settings, info, stamp) -> None:
+    """The channel ranking and the qualified stage: both read deals."""
+    st.subheader("Channel ranking under each lens", anchor=False)
+    flattered = find.flattered_channels(ranking)
+    st.markdown("A channel is *flattered by the MQL lens* when it ranks at least max(2, n/4) places "
+                "better by MQLs than by qualified pipeline or by marketing CAC."
+                + (f" This period: **{ui.esc(flattered)}**." if flattered else ""))
+    left, right = st.columns([2, 3])
+    with left:
+        if ranking["rank_by_mqls"].nunique() > 1 and ranking["rank_by_pipeline"].nunique() > 1:
+            ui.chart(ranking_slope, ranking, stamp, key="chart-ranking")
+        else:  # one channel, or every channel tied on one lens: nothing to draw
+            st.info(find.lens_ranking(ranking), icon=":material/info:")
+    with right:
+        ranking_table(ranking)
+        st.caption("Marketing CAC is empty (n/a) for a channel with no new customer in the period; "
+                   "such a channel ranks last on CAC.")
+
+    st.subheader("The qualified stage", anchor=False)
+    st.markdown(f"**{ui.esc(qs.stage or 'none')}** · {ui.esc(qs.how)}. Win rate by stage over the "
+                "whole dataset (not filtered): the share of closed deals that reached each stage and "
+                "were won.")
+    left, right = st.columns([3, 2])
+    with left:
+        if qs.win_rates.empty:  # no open stage at all: an empty chart says nothing
+            st.info(find.qualified_stage(qs.stage, qs.win_rates, settings.qualified_threshold),
+                    icon=":material/info:")
+        else:
+            ui.chart(stage_chart, qs, settings.qualified_threshold, ui.data_stamp(info),
+                     key="chart-stages")
+    with right:
+        ui.table(qs.win_rates, "win rate by stage", key="download-stages", column_config={
+            "win_rate": st.column_config.NumberColumn("win rate", format="percent"),
+            "reached_closed": "closed that reached it", "reached_won": "won that reached it",
+            "sort_order": "order"})
+
+
 info = ui.dataset_info()
 ui.header("MQLs vs qualified pipeline",
           "The volume lens (MQLs, muted) beside the quality lens (qualified pipeline, strong): "
           "which channels does the MQL count flatter?", info)
-ui.need_tables(info, ["opportunities"], "the qualified pipeline lens")
+deals = ui.need_tables(info, ["opportunities"], "the qualified pipeline lens")
 
 flt, settings = ui.current_filter(), ui.current_settings()
 stamp = ui.period_stamp()
@@ -152,10 +189,12 @@ with st.spinner("Computing both lenses…"):
 ui.kpi_row(MQL_KPIS + (["activation_rate"] if has_signups else []), now, before, info)
 ui.kpi_row(PIPELINE_KPIS, now, before, info)
 ui.delta_caption(info, f"Qualified = reached **{ui.esc(qs.stage or 'a supplied qualified date')}**"
-                 " or later.")
+                 " or later." if deals else "")
 
 partial = ui.partial_months(by_month["month"])
-if not known["qualification"]:
+if not deals:  # the notice above says what to add; the volume lens alone
+    ui.chart(mqls_by_month, by_month, partial, stamp, key="chart-mqls-month")
+elif not known["qualification"]:
     st.info(f"The pipeline lens is empty: {ui.esc(FACT_REASONS['qualification'])}. Add the "
             "stage history, or qualified dates, to see which MQLs turn into qualified "
             "pipeline.", icon=":material/info:")
@@ -167,39 +206,8 @@ else:
     with right:
         ui.chart(lens_by_channel, by_channel, stamp, key="chart-lens-channel")
 
-st.subheader("Channel ranking under each lens", anchor=False)
-flattered = find.flattered_channels(ranking)
-st.markdown("A channel is *flattered by the MQL lens* when it ranks at least max(2, n/4) places "
-            "better by MQLs than by qualified pipeline or by marketing CAC."
-            + (f" This period: **{ui.esc(flattered)}**." if flattered else ""))
-left, right = st.columns([2, 3])
-with left:
-    if ranking["rank_by_mqls"].nunique() > 1 and ranking["rank_by_pipeline"].nunique() > 1:
-        ui.chart(ranking_slope, ranking, stamp, key="chart-ranking")
-    else:  # one channel, or every channel tied on one lens: nothing to draw
-        st.info(find.lens_ranking(ranking), icon=":material/info:")
-with right:
-    ranking_table(ranking)
-    st.caption("Marketing CAC is empty (n/a) for a channel with no new customer in the period; "
-               "such a channel ranks last on CAC.")
-
-st.subheader("The qualified stage", anchor=False)
-st.markdown(f"**{ui.esc(qs.stage or 'none')}** · {ui.esc(qs.how)}. Win rate by stage over the "
-            "whole dataset (not filtered): the share of closed deals that reached each stage and "
-            "were won.")
-left, right = st.columns([3, 2])
-with left:
-    if qs.win_rates.empty:  # no open stage at all: an empty chart says nothing
-        st.info(find.qualified_stage(qs.stage, qs.win_rates, settings.qualified_threshold),
-                icon=":material/info:")
-    else:
-        ui.chart(stage_chart, qs, settings.qualified_threshold, ui.data_stamp(info),
-                 key="chart-stages")
-with right:
-    ui.table(qs.win_rates, "win rate by stage", key="download-stages", column_config={
-        "win_rate": st.column_config.NumberColumn("win rate", format="percent"),
-        "reached_closed": "closed that reached it", "reached_won": "won that reached it",
-        "sort_order": "order"})
+if deals:
+    _pipeline_sections(ranking, qs, settings, info, stamp)
 
 st.subheader("Product-led: signups vs activated signups", anchor=False)
 left, right = st.columns([3, 2])

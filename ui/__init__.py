@@ -18,6 +18,7 @@ from ui.charts import (
     MQL_GREY,
     PIPELINE_BLUE,
     chart,
+    chart_text,
     money_axis,
     show,
     style,
@@ -35,7 +36,7 @@ from ui.data_access import (
     view,
 )
 from ui.download import neutralise, safe_csv, table
-from ui.filters import share_link
+from ui.filters import refresh_share_link, share_link
 from ui.kpi import kpi, kpi_row
 from ui.layout import (
     data_stamp,
@@ -51,9 +52,9 @@ from ui.text import esc
 
 __all__ = [
     "ACCENT", "CHART_CONFIG", "GAIN_GREEN", "LOSS_RED", "MQL_GREY", "PIPELINE_BLUE", "cached",
-    "chart", "clear_caches", "connection", "current_filter", "current_period",
+    "chart", "chart_text", "clear_caches", "connection", "current_filter", "current_period",
     "current_settings", "data_stamp", "dataset_info", "delta_caption", "esc", "filter_summary",
     "header", "headline", "headlines", "kpi", "kpi_row", "money_axis", "need_tables",
-    "neutralise", "partial_months", "period_stamp", "previous_filter", "safe_csv", "share_link", "show",
+    "neutralise", "partial_months", "period_stamp", "previous_filter", "refresh_share_link", "safe_csv", "share_link", "show",
     "stage_names", "style", "style_finding", "table", "version", "view",
 ]
