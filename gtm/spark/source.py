@@ -198,7 +198,7 @@ def build_staging(con: SparkConnection, report=lambda message: None) -> None:
 def _write_meta(con: SparkConnection, source: str, provided: dict) -> None:
     """dataset_meta (as-of date from the loader's own query) and dataset_tables."""
     as_of = con.sql(AS_OF_SQL).collect()[0][0]
-    meta = {"as_of": as_of.isoformat() if as_of else None, "contract_version": "1",
+    meta = {"as_of": as_of.isoformat() if as_of else None, "contract_version": "2",
             "staging_version": staging.STAGING_VERSION, "source": source, "engine": "spark"}
     spark = con.spark
     con.register("dataset_meta", spark.createDataFrame(list(meta.items()),
