@@ -25,6 +25,10 @@ DELEGATED = {
     "bench": ("perf.bench", "measure load, metric and page times on a generated company"),
     "loadtest": ("perf.loadtest", "many browser sessions at once while a new extract is "
                  "switched in: errors, p95 rerun time, dataset version per session"),
+    "targets": ("gtm.cli_targets", "the target definition: show it, apply a YAML file, "
+                "check one, switch it off, diff two versions"),
+    "plan": ("gtm.cli_plan", "check a plan written in the old vocabulary (visitors, SQLs, "
+             "SALs) step by step against the market"),
 }
 
 
