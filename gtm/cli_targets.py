@@ -32,8 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                          "(is_target, else fit_score >= the ICP threshold)")
     diff = sub.add_parser("diff", help="what changes from A to B: the rules, tiers and "
                           "persona, and the target accounts added and removed")
-    diff.add_argument("a", metavar="A", help="a version of the history (3 or v3), 'active', "
-                      "'none' (the v1 rule) or a YAML file")
+    diff.add_argument("a", metavar="A", help="a version number of the history (3), 'active', "
+                      "'none' (the v1 rule: is_target, else fit_score) or a YAML file")
     diff.add_argument("b", metavar="B", help="as A")
     for p in (apply, off):
         p.add_argument("--who", default=None, help="who makes the change (default: the "
@@ -135,16 +135,16 @@ def _resolve(spec: str, db) -> tuple[str, icp.Definition | None]:
     definition, history = targets.active(db)
     if text.lower() == "active":
         return ("active: " + history[-1].label) if history else "the v1 rule", definition
-    number = text[1:] if text[:1] in "vV" and text[1:].isdigit() else text
+    number = text.removeprefix("version").strip()
     if number.isdigit():
         entry = next((e for e in history if e.version == int(number)), None)
         if entry is None:
-            known = ", ".join(f"v{e.version}" for e in history) or "none yet"
+            known = ", ".join(str(e.version) for e in history) or "none yet"
             raise ValueError(f"no version {text} in the history (versions: {known})")
         return entry.label, entry.definition
     path = Path(text)
     if not path.exists():
-        raise ValueError(f"'{text}' is not a version (3 or v3), 'active', 'none' or a file")
+        raise ValueError(f"'{text}' is not a version number (3), 'active', 'none' or a file")
     return path.name, _definition_file(path, db)
 
 

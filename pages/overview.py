@@ -9,9 +9,10 @@ import duckdb
 import streamlit as st
 
 import ui
-from gtm.metrics import cost, funnel, groups, market
+from gtm.metrics import cost, funnel, groups, market, warm
 from gtm.metrics.growth_inputs import historical
 from gtm.narrative import findings
+from gtm.narrative import targets as target_findings
 from gtm.plan import growth
 from ui import nav
 
@@ -20,6 +21,9 @@ HEADLINE = ["qualified_pipeline", "new_customers", "cac", "net_new_arr", "qualif
 FINDING_INPUTS = ["new_arr", "expansion_arr", "reactivation_arr", "contraction_arr",
                   "churned_arr", "stale_pipeline_amount", "stale_pipeline_count",
                   "sales_cycle_days_median", "nrr_12m"]
+# metrics.md v2: targets where MQLs were, and warm starts, in a row of their own
+TARGET_ROW = ["mqls", "engaged_targets", "engaged_target_accounts", "mql_noise_share",
+              "warm_start_rate"]
 
 def _view(fn, *args, **kwargs):
     """A cached gtm breakdown, or None when the loaded data cannot answer it."""
@@ -41,7 +45,15 @@ def _sentences(now: dict, settings) -> dict[str, str]:
         "pages/net-arr.py": findings.net_arr(now),
         "pages/velocity.py": findings.velocity(now, settings.stale_days),
         "pages/target-market.py": findings.target_market(_view(market.penetration_by_month)),
+        "pages/targets.py": target_findings.targets_vs_mqls(now),
     }
+
+
+def _warm_finding() -> None:
+    """Warm starts (metrics.md v2), on the Buying groups page: a finding of their own."""
+    text = target_findings.warm_finding(_view(warm.breakdown, "segment"))
+    st.page_link("pages/buying-groups.py", label=f"**Warm starts** · {ui.esc(text)}",
+                 icon=":material/local_fire_department:")
 
 
 def _plan():
@@ -59,6 +71,8 @@ def _findings(info: dict, now: dict, settings) -> None:
         text = sentences[page.path] if not missing else \
             f"Add {' and '.join(t + '.csv' for t in missing)} to light this page up."
         st.page_link(page.path, label=f"**{page.title}** · {ui.esc(text)}", icon=page.icon)
+    if loaded.get("opportunities") and loaded.get("touches"):
+        _warm_finding()
 
 
 info = ui.dataset_info()
@@ -68,7 +82,8 @@ ui.need_tables(info, ["opportunities"], "qualified pipeline, win rates and custo
 
 settings = ui.current_settings()
 with st.spinner("Computing the headline metrics…"):
-    now, before = ui.headlines(HEADLINE + FINDING_INPUTS)
+    now, before = ui.headlines(HEADLINE + FINDING_INPUTS + TARGET_ROW)
 ui.kpi_row(HEADLINE, now, before, info)
+ui.kpi_row(TARGET_ROW, now, before, info)
 ui.delta_caption(info)
 _findings(info, now, settings)

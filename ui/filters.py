@@ -25,12 +25,16 @@ DEFAULT_SETTINGS = Settings()
 
 # Query-parameter keys: part of every shared link, so never rename them.
 KEYS = ("period", "start", "end", "region", "segment", "channel", "motion",
-        "stage", "threshold", "margin", "group", "lookback", "activation", "stale")
+        "stage", "threshold", "margin", "group", "lookback", "activation", "stale",
+        "warm", "wpeople", "wtouches", "sales")
 # The pages' own link parameters (growth planner, Net ARR grain, velocity flow) and
 # Streamlit's: any other key in a link is named in a notice (tests/test_hostile_urls.py
 # checks this list against every bind= key in pages/).
 PAGE_KEYS = ("goal", "price", "win", "qual", "cac", "market", "budget", "solve", "grain",
-             "flow", "embed", "embed_options")
+             "flow", "embed", "embed_options",
+             # issue 16: the Targets page, warm starts, the growth page's market and plan check
+             "icp", "field", "va", "vb", "wby", "wopp", "mbasis", "ptop", "ptopname", "psql",
+             "psal", "pcust", "pmarket")
 
 # key, label, kind, low, high, step, Settings field
 NUMBER_SETTINGS = (
@@ -41,6 +45,9 @@ NUMBER_SETTINGS = (
     ("lookback", "Engagement look-back (days)", "int", 7, 730, 1, "lookback_days"),
     ("activation", "Activation window (days)", "int", 1, 365, 1, "activation_days"),
     ("stale", "Stale after (days without stage change)", "int", 7, 730, 1, "stale_days"),
+    ("warm", "Warm start: days before the deal", "int", 7, 365, 1, "warm_days"),
+    ("wpeople", "Warm start: people of the account", "int", 1, 50, 1, "warm_people"),
+    ("wtouches", "Warm start: touches in total", "int", 1, 500, 1, "warm_touches"),
 )
 _CHECKED = "_targetline_link_checked"
 _UNBOUND = "_targetline_unbound"  # settings whose link value was refused, this session
@@ -61,7 +68,13 @@ def _param_specs(info: dict, stages: list[str]) -> list[Param]:
         Param("stage", "choice", ("auto", *stages), unknown="not an open stage of this data"),
     ]
     specs += [Param(k, kind, low=lo, high=hi) for k, _, kind, lo, hi, _, _ in NUMBER_SETTINGS]
+    specs.append(Param("sales", "multi", sales_channel_options(info)))
     return specs
+
+
+def sales_channel_options(info: dict) -> tuple[str, ...]:
+    """Channels that can be sales-owned (warm starts leave their touches out)."""
+    return tuple(sorted(set(info.get("channels") or ()) | set(DEFAULT_SETTINGS.sales_channels)))
 
 
 def _raw_params() -> dict[str, list[str]]:
@@ -135,7 +148,7 @@ def _dimension_widgets(info: dict) -> dict:
     }
 
 
-def _settings_widgets(stages: list[str]) -> Settings:
+def _settings_widgets(stages: list[str], info: dict | None = None) -> Settings:
     with st.expander("Settings"):
         stage = st.selectbox("Qualified stage", ["auto", *stages], key="stage", bind=BIND,
                              help="auto: the earliest stage, in pipeline order, from which at "
@@ -147,7 +160,12 @@ def _settings_widgets(stages: list[str]) -> Settings:
             bind = None if key in st.session_state.get(_UNBOUND, ()) else BIND
             values[field] = st.number_input(label, cast(low), cast(high), cast(default),
                                             cast(step), key=key, bind=bind)
-    return Settings(qualified_stage=stage, **values)
+        sales = st.multiselect("Warm start: sales-owned channels (not counted)",
+                               sales_channel_options(info or {}),
+                               default=list(DEFAULT_SETTINGS.sales_channels), key="sales",
+                               bind=BIND, help="Touches on these channels do not warm a deal: "
+                               "the room is warm when marketing, not sales, brought people in.")
+    return Settings(qualified_stage=stage, sales_channels=tuple(sales), **values)
 
 
 def render_sidebar(info: dict, stages: list[str]) -> tuple[Filter, Settings]:
@@ -162,7 +180,7 @@ def render_sidebar(info: dict, stages: list[str]) -> tuple[Filter, Settings]:
             st.warning(f"End {end} is before start {start}; the dates were swapped.")
             start, end = end, start
         dims = _dimension_widgets(info)
-        settings = _settings_widgets(stages)
+        settings = _settings_widgets(stages, info)
     flt = Filter(start, end, **dims)
     set_view(flt, settings, period, info)
     return flt, settings
@@ -176,6 +194,7 @@ def _link_values(info: dict) -> tuple[dict, dict]:
     defaults = {"period": default_period, "start": d_start, "end": d_end, "motion": "All",
                 "stage": "auto"}
     defaults.update({k: getattr(DEFAULT_SETTINGS, f) for k, *_, f in NUMBER_SETTINGS})
+    defaults["sales"] = list(DEFAULT_SETTINGS.sales_channels)
     values = {k: state.get(k) for k in KEYS}
     if values["period"] != periods.CUSTOM:
         values["start"] = values["end"] = None

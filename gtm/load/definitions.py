@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from gtm import icp
-from gtm.db import query
+from gtm.db import clean, query
 
 TABLE = "target_definitions"
 CREATE = """
@@ -57,9 +57,9 @@ class Entry:
 
     @property
     def label(self) -> str:
-        """'v3 ICP 2027 (alice, 2026-12-01)'."""
-        what = self.name if self.yaml is not None else "off (v1 rule)"
-        return f"v{self.version} {what} ({self.who}, {self.changed_at[:10]})"
+        """'version 3: ICP 2027 (alice, 2026-12-01)'."""
+        what = self.name if self.yaml is not None else "switched off (the v1 rule)"
+        return f"version {self.version}: {what} ({self.who}, {self.changed_at[:10]})"
 
 
 def has_table(con) -> bool:
@@ -74,8 +74,10 @@ def history(con) -> list[Entry]:
     """Every change, oldest first (empty before any definition was applied)."""
     if not has_table(con):
         return []
-    return [Entry(int(r.version), r.name, r.definition, r.who, r.changed_at, r.change or "",
-                  r.note or "") for r in query(con, HISTORY).itertuples(index=False)]
+    rows = query(con, HISTORY).itertuples(index=False)
+    return [Entry(int(r.version), clean(r.name), clean(r.definition), clean(r.who) or "",
+                  clean(r.changed_at) or "", clean(r.change) or "", clean(r.note) or "")
+            for r in rows]
 
 
 def active_entry(con) -> Entry | None:

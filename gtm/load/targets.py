@@ -100,8 +100,8 @@ def _write(db_path: Path, current: Path, definition, who: str, note: str, report
 
 def _history(db_path: Path, entry: definitions.Entry, version: Path, seconds: float) -> None:
     """The switch of dataset version is in the load history too (what changed it)."""
-    what = (f"target definition '{entry.name}' v{entry.version} applied" if entry.yaml
-            else f"target definition switched off (v{entry.version}): the v1 rule")
+    what = (f"target definition '{entry.name}' (version {entry.version}) applied" if entry.yaml
+            else f"target definition switched off (version {entry.version}): the v1 rule")
     store.append_history(db_path, {
         "when": datetime.now(UTC).isoformat(timespec="seconds"), "seconds": round(seconds, 2),
         "source": f"{what} by {entry.who}", "files": [], "row_counts": {}, "result": "ok",
