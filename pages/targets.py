@@ -104,12 +104,10 @@ def yaml_editor(threshold: float) -> str:
     return text
 
 
-def rules_table(definition: icp.Definition, scored: pd.DataFrame) -> None:
-    matched = pd.Series([n for m in scored["rules_matched"] if hasattr(m, "__iter__")
-                         for n in m], dtype="int64").value_counts()
+def rules_table(definition: icp.Definition, counts: list[int]) -> None:
     rows = [{"rule": i, "what": r.text(), "weight": r.weight,
              "share of points": r.weight / definition.points,
-             "accounts matching": int(matched.get(i, 0))}
+             "accounts matching": counts[i - 1] if i <= len(counts) else 0}
             for i, r in enumerate(definition.rules, 1)]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
         "rule": st.column_config.NumberColumn(width="small"),
@@ -139,18 +137,15 @@ def settings_editor(definition: icp.Definition, key: str) -> None:
         st.button("Update the draft", on_click=draft_state.update_settings, args=(key,))
 
 
-def preview(definition: icp.Definition, scored: pd.DataFrame, stamp) -> None:
+def preview(definition: icp.Definition, counts: dict, stamp) -> None:
     people = ui.view(targets.draft_people, definition)
-    now_targets = int(scored["target_now"].sum())
-    draft_targets = int(scored["is_target"].sum())
-    added = int((scored["is_target"] & ~scored["target_now"]).sum())
-    removed = int((~scored["is_target"] & scored["target_now"]).sum())
+    now_targets, draft_targets = counts["now_targets"], counts["draft_targets"]
     cols = st.columns(3)
     cols[0].metric("Draft targets", fmt.count(draft_targets),
                    f"{draft_targets - now_targets:+,} vs now" if draft_targets != now_targets
                    else "same as now", delta_color="off", border=True,
-                   help=f"{added:,} added, {removed:,} removed against the target accounts "
-                   f"every page counts now ({now_targets:,}).")
+                   help=f"{counts['added']:,} added, {counts['removed']:,} removed against the "
+                   f"target accounts every page counts now ({now_targets:,}).")
     cols[1].metric("Target people", fmt.count(people["target_people"]), border=True,
                    help=f"People of the draft's target accounts who match its persona "
                    f"({definition.persona.text()}), created by the period end.")
@@ -163,7 +158,6 @@ def preview(definition: icp.Definition, scored: pd.DataFrame, stamp) -> None:
 
 
 def evidence(info: dict, definition, stamp) -> None:
-    st.subheader("The evidence for a rule", anchor=False)
     frame = draft_state.field_frame()
     names = list(frame["field"])
     default = names.index("industry") if "industry" in names else 0
@@ -207,7 +201,6 @@ def rule_builder(field: str, kind: str, df: pd.DataFrame, labels: list[str]) -> 
 
 
 def tiers(definition: icp.Definition, stamp) -> None:
-    st.subheader("Tiers A, B and C side by side", anchor=False)
     df = ui.view(targets.tier_outcomes, definition)
     left, right = st.columns(2)
     with left:
@@ -222,7 +215,6 @@ def tiers(definition: icp.Definition, stamp) -> None:
 
 
 def compare(definition, stamp) -> None:
-    st.subheader("Two versions side by side", anchor=False)
     options = draft_state.version_options()  # label -> code; a link carries the label
     labels = list(options)
     _, entry = draft_state.active()
@@ -241,16 +233,15 @@ def compare(definition, stamp) -> None:
              column_config={**OUTCOME_CONFIG, "group": "Target accounts"})
 
 
+SHOWN = 200  # accounts listed on the page (the download has every one)
 LIST_ORDER = ["account_id", "account", "tier", "fit", "is_target", "target_now", "engaged_people",
               "touches", "last_touch", "open_pipeline", "customer", "region", "segment", "rules"]
 
 
 def lists(definition: icp.Definition) -> None:
-    st.subheader("Who are our targets, and which are engaged?", anchor=False)
-    df = ui.view(targets.account_list, definition)
-    shown = df.head(200)[LIST_ORDER]
-    st.caption(f"{len(df):,} accounts under the draft, targets first, engaged first, then tier "
-               "and fit; the first 200 are shown, the downloads have every one.")
+    shown = ui.view(targets.account_list, definition, SHOWN)[LIST_ORDER]
+    st.caption(f"Under the draft: targets first, engaged first, then tier and fit (the first "
+               f"{SHOWN} accounts; the downloads have every account and every target person).")
     shown, config = with_na(shown, {
         "fit": st.column_config.NumberColumn("fit", format="%.0f"),
         "is_target": st.column_config.CheckboxColumn("target (draft)"),
@@ -261,7 +252,8 @@ def lists(definition: icp.Definition) -> None:
     st.dataframe(shown, hide_index=True, width="stretch", height=420, column_config=config)
     left, right = st.columns(2)
     with left:
-        ui.deferred_csv("Download every account (CSV)", lambda: df, "target accounts",
+        ui.deferred_csv("Download every account (CSV)",
+                        lambda: ui.view(targets.account_list, definition), "target accounts",
                         key="download-accounts")
     with right:
         ui.deferred_csv("Download the target people (CSV)",
@@ -269,27 +261,34 @@ def lists(definition: icp.Definition) -> None:
                         key="download-people")
 
 
-def save(definition, entry) -> None:
-    st.subheader("Make the draft the active definition", anchor=False)
-    st.markdown("Every page then counts its target accounts and people. The change is kept "
-                "in the dataset with who made it, when and what changed; the data itself "
-                "is not loaded again.")
-    st.text_input("Why (kept in the history)", key="icp_note")
+def apply_controls(definition, entry) -> None:
+    """Apply the draft (or switch off) beside it: a new dataset version every page reads."""
+    st.text_input("Why (kept in the history)", key="icp_note",
+                  placeholder="what changed and why")
     left, right = st.columns(2)
-    active = entry.definition if entry is not None else None
+    active = None if entry is None else draft_state.version(str(entry.version), None)
     same = definition is not None and definition == active
     left.button("Apply the draft", type="primary", disabled=definition is None or same,
-                icon=":material/check:", help="Already the active definition" if same else None,
-                on_click=_request, args=(definition,))
+                icon=":material/check:", on_click=_request, args=(definition,),
+                help="Already the active definition" if same else "Every page then counts "
+                "its target accounts and people; the data is not loaded again.")
     right.button("Switch off (back to the v1 rule)", disabled=entry is None,
-                 icon=":material/undo:", on_click=_request, args=(None,))
-    history = draft_state.history()
-    if history:
-        rows = [{"version": e.version, "definition": e.name or "switched off (the v1 rule)",
-                 "who": e.who, "when": e.changed_at.replace("T", " ")[:19],
-                 "what changed": e.change.replace("\n", "; "), "why": e.note}
-                for e in reversed(history)]
-        ui.table(pd.DataFrame(rows), "target definition history", key="download-history")
+                 icon=":material/undo:", on_click=_request, args=(None,),
+                 help="Target accounts: is_target, else fit_score at or over the threshold.")
+
+
+def history() -> None:
+    entries = draft_state.history()
+    if not entries:
+        st.info("No target definition was applied yet: every page uses the v1 rule.")
+        return
+    rows = [{"version": e.version, "definition": e.name or "switched off (the v1 rule)",
+             "who": e.who, "when": e.changed_at.replace("T", " ")[:19],
+             "what changed": e.change.replace("\n", "; "), "why": e.note}
+            for e in reversed(entries)]
+    ui.table(pd.DataFrame(rows), "target definition history", key="download-history")
+    st.caption("Each change is kept in the dataset (as a new version: a published one is never "
+               "changed); `python -m gtm targets show --history` prints the same.")
 
 
 _REQUEST = "_icp_apply_request"
@@ -314,6 +313,48 @@ def _apply(definition, note: str) -> None:
     st.rerun()
 
 
+TABS = ("Evidence for a rule", "Tiers A, B, C", "Two versions", "Who is engaged", "History")
+
+
+def sections(info: dict, definition, stamp) -> None:
+    """The heavier views, in tabs that run only when open (the open one is in the URL)."""
+    tabs = st.tabs(TABS, key="ttab", bind=BIND)
+    views = ((lambda: evidence(info, definition, stamp), False),
+             (lambda: tiers(definition, stamp), True),
+             (lambda: compare(definition, stamp), False),
+             (lambda: lists(definition), True),
+             (history, False))
+    for tab, (view, needs_draft) in zip(tabs, views, strict=True):
+        if not tab.open:
+            continue
+        with tab:
+            if needs_draft and definition is None:
+                st.info("Fix the draft's YAML to see this.", icon=":material/error:")
+            else:
+                view()
+
+
+def draft_section(definition, problems: list[str], text: str, entry, stamp) -> None:
+    st.subheader("The draft", anchor=False)
+    if definition is None:
+        st.error("The draft is refused:\n\n" + "\n".join(f"- {ui.esc(p)}" for p in problems),
+                 icon=":material/error:")
+        if entry is not None:
+            apply_controls(None, entry)
+        return
+    counts = ui.view(targets.draft_counts, definition)
+    left, right = st.columns([1, 1], gap="large")
+    with left:
+        rules = len(definition.rules)
+        st.markdown(f"**{ui.esc(definition.name)}** · {rules} rule{'s' * (rules != 1)}, "
+                    f"{definition.points:g} points; targets: {ui.esc(definition.targets_text())}")
+        rules_table(definition, counts["rule_counts"])
+        settings_editor(definition, draft_state.digest(text))
+        apply_controls(definition, entry)
+    with right:
+        preview(definition, counts, stamp)
+
+
 def main() -> None:
     info = ui.dataset_info()
     ui.header("Targets", "Targets instead of MQLs: define the ideal customer with weighted "
@@ -329,29 +370,8 @@ def main() -> None:
         st.toast(ui.esc(message), icon=":material/edit:")
     definition, problems = draft_state.parse(text)
     stamp = ui.period_stamp()
-    st.subheader("The draft", anchor=False)
-    if definition is None:
-        st.error("The draft is refused:\n\n" + "\n".join(f"- {ui.esc(p)}" for p in problems),
-                 icon=":material/error:")
-    else:
-        scored = ui.view(targets.scored, definition)
-        left, right = st.columns([1, 1], gap="large")
-        with left:
-            rules = len(definition.rules)
-            st.markdown(f"**{ui.esc(definition.name)}** · {rules} rule{'s' * (rules != 1)}, "
-                        f"{definition.points:g} points; targets: "
-                        f"{ui.esc(definition.targets_text())}")
-            rules_table(definition, scored)
-            settings_editor(definition, draft_state.digest(text))
-        with right:
-            preview(definition, scored, stamp)
-    evidence(info, definition, stamp)
-    if definition is not None:
-        tiers(definition, stamp)
-    compare(definition, stamp)
-    if definition is not None:
-        lists(definition)
-    save(definition, entry)
+    draft_section(definition, problems, text, entry, stamp)
+    sections(info, definition, stamp)
     if _REQUEST in st.session_state:
         _apply(*st.session_state.pop(_REQUEST))
 

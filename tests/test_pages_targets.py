@@ -125,10 +125,12 @@ def test_a_bad_draft_is_refused_naming_the_rule(tiny_db, monkeypatch):
 
 def test_a_link_carrying_the_draft_reopens_it(tiny_db, monkeypatch):
     yaml_text = (TINY / "icp.yaml").read_text()
-    at = open_page(tiny_db, monkeypatch, "pages/targets.py", icp=yaml_text, field="employees",
-                   vb="the draft")
+    at = open_page(tiny_db, monkeypatch, "pages/targets.py", icp=yaml_text, field="employees")
     assert icp.parse(widget(at, "text_area", "icp").value) == icp.parse(yaml_text)
     assert widget(at, "selectbox", "field").value == "employees"
+    at = open_page(tiny_db, monkeypatch, "pages/targets.py", icp=yaml_text,
+                   ttab="Two versions", vb="the draft")  # the tab that is open is in the link
+    assert widget(at, "selectbox", "vb").value == "the draft"
     page = text(at)
     assert ("From the v1 rule (is_target, else fit_score) to the draft: 6 target accounts "
             "instead of 3 (+4 added, -1 removed).") in page

@@ -33,7 +33,7 @@ KEYS = ("period", "start", "end", "region", "segment", "channel", "motion",
 PAGE_KEYS = ("goal", "price", "win", "qual", "cac", "market", "budget", "solve", "grain",
              "flow", "embed", "embed_options",
              # issue 16: the Targets page, warm starts, the growth page's market and plan check
-             "icp", "field", "va", "vb", "wby", "wopp", "mbasis", "ptop", "ptopname", "psql",
+             "icp", "field", "va", "vb", "ttab", "wby", "wopp", "mbasis", "ptop", "ptopname", "psql",
              "psal", "pcust", "pmarket")
 
 # key, label, kind, low, high, step, Settings field

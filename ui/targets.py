@@ -11,6 +11,7 @@ rule. Applying a draft writes a new dataset version (gtm.load.targets.apply).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 import streamlit as st
@@ -40,7 +41,7 @@ def history() -> list[definitions.Entry]:
 def active() -> tuple[icp.Definition | None, definitions.Entry | None]:
     entries = history()
     entry = entries[-1] if entries and entries[-1].yaml is not None else None
-    return (None if entry is None else entry.definition), entry
+    return (None if entry is None else _read(entry.yaml)), entry
 
 
 def fields() -> dict[str, str]:
@@ -65,8 +66,13 @@ def starter(threshold: float) -> icp.Definition:
 
 
 def default_text(threshold: float) -> str:
-    definition, _ = active()
-    return icp.to_yaml(definition or starter(threshold))
+    definition, entry = active()
+    return entry.yaml if entry is not None else _starter_text(float(threshold))
+
+
+@functools.lru_cache(maxsize=16)
+def _starter_text(threshold: float) -> str:
+    return icp.to_yaml(starter(threshold))
 
 
 def prepare() -> None:
@@ -77,10 +83,21 @@ def prepare() -> None:
 
 def parse(text: str) -> tuple[icp.Definition | None, list[str]]:
     """The draft, or the sentences that refuse it (each naming its rule)."""
+    return _parse(text or "", tuple(fields().items()))
+
+
+@functools.lru_cache(maxsize=128)
+def _parse(text: str, fields: tuple) -> tuple[icp.Definition | None, list[str]]:
+    """Parsing YAML costs milliseconds on every rerun: once per text and dataset fields."""
     try:
-        return icp.parse(text or "", fields()), []
+        return icp.parse(text, dict(fields)), []
     except icp.DefinitionError as exc:
         return None, exc.problems
+
+
+@functools.lru_cache(maxsize=64)
+def _read(text: str) -> icp.Definition:
+    return icp.parse(text)
 
 
 def digest(text: str) -> str:
@@ -211,4 +228,4 @@ def version(code: str, draft: icp.Definition | None) -> icp.Definition | None:
     if code == DRAFT:
         return draft
     entry = next((e for e in history() if str(e.version) == code), None)
-    return None if entry is None else entry.definition
+    return None if entry is None or entry.yaml is None else _read(entry.yaml)

@@ -173,6 +173,46 @@ def scored(con, p: dict, definition: icp.Definition) -> pd.DataFrame:
     return query(con, SCORED_SQL, _p(p, definition)).astype({"fit": "float64"})
 
 
+# What the draft changes, in one row: its target accounts against the target accounts every
+# page counts now (the active definition, else the v1 rule), and how many accounts match
+# each rule (rule_counts: one number per rule, in order).
+DRAFT_COUNTS_SQL = compose("""
+with
+draft as (
+    select a.account_key, s.is_target, a.is_target_account as target_now, s.rules_matched
+    from f_accounts as a
+    join icp_accounts as s on s.account_key = a.account_key
+),
+
+matched as (
+    select unnest(rules_matched) as rule_no from draft
+),
+
+per_rule as (
+    select list(coalesce(m.n, 0) order by r.rule_no) as rule_counts
+    from icp_rules as r
+    left join (select rule_no, count(*) as n from matched group by rule_no) as m
+        on m.rule_no = r.rule_no
+)
+
+select count(*) filter (where is_target) as draft_targets,
+    count(*) filter (where target_now) as now_targets,
+    count(*) filter (where is_target and not target_now) as added,
+    count(*) filter (where target_now and not is_target) as removed,
+    (select rule_counts from per_rule) as rule_counts
+from draft
+""")
+
+
+def draft_counts(con, p: dict, definition: icp.Definition) -> dict:
+    """draft_targets, now_targets, added, removed and rule_counts (accounts matching each
+    rule, in rule order) of the filter under a draft."""
+    found = query(con, DRAFT_COUNTS_SQL, _p(p, definition)).iloc[0]
+    counts = found["rule_counts"]
+    out = {k: int(found[k]) for k in ("draft_targets", "now_targets", "added", "removed")}
+    return {**out, "rule_counts": [] if counts is None else [int(n) for n in counts]}
+
+
 V1_TARGETS_SQL = compose(f"""
 select account_key from f_accounts
 where {target_flag('null', 'is_target', 'fit_score')}
@@ -312,8 +352,7 @@ def compare(con, p: dict, before: icp.Definition | None, after: icp.Definition |
     groups = {"targets before": a, "targets after": b, "added": b - a, "removed": a - b,
               "kept": a & b}
     return {"before": len(a), "after": len(b), "added": len(b - a), "removed": len(a - b),
-            "kept": len(a & b), "outcomes": outcomes(con, p, groups),
-            "added_keys": b - a, "removed_keys": a - b}
+            "kept": len(a & b), "outcomes": outcomes(con, p, groups)}
 
 
 # --- the evidence for a rule: outcomes per value of one field ------------------------------
@@ -451,15 +490,18 @@ left join pipeline as pl on pl.account_key = s.account_key
 left join customers as c on c.account_id = s.account_id
 order by s.is_target desc, (coalesce(t.touches, 0) + coalesce(d.deal_people, 0) > 0) desc,
     s.tier, s.fit desc, t.last_touch desc nulls last, s.account_id
+limit $limit
 """)
 
 
-def account_list(con, p: dict, definition: icp.Definition) -> pd.DataFrame:
-    """The account list for sales follow-up under `definition`: account_id, account, region,
-    segment, fit, tier, is_target, rules (the matched rules as text), target_now,
-    engaged_people (the larger of people touching in period and people on deals created in
-    it), touches, last_touch, open_pipeline, customer."""
-    df = query(con, ACCOUNT_LIST_SQL, _p(p, definition)).astype({"fit": "float64"})
+def account_list(con, p: dict, definition: icp.Definition, limit: int | None = None
+                 ) -> pd.DataFrame:
+    """The account list for sales follow-up under `definition` (its first `limit` rows, or
+    all): account_id, account, region, segment, fit, tier, is_target, rules (the matched
+    rules as text), target_now, engaged_people (the larger of people touching in period and
+    people on deals created in it), touches, last_touch, open_pipeline, customer."""
+    params = {**_p(p, definition), "limit": limit if limit is not None else 2**62}
+    df = query(con, ACCOUNT_LIST_SQL, params).astype({"fit": "float64"})
     rules = [icp.rules_text(definition, m) for m in df.pop("rules_matched")]
     df.insert(df.columns.get_loc("is_target") + 1, "rules", rules)
     return df
