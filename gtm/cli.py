@@ -22,6 +22,8 @@ DESCRIPTION = "Targetline: go-to-market metrics on qualified pipeline, CAC and N
 DELEGATED = {
     "report": ("gtm.report", "print every headline metric for a period (JSON or CSV), "
                "from the loaded dataset or from an extract folder"),
+    "qbr": ("gtm.qbr.command", "write the QBR pack of a view (the period, filters, settings "
+            "and page values of a shared link) as a PowerPoint deck or a PDF"),
     "bench": ("perf.bench", "measure load, metric and page times on a generated company"),
     "loadtest": ("perf.loadtest", "many browser sessions at once while a new extract is "
                  "switched in: errors, p95 rerun time, dataset version per session"),

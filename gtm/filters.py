@@ -80,3 +80,17 @@ class Settings:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+def filter_summary(flt: Filter, period: str | None) -> str:
+    """One line: period with its dates, then each active dimension (or 'all ...'); the page
+    headers and the QBR pack say it the same way."""
+    span = f"{flt.start:%b %-d, %Y} – {flt.end:%b %-d, %Y}"
+    label = span if period in (None, periods.CUSTOM) else f"{period} ({span})"
+    parts = [label]
+    for name, values in (("regions", flt.regions), ("segments", flt.segments),
+                         ("channels", flt.channels)):
+        parts.append(", ".join(values) if values else f"all {name}")
+    motions = [m.replace("_", "-") for m in flt.motions]
+    parts.append(", ".join(motions) if motions else "all motions")
+    return " · ".join(parts)

@@ -31,8 +31,9 @@ def _iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The report's options (gtm/cli.py adds them to its `report` sub-command)."""
+def add_arguments(parser: argparse.ArgumentParser, formats: bool = True) -> None:
+    """The report's options (gtm/cli.py adds them to its `report` sub-command; `qbr` takes
+    the same view options, without --format)."""
     a = parser.add_argument
     a("dir", nargs="?", type=Path, help="a canonical extract folder to load and report on "
       "(a temporary database; the loaded dataset is not touched)")
@@ -41,7 +42,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("--start", required=True, type=_iso_date, help="period start, YYYY-MM-DD")
     a("--end", required=True, type=_iso_date, help="period end, inclusive (the period end every "
       "metric is computed at)")
-    a("--format", choices=("json", "csv"), default="json")
+    if formats:
+        a("--format", choices=("json", "csv"), default="json")
+        a("--by", choices=("channel", "month", "segment", "region", "demand_type"),
+          default=None, help="every metric id for each value of this dimension (the view "
+          "narrowed to it; demand_type: the demand split's ids)")
     a("--region", dest="regions", action="append", default=[], metavar="R")
     a("--segment", dest="segments", action="append", default=[], metavar="S")
     a("--channel", dest="channels", action="append", default=[], metavar="C")
@@ -86,6 +91,9 @@ def _view(args) -> tuple[Filter, Settings]:
     return flt, settings
 
 
+view = _view  # the view of parsed options, for `python -m gtm qbr` too
+
+
 def run(args) -> int:
     """Print the report; 0 on success, 2 on a bad argument, 1 when there is no data."""
     try:
@@ -94,12 +102,12 @@ def run(args) -> int:
         print(f"gtm report: {exc}", file=sys.stderr)
         return 2
     if args.dir is None:
-        return _report_db(args.db, flt, settings, args.format)
+        return _report_db(args.db, flt, settings, args.format, getattr(args, "by", None))
     with tempfile.TemporaryDirectory(prefix="targetline-report-") as tmp:
         db = Path(tmp) / "report.duckdb"
         if not _load(Path(args.dir), db, args):
             return 1
-        return _report_db(db, flt, settings, args.format)
+        return _report_db(db, flt, settings, args.format, getattr(args, "by", None))
 
 
 def _load(folder: Path, db: Path, args=None) -> bool:
@@ -118,9 +126,9 @@ def _load(folder: Path, db: Path, args=None) -> bool:
     return result.ok
 
 
-def _report_db(db, flt: Filter, settings: Settings, fmt: str) -> int:
+def _report_db(db, flt: Filter, settings: Settings, fmt: str, by: str | None = None) -> int:
     from gtm.load import store
-    from gtm.metrics import compute, dataset_info, resolve_qualified_stage
+    from gtm.metrics import breakdown, compute, dataset_info, resolve_qualified_stage
 
     try:
         con = store.connect(db)
@@ -134,10 +142,16 @@ def _report_db(db, flt: Filter, settings: Settings, fmt: str) -> int:
         except ValueError as exc:  # an unknown named stage
             print(f"gtm report: {exc}", file=sys.stderr)
             return 2
-        values = compute(con, flt, settings, qualified)
+        if by:
+            rows = breakdown.by(con, flt, settings, qualified, by)
+        else:
+            values = compute(con, flt, settings, qualified)
         _meta(con, flt, qualified, time.perf_counter() - began, dataset_info)
     finally:
         con.close()
+    if by:
+        (_write_json_by if fmt == "json" else _write_csv_by)(by, rows)
+        return 0
     (_write_json if fmt == "json" else _write_csv)(values)
     return 0
 
@@ -152,6 +166,21 @@ def _meta(con, flt, qualified, seconds, dataset_info) -> None:
 def _write_json(values: dict) -> None:
     json.dump(values, sys.stdout, indent=2)
     sys.stdout.write("\n")
+
+
+def _write_json_by(by: str, rows: list[tuple[str, dict]]) -> None:
+    json.dump([{by: value, **values} for value, values in rows], sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+def _write_csv_by(by: str, rows: list[tuple[str, dict]]) -> None:
+    out = csv.writer(sys.stdout, lineterminator="\n")
+    out.writerow([by, "id", "label", "value", "formatted"])
+    for value, values in rows:
+        for mid, number in values.items():
+            metric = registry.METRICS[mid]
+            out.writerow([value, mid, metric.label, "" if number is None else number,
+                          metric.format(number)])
 
 
 def _write_csv(values: dict) -> None:

@@ -21,14 +21,18 @@ KPIS = ["avg_group_coverage", "avg_role_coverage", "target_account_penetration"]
 HEATMAP_ROWS = 30
 
 
-def kpis(info: dict) -> None:
+def kpis(info: dict, has_contacts: bool) -> None:
     now, before = ui.headlines(KPIS)
-    total = groups.single_threaded_summary(ui.view(groups.single_threaded_open))
     (extra,) = ui.kpi_row(KPIS, now, before, info, extra=1)
-    extra.metric("Single-threaded open pipeline",
-                       fmt.money(total["single_threaded_open_amount"]),
-                       help="Open new-business deals with at most one contact on the deal "
-                       "at the period end: amount.", border=True, height="stretch")
+    help_text = ("Open new-business deals with at most one contact on the deal at the period "
+                 "end: amount.")
+    if has_contacts:
+        total = groups.single_threaded_summary(ui.view(groups.single_threaded_open))
+        shown = fmt.money(total["single_threaded_open_amount"])
+    else:  # without the contacts on each deal, every deal would look single-threaded
+        shown, help_text = fmt.NA, "n/a: add opportunity_contacts.csv to compute it.\n\n" + help_text
+    extra.metric("Single-threaded open pipeline", shown, help=help_text, border=True,
+                 height="stretch")
 
 
 def _thread_names(shown: pd.DataFrame) -> list[str]:
@@ -194,10 +198,14 @@ ui.header("Buying groups", "Whole buying committees engaged, not single leads: c
 provided = info.get("tables") or {}
 if provided.get("touches") or provided.get("opportunity_contacts"):
     stamp = ui.period_stamp()
-    kpis(info)
-    threading_charts(stamp)
+    has_contacts = bool(provided.get("opportunity_contacts"))
+    kpis(info, has_contacts)
+    if ui.need_tables(info, ["opportunity_contacts"], "win rate by threading and the open "
+                      "pipeline that hangs on one contact"):
+        threading_charts(stamp)
     role_heatmap(stamp)
-    single_threaded()
+    if has_contacts:
+        single_threaded()
     warm_starts(info, stamp)
 else:
     ui.need_tables(info, ["touches", "opportunity_contacts"], "buying groups")

@@ -14,6 +14,7 @@ import ui
 from gtm import fmt
 from gtm.metrics import cost
 from gtm.narrative import funnel as find
+from gtm.narrative import words
 
 KPIS = ["cpl", "cost_per_mql", "cost_per_qualified_opportunity", "cac", "cac_payback_months",
         "magic_number", "ltv_to_cac"]
@@ -78,9 +79,9 @@ def channel_ladder(df: pd.DataFrame, stamp) -> go.Figure:
     return ui.style_finding(fig, find.lead_to_customer(df), stamp, width=130, height=440)
 
 
-def trend(df: pd.DataFrame, stamp) -> go.Figure:
+def trend(df: pd.DataFrame, partial: frozenset, stamp) -> go.Figure:
     """CPL (top, grey) and blended CAC (bottom, blue) by month, each on its own scale."""
-    months = [find.month(m) for m in df["month"]]
+    months = [words.month_label(m, partial) for m in df["month"]]
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.16,
                         subplot_titles=("Cost per lead", "CAC (blended)"))
     for row, column, colour in ((1, "cpl", ui.MQL_GREY), (2, "cac", ui.PIPELINE_BLUE)):
@@ -89,7 +90,7 @@ def trend(df: pd.DataFrame, stamp) -> go.Figure:
                     cliponaxis=False)
         fig.update_yaxes(tickprefix="$", tickformat="~s", rangemode="tozero", row=row, col=1)
     fig.update_layout(showlegend=False)
-    return ui.style_finding(fig, find.cost_trend(df), stamp, width=40, height=460)
+    return ui.style_finding(fig, find.cost_trend(df, partial), stamp, width=40, height=460)
 
 
 def channel_table(df: pd.DataFrame) -> None:
@@ -142,7 +143,8 @@ if ui.need_tables(info, ["spend"], "cost per lead, CAC and payback"):
     ui.chart(channel_ladder, by_channel, stamp, key="chart-channel-ladder")
     left, right = st.columns([2, 3])
     with left:
-        ui.chart(trend, by_month, stamp, key="chart-cost-trend")
+        ui.chart(trend, by_month, ui.partial_months(by_month["month"]), stamp,
+                 key="chart-cost-trend")
     with right:
         st.subheader("Unit costs by channel", anchor=False)
         channel_table(by_channel)

@@ -16,15 +16,17 @@ import gtm.metrics
 import ui
 from gtm import fmt
 from gtm.metrics import funnel, targets
+from gtm.metrics.base import FACT_REASONS, facts
 from gtm.narrative import funnel as find
 from gtm.narrative import targets as target_find
+from gtm.narrative import words
 
 MQL_KPIS = ["leads", "mqls", "mql_to_customer_rate"]
 PIPELINE_KPIS = ["qualified_opportunities", "qualified_pipeline", "qualified_win_rate"]
 
 
-def lens_by_month(df: pd.DataFrame, stamp) -> go.Figure:
-    months = [find.month(m) for m in df["month"]]
+def lens_by_month(df: pd.DataFrame, partial: frozenset, stamp) -> go.Figure:
+    months = [words.month_label(m, partial) for m in df["month"]]
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.14,
                         subplot_titles=("MQLs", "Qualified pipeline"))
     fig.add_bar(x=months, y=df["mqls"], name="MQLs", marker_color=ui.MQL_GREY,
@@ -36,11 +38,22 @@ def lens_by_month(df: pd.DataFrame, stamp) -> go.Figure:
     fig.update_yaxes(rangemode="tozero")
     fig.update_traces(cliponaxis=False)
     fig.update_layout(showlegend=False)
-    return ui.style_finding(fig, find.lens_by_month(df), stamp, height=480)
+    return ui.style_finding(fig, find.lens_by_month(df, partial), stamp, height=480)
+
+
+def mqls_by_month(df: pd.DataFrame, partial: frozenset, stamp) -> go.Figure:
+    """MQLs alone, for an extract that cannot tell which deals are qualified."""
+    months = [words.month_label(m, partial) for m in df["month"]]
+    fig = go.Figure(go.Bar(x=months, y=df["mqls"], name="MQLs", marker_color=ui.MQL_GREY,
+                           text=df["mqls"], textposition="outside", cliponaxis=False))
+    fig.update_yaxes(rangemode="tozero")
+    return ui.style_finding(fig, find.mqls_by_month(df, partial), stamp, height=480)
 
 
 def lens_by_channel(df: pd.DataFrame, stamp) -> go.Figure:
-    df = df.sort_values("pipeline_share")
+    df = words.top_n(df, ["qualified_pipeline", "mqls"], ["mqls", "qualified_pipeline",
+                                                          "mql_share", "pipeline_share"])
+    df = df.sort_values("pipeline_share", na_position="first")
     names = [find.label(c) for c in df["channel"]]
     fig = go.Figure()
     fig.add_bar(y=names, x=df["mql_share"], name="Share of MQLs", orientation="h",
@@ -58,14 +71,18 @@ def ranking_slope(df: pd.DataFrame, stamp) -> go.Figure:
     """One line per channel from its MQL rank to its pipeline rank (flattered: accent)."""
     fig = go.Figure()
     ends = ["Rank by MQLs", "Rank by qualified pipeline"]
-    for r in df.itertuples():
+    df = df.nsmallest(words.TOP_N, "rank_by_mqls", keep="first").reset_index(drop=True)
+    left = words.tie_offsets(df["rank_by_mqls"])
+    right = words.tie_offsets(df["rank_by_pipeline"])
+    for i, r in enumerate(df.itertuples()):
         name = find.label(r.channel)
-        fig.add_scatter(x=ends, y=[r.rank_by_mqls, r.rank_by_pipeline], mode="lines+markers+text",
+        fig.add_scatter(x=ends, y=[left[i], right[i]], mode="lines+markers+text",
                         line={"color": ui.ACCENT if r.flattered else "#C9D1D9",
                               "width": 3 if r.flattered else 1.5},
                         marker={"size": 10, "color": [ui.MQL_GREY, ui.PIPELINE_BLUE]},
                         text=[f"{name} ", f" {name}"], textposition=["middle left", "middle right"],
-                        showlegend=False, hovertemplate=f"{escape(name)}: %{{x}} %{{y}}<extra></extra>")
+                        customdata=[r.rank_by_mqls, r.rank_by_pipeline], showlegend=False,
+                        hovertemplate=f"{escape(name)}: %{{x}} %{{customdata}}<extra></extra>")
     fig.update_yaxes(autorange="reversed", dtick=1, title="rank (1 = best)", showgrid=False)
     fig.update_xaxes(range=[-0.8, 1.8])
     return ui.style_finding(fig, find.lens_ranking(df), stamp, width=48,
@@ -86,8 +103,8 @@ def stage_chart(qs, threshold: float, stamp) -> go.Figure:
     return ui.style_finding(fig, title, stamp, width=75, height=400)
 
 
-def activation_chart(df: pd.DataFrame, days: int, stamp) -> go.Figure:
-    months = [find.month(m) for m in df["month"]]
+def activation_chart(df: pd.DataFrame, days: int, partial: frozenset, stamp) -> go.Figure:
+    months = [words.month_label(m, partial) for m in df["month"]]
     fig = go.Figure()
     fig.add_bar(x=months, y=df["signups"], name="Signups", marker_color=ui.MQL_GREY,
                 text=df["signups"])
@@ -147,6 +164,14 @@ def targets_section(info: dict, stamp) -> None:
 
 def ranking_table(df: pd.DataFrame) -> None:
     ui.table(df, "channel ranking MQL vs pipeline", key="download-ranking", column_config={
+        "mql_customers": st.column_config.NumberColumn(
+            "MQLs that became customers", help="MQLs of the period whose account won a "
+            "new-business deal created on or after the MQL date, by the data as-of date"),
+        "mql_to_customer_rate": st.column_config.NumberColumn("MQL-to-customer rate",
+                                                              format="percent"),
+        "won_customers": st.column_config.NumberColumn(
+            "new customers", help="Accounts whose first won new-business deal came from the "
+            "channel and closed in the period"),
         "qualified_pipeline": st.column_config.NumberColumn("qualified pipeline", format="$%,.0f"),
         "marketing_cac": st.column_config.NumberColumn("marketing CAC", format="$%,.0f"),
         "rank_by_mqls": "rank by MQLs", "rank_by_pipeline": "rank by pipeline",
@@ -166,6 +191,7 @@ stamp = ui.period_stamp()
 has_signups = bool((info.get("tables") or {}).get("signups"))
 with st.spinner("Computing both lenses…"):
     now, before = ui.headlines(MQL_KPIS + PIPELINE_KPIS + ["activation_rate"])
+    known = ui.view(facts)
     qs = ui.cached(gtm.metrics.resolve_qualified_stage, settings)
     by_month = ui.view(funnel.by_month)
     by_channel = ui.view(funnel.by_channel)
@@ -176,11 +202,18 @@ ui.kpi_row(PIPELINE_KPIS, now, before, info)
 ui.delta_caption(info, f"Qualified = reached **{ui.esc(qs.stage or 'a supplied qualified date')}**"
                  " or later.")
 
-left, right = st.columns(2)
-with left:
-    ui.chart(lens_by_month, by_month, stamp, key="chart-lens-month")
-with right:
-    ui.chart(lens_by_channel, by_channel, stamp, key="chart-lens-channel")
+partial = ui.partial_months(by_month["month"])
+if not known["qualification"]:
+    st.info(f"The pipeline lens is empty: {ui.esc(FACT_REASONS['qualification'])}. Add the "
+            "stage history, or qualified dates, to see which MQLs turn into qualified "
+            "pipeline.", icon=":material/info:")
+    ui.chart(mqls_by_month, by_month, partial, stamp, key="chart-mqls-month")
+else:
+    left, right = st.columns(2)
+    with left:
+        ui.chart(lens_by_month, by_month, partial, stamp, key="chart-lens-month")
+    with right:
+        ui.chart(lens_by_channel, by_channel, stamp, key="chart-lens-channel")
 
 targets_section(info, stamp)
 
@@ -191,7 +224,10 @@ st.markdown("A channel is *flattered by the MQL lens* when it ranks at least max
             + (f" This period: **{ui.esc(flattered)}**." if flattered else ""))
 left, right = st.columns([2, 3])
 with left:
-    ui.chart(ranking_slope, ranking, stamp, key="chart-ranking")
+    if ranking["rank_by_mqls"].nunique() > 1 and ranking["rank_by_pipeline"].nunique() > 1:
+        ui.chart(ranking_slope, ranking, stamp, key="chart-ranking")
+    else:  # one channel, or every channel tied on one lens: nothing to draw
+        st.info(find.lens_ranking(ranking), icon=":material/info:")
 with right:
     ranking_table(ranking)
     st.caption("Marketing CAC is empty (n/a) for a channel with no new customer in the period; "
@@ -203,7 +239,11 @@ st.markdown(f"**{ui.esc(qs.stage or 'none')}** · {ui.esc(qs.how)}. Win rate by 
             "were won.")
 left, right = st.columns([3, 2])
 with left:
-    ui.chart(stage_chart, qs, settings.qualified_threshold, ui.data_stamp(info),
+    if qs.win_rates.empty:  # no open stage at all: an empty chart says nothing
+        st.info(find.qualified_stage(qs.stage, qs.win_rates, settings.qualified_threshold),
+                icon=":material/info:")
+    else:
+        ui.chart(stage_chart, qs, settings.qualified_threshold, ui.data_stamp(info),
                  key="chart-stages")
 with right:
     ui.table(qs.win_rates, "win rate by stage", key="download-stages", column_config={
@@ -215,7 +255,8 @@ st.subheader("Product-led: signups vs activated signups", anchor=False)
 left, right = st.columns([3, 2])
 with left:
     if ui.need_tables(info, ["signups"], "signups vs activated signups"):
-        ui.chart(activation_chart, by_month, settings.activation_days, stamp, key="chart-activation")
+        ui.chart(activation_chart, by_month, settings.activation_days,
+                 ui.partial_months(by_month["month"]), stamp, key="chart-activation")
 with right:
     st.markdown("**Both lenses by month**")
     ui.table(by_month, "mqls and pipeline by month", key="download-lens-month", column_config={

@@ -14,6 +14,7 @@ import ui
 from gtm import fmt
 from gtm.metrics import velocity
 from gtm.narrative import funnel as find
+from gtm.narrative import words
 
 CLOCK_KPIS = ["stage0_days_median", "stage0_days_p75", "sales_cycle_days_median",
               "sales_velocity_per_day"]
@@ -26,8 +27,8 @@ STEP_LABELS = {"opening": "Open at start", "created": "Created", "qualified": "Q
 HEAT = [[0, "#F5F7FA"], [1, "#3E4C59"]]  # people (the MQL lens): greys
 
 
-def stage0_chart(df: pd.DataFrame, stamp) -> go.Figure:
-    months = [find.month(m) for m in df["month"]]
+def stage0_chart(df: pd.DataFrame, partial: frozenset, stamp) -> go.Figure:
+    months = [words.month_label(m, partial) for m in df["month"]]
     fig = go.Figure()
     fig.add_bar(x=months, y=df["stage0_days_median"], name="Median", marker_color=ui.PIPELINE_BLUE,
                 text=[fmt.days(v) for v in df["stage0_days_median"]], textposition="outside",
@@ -39,8 +40,8 @@ def stage0_chart(df: pd.DataFrame, stamp) -> go.Figure:
     return ui.style_finding(fig, find.slowest_stage0(df), stamp, height=420)
 
 
-def cycle_chart(df: pd.DataFrame, stamp) -> go.Figure:
-    months = [find.month(m) for m in df["month"]]
+def cycle_chart(df: pd.DataFrame, partial: frozenset, stamp) -> go.Figure:
+    months = [words.month_label(m, partial) for m in df["month"]]
     fig = go.Figure(go.Bar(x=months, y=df["sales_cycle_days_median"], name="Median sales cycle",
                            marker_color=ui.PIPELINE_BLUE, customdata=df["won"],
                            text=[fmt.days(v) for v in df["sales_cycle_days_median"]],
@@ -66,22 +67,28 @@ def waterfall_chart(df: pd.DataFrame, stamp) -> go.Figure:
     steps = df[df["kind"] != "note"]
     sign = steps["kind"].map({"total": 1, "increase": 1, "decrease": -1})
     measure = ["absolute", "relative", "relative", "relative", "total"]
+    by_count = int(df["amount_known"].sum()) == 0  # no amounts in the extract: draw deals
+    values = steps["count"] if by_count else steps["amount"].fillna(0)
+    text = [f"{c:,} deals" if by_count else f"{find.amount_text(a, c)} · {c:,} deals"
+            for a, c in zip(steps["amount"], steps["count"], strict=True)]
     fig = go.Figure(go.Waterfall(
-        x=[STEP_LABELS.get(s, s) for s in steps["step"]], y=steps["amount"] * sign,
-        measure=measure, text=[f"{fmt.money(a)} · {c:,} deals"
-                               for a, c in zip(steps["amount"], steps["count"], strict=True)],
+        x=[STEP_LABELS.get(s, s) for s in steps["step"]], y=values * sign,
+        measure=measure, text=text,
         textposition="outside", cliponaxis=False, connector={"line": {"color": "#C9D1D9"}},
         totals={"marker": {"color": ui.PIPELINE_BLUE}},
         increasing={"marker": {"color": "#5B8DB8"}}, decreasing={"marker": {"color": ui.ACCENT}}))
     fig.update_layout(showlegend=False)
-    return ui.style_finding(fig, find.pipeline_movement(df), stamp, width=75, height=440, money="y")
+    return ui.style_finding(fig, find.pipeline_movement(df), stamp, width=75, height=440,
+                            money=() if by_count else "y")
 
 
 def notes(df: pd.DataFrame) -> str:
     rows = df.set_index("step")
     pushed, overdue = rows.loc["pushed_out"], rows.loc["overdue"]
-    return (f"Of the pipeline open at the end, {fmt.money(pushed.amount)} ({pushed['count']:,} "
-            f"deals) had an expected close date inside the period and {fmt.money(overdue.amount)} "
+    pushed_amount = find.amount_text(pushed.amount, pushed["count"])
+    overdue_amount = find.amount_text(overdue.amount, overdue["count"])
+    return (f"Of the pipeline open at the end, {pushed_amount} ({pushed['count']:,} deals) had "
+            f"an expected close date inside the period and {overdue_amount} "
             f"({overdue['count']:,} deals) is overdue (expected close on or before the end).")
 
 
@@ -128,9 +135,9 @@ ui.delta_caption(info, "New-business deals only; medians interpolate. Open is ju
 
 left, right = st.columns(2)
 with left:
-    ui.chart(stage0_chart, stage0, stamp, key="chart-stage0")
+    ui.chart(stage0_chart, stage0, ui.partial_months(stage0["month"]), stamp, key="chart-stage0")
 with right:
-    ui.chart(cycle_chart, cycle, stamp, key="chart-cycle")
+    ui.chart(cycle_chart, cycle, ui.partial_months(cycle["month"]), stamp, key="chart-cycle")
 
 st.subheader("Pipeline movement", anchor=False)
 flow = st.segmented_control("New-business pipeline", FLOWS, default=FLOWS[0], key="flow",

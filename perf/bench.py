@@ -60,6 +60,7 @@ BUDGETS = {
     "preview_s": (2.0, False),  # a rule change recomputes the Targets page: a cold page's budget
     "browser_cold_s": (3.0, False),
     "rerun_growth_mb": (50.0, False),  # "memory stays flat": our tolerance, DECISIONS.md
+    "qbr_s": (30.0, False),  # the QBR pack of the year, whole `qbr` process (issue 18)
 }
 
 
@@ -330,6 +331,21 @@ def measure_report(db: Path, year: int, opts: Options, log: Log) -> tuple[dict, 
                note="connect + every headline metric"),
         Figure("compute_warm_s", "metrics.compute, open connection", warm, "s"),
     ]
+
+
+def measure_qbr(db: Path, year: int, opts: Options, log: Log) -> list[Figure]:
+    """The whole `python -m gtm qbr` process for the year's pack, as a deck and as a PDF."""
+    figures = []
+    for kind in ("pptx", "pdf"):
+        log(f"QBR pack for {year} ({kind})")
+        out = opts.dir() / f"qbr-{year}.{kind}"
+        walls = [_child(["-m", "gtm", "qbr", "--db", str(db), "--start", f"{year}-01-01",
+                         "--end", f"{year}-12-31", "--out", str(out)])[0]
+                 for _ in range(opts.runs)]
+        figures.append(budgeted(f"qbr_s[{kind}]", f"QBR pack {year} as {kind} (whole `qbr` "
+                                "process)", _med(walls), "qbr_s",
+                                note=f"{out.stat().st_size / 1024:,.0f} KB"))
+    return figures
 
 
 def measure_pandas(extract: Path, year: int, compute_s: float, values: dict,
@@ -635,6 +651,8 @@ def measure(opts: Options, log: Log | None = None,
     save(result)
     values, figures = measure_report(db, result.year, opts, log)
     result.figures += figures
+    save(result)
+    _guarded(result, "QBR pack", lambda: measure_qbr(db, result.year, opts, log))
     save(result)
     compute_s = next(f.value for f in figures if f.id == "compute_cold_s")
     figures, result.agreement = measure_pandas(extract, result.year, compute_s, values, opts,

@@ -94,6 +94,19 @@ def test_link_with_custom_dates_and_settings(app):
     assert not infos(at)
 
 
+def test_a_link_outside_the_data_is_clamped_with_one_notice(app, info):
+    # issue 15: a start before the data's first day starts the period on that day, an end
+    # after the as-of date ends it there; never "ignored", never a swapped period
+    first, as_of = periods.as_date(info["first_date"]), info["data_as_of"]
+    at = app(period="Custom", start="2001-01-01", end="2099-12-31")
+    assert widget(at, "date_input", "start").value == first
+    assert widget(at, "date_input", "end").value == as_of
+    notes = [i for i in infos(at) if "link" in i]
+    assert len(notes) == 2, notes
+    assert f"the period starts on {first}" in notes[0].replace("\\", "")
+    assert not at.warning  # no "dates were swapped"
+
+
 def test_invalid_link_values_fall_back_with_a_notice(app, info):
     at = app(period="2031Q9", region=["Atlantis"], margin="7", motion="Robots",
              start="2025-01-01")

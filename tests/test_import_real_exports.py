@@ -206,7 +206,8 @@ def test_contacts_only_portal_loads_its_people_and_spend(tmp_path, capsys):
     assert q1["leads"] == 4 and q1["mqls"] == 0  # 01-07, 01-21, 02-11, 03-03
     assert q1["marketing_spend"] == 4000 and q1["sales_spend"] == 8000
     assert q1["cpl"] == 1000  # 4,000 / 4
-    assert q1["qualified_opportunities"] == 0 and q1["cac"] is None  # no deals: n/a
+    # no deals at all: qualified opportunities and CAC are unknown (n/a), not 0 (issue 15)
+    assert q1["qualified_opportunities"] is None and q1["cac"] is None
     assert cli.main(["load", str(CONTACTS_ONLY), "--db", str(tmp_path / "c.duckdb"),
                      "--quiet"]) == 0
     out = capsys.readouterr().out

@@ -71,6 +71,18 @@ def test_mql_to_customer_rate(tiny_con):
     assert funnel.mql_to_customer_rate(tiny_con, p(tiny_con))["mql_to_customer_rate"] == 0.25
 
 
+def test_mql_to_customer_rate_by_channel_adds_up(tiny_con):
+    # issue 15: the cohort per channel. events: P1 (converts), P10 -> 1 of 2; paid_search: P3,
+    # P5 (converts), P8 -> 1 of 3; content: P6 (A3's O11 was created before her 08-12 MQL),
+    # P7, P11 (A1's O3 before 09-28) -> 0 of 3. 1 + 1 + 0 = the headline's 2 of 8.
+    ch = funnel.by_channel(tiny_con, p(tiny_con)).set_index("channel")
+    assert ch.loc[["events", "paid_search", "content"], "mql_customers"].tolist() == [1, 1, 0]
+    assert ch.loc["events", "mql_to_customer_rate"] == 0.5
+    assert ch.loc["paid_search", "mql_to_customer_rate"] == pytest.approx(1 / 3)
+    assert ch.loc["content", "mql_to_customer_rate"] == 0
+    assert ch["mql_customers"].sum() / ch["mqls"].sum() == 0.25
+
+
 def test_mql_to_customer_cohort_matures_to_the_dataset_as_of(tiny_con):
     # Period 07-01..09-15 holds 7 MQLs (P11's 09-28 is outside). O3 is won 09-20, after the
     # period but before the dataset's as-of date, so P1 still converts, as does P5 -> 2 / 7

@@ -123,13 +123,17 @@ def check(con, flt: Filter, stg: Settings, n_accounts: int) -> None:
 
 def _check_breakdowns(con, p, v) -> None:
     w = velocity.pipeline_waterfall(con, p).set_index("step")
+    w["amount"] = w["amount"].fillna(0)  # a step whose deals have no amount knows $0 of them
     for col in ("amount", "count"):
         bridge = w.loc["opening", col] + w.loc["created", col] - w.loc["won", col] \
             - w.loc["lost", col]
         assert abs(bridge - w.loc["closing", col]) < 1e-6
     assert w.loc["pushed_out", "count"] <= w.loc["closing", "count"]
     ch = funnel.by_channel(con, p)
-    assert ch["leads"].sum() == v["leads"] and ch["qualified_pipeline"].sum() == v["qualified_pipeline"]
+    assert ch["leads"].sum() == v["leads"]
+    # a headline the extract cannot tell (no way to call a deal qualified, no amount) is
+    # unknown (None, issue 15); otherwise the breakdowns add up to it
+    assert v["qualified_pipeline"] is None or ch["qualified_pipeline"].sum() == v["qualified_pipeline"]
     for share in ("mql_share", "pipeline_share"):
         assert ch[share].dropna().between(0, 1).all()
     blended = cost.by_channel(con, p).iloc[-1]
@@ -139,8 +143,9 @@ def _check_breakdowns(con, p, v) -> None:
     months = funnel.by_month(con, p)
     for key in ("leads", "mqls", "target_leads", "qualified_opportunities", "signups",
                 "activated_signups"):
-        assert months[key].sum() == v[key], key
-    assert abs(months["qualified_pipeline"].sum() - v["qualified_pipeline"]) < 1e-6
+        assert v[key] is None or months[key].sum() == v[key], key
+    assert v["qualified_pipeline"] is None or \
+        abs(months["qualified_pipeline"].sum() - v["qualified_pipeline"]) < 1e-6
 
 
 @pytest.mark.slow

@@ -120,3 +120,25 @@ def test_command_line(tmp_path):
     assert out.returncode == 0, out.stderr
     values = json.loads(out.stdout)
     assert list(values) == list(registry.METRICS) and values["new_customers"] == 2
+
+
+def test_report_by_channel_and_month_reuse_the_ids(tiny_db, capsys):
+    # issue 15: any breakdown as JSON. Q3 leads by channel (README): paid_search P3 P4 P5 P8
+    # P9 = 5, events P1 P13 = 2, content P6 P7 P11 = 3 -> 10 in all
+    rows = run_json(["--db", str(tiny_db), *Q3, "--by", "channel"], capsys)
+    leads = {r["channel"]: r["leads"] for r in rows}
+    assert (leads["paid_search"], leads["events"], leads["content"]) == (5, 2, 3)
+    assert sum(leads.values()) == 10
+    assert all(set(r) == {"channel", *registry.METRICS} for r in rows)
+    months = run_json(["--db", str(tiny_db), *Q3, "--by", "month"], capsys)
+    assert [m["month"] for m in months] == ["2025-07", "2025-08", "2025-09"]
+    assert sum(m["leads"] for m in months) == 10
+
+
+def test_report_by_demand_type_as_csv(tiny_db, capsys):
+    assert report.run(parse(["--db", str(tiny_db), *Q3, "--by", "demand_type",
+                             "--format", "csv"])) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert set(rows[0]) == {"demand_type", "id", "label", "value", "formatted"}
+    leads = sum(int(r["value"]) for r in rows if r["id"] == "leads")
+    assert leads == 10  # every lead of Q3 falls in one demand type (or unassigned)

@@ -235,3 +235,18 @@ def test_a_headline_id_the_page_did_not_ask_for_fails_loudly():
     assert values.get("cpl") is None and values["cac"] == 1200.0
     with pytest.raises(KeyError, match="nrr_12m"):
         values.get("nrr_12m")
+
+
+def test_link_dates_are_clamped_to_the_data_never_swapped():
+    low, high = date(2018, 6, 1), date(2018, 11, 14)
+    values, said = links.clamp_dates("2018-01-01", "2018-05-31", low, high)
+    # start before the data -> its first day; the end (also before it) -> the first day too
+    assert values == {"start": low, "end": low}
+    assert said[0] == ("The link's start=2018-01-01 is before the data's first day: the period "
+                       "starts on 2018-06-01.")
+    assert len(said) == 2
+    values, said = links.clamp_dates("2018-09-01", "2018-07-01", low, high)
+    assert values == {"start": date(2018, 9, 1), "end": date(2018, 9, 1)}  # not swapped
+    assert "single day 2018-09-01" in said[0]
+    assert links.clamp_dates("2018-07-01", "not a date", low, high) == (
+        {"start": date(2018, 7, 1)}, [])

@@ -43,6 +43,7 @@ from ui.layout import (
     filter_summary,
     header,
     need_tables,
+    partial_months,
     period_stamp,
 )
 from ui.state import current_filter, current_period, current_settings, previous_filter
@@ -53,6 +54,6 @@ __all__ = [
     "chart", "clear_caches", "csv_download", "deferred_csv", "text_download", "connection", "current_filter", "current_period",
     "current_settings", "data_stamp", "dataset_info", "delta_caption", "esc", "filter_summary",
     "header", "headline", "headlines", "kpi", "kpi_row", "money_axis", "need_tables",
-    "neutralise", "period_stamp", "previous_filter", "safe_csv", "share_link", "show",
+    "neutralise", "partial_months", "period_stamp", "previous_filter", "safe_csv", "share_link", "show",
     "stage_names", "style", "style_finding", "table", "version", "view",
 ]

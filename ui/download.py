@@ -1,4 +1,5 @@
-"""Tables on screen and as CSV downloads that are safe to open in a spreadsheet.
+"""Tables on screen and as CSV downloads that are safe to open in a spreadsheet; the QBR
+pack's download.
 
 CRM fields are typed by many people; a cell like `=HYPERLINK(...)` would run as a
 formula in Excel (CSV injection). Every text cell starting with = + - @, tab or
@@ -113,3 +114,10 @@ def text_download(label: str, text: str, file_name: str, key: str,
     st.download_button(label, text.encode("utf-8"), file_name=file_name, mime=mime, key=key,
                        icon=":material/download:", on_click="ignore")
 
+
+def pack_button(label: str, build, file_name: str, mime: str, key: str) -> None:
+    """A download of the QBR pack (PowerPoint or PDF), built by build() only when clicked,
+    on the download's own thread, without a rerun. Slides are no spreadsheet cells, so no
+    formula neutralising applies: the pack writes CRM text as plain text (gtm/qbr)."""
+    st.download_button(label, build, file_name=file_name, mime=mime, key=key,
+                       on_click="ignore", icon=":material/slideshow:", width="stretch")

@@ -9,46 +9,31 @@ while the user moves between pages.
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import streamlit as st
 
-from gtm import periods
+from gtm import links, periods, qbr
 from gtm.filters import Filter, Settings
-from ui.links import Param, link_query, notices, problem
-from ui.state import current_info, set_view
+from gtm.links import KEYS, MOTION_CHOICES, NUMBER_SETTINGS
+from ui import data_access
+from ui.download import pack_button
+from ui.links import Param, clamp_dates, notices, problem
+from ui.state import current_filter, current_info, current_period, current_settings, set_view
 from ui.text import esc
 
 BIND = "query-params"
-MOTION_CHOICES = {"All": (), "Sales-led": ("sales_led",), "Product-led": ("product_led",)}
 DEFAULT_SETTINGS = Settings()
 
-# Query-parameter keys: part of every shared link, so never rename them.
-KEYS = ("period", "start", "end", "region", "segment", "channel", "motion",
-        "stage", "threshold", "margin", "group", "lookback", "activation", "stale",
-        "warm", "wpeople", "wtouches", "sales")
 # The pages' own link parameters (growth planner, Net ARR grain, velocity flow) and
 # Streamlit's: any other key in a link is named in a notice (tests/test_hostile_urls.py
 # checks this list against every bind= key in pages/).
 PAGE_KEYS = ("goal", "price", "win", "qual", "cac", "market", "budget", "solve", "grain",
              "flow", "embed", "embed_options",
              # issue 16: the Targets page, warm starts, the growth page's market and plan check
-             "icp", "field", "va", "vb", "ttab", "wby", "wopp", "mbasis", "ptop", "ptopname", "psql",
-             "psal", "pcust", "pmarket")
+             "icp", "field", "va", "vb", "ttab", "wby", "wopp", "mbasis", "ptop", "ptopname",
+             "psql", "psal", "pcust", "pmarket")
 
-# key, label, kind, low, high, step, Settings field
-NUMBER_SETTINGS = (
-    ("threshold", "Auto stage: minimum win rate", "float", 0.05, 0.95, 0.05,
-     "qualified_threshold"),
-    ("margin", "Gross margin", "float", 0.05, 1.0, 0.05, "gross_margin"),
-    ("group", "Buying group size", "int", 1, 50, 1, "group_size"),
-    ("lookback", "Engagement look-back (days)", "int", 7, 730, 1, "lookback_days"),
-    ("activation", "Activation window (days)", "int", 1, 365, 1, "activation_days"),
-    ("stale", "Stale after (days without stage change)", "int", 7, 730, 1, "stale_days"),
-    ("warm", "Warm start: days before the deal", "int", 7, 365, 1, "warm_days"),
-    ("wpeople", "Warm start: people of the account", "int", 1, 50, 1, "warm_people"),
-    ("wtouches", "Warm start: touches in total", "int", 1, 500, 1, "warm_touches"),
-)
 _CHECKED = "_targetline_link_checked"
 _UNBOUND = "_targetline_unbound"  # settings whose link value was refused, this session
 
@@ -81,11 +66,27 @@ def _raw_params() -> dict[str, list[str]]:
     return {key: st.query_params.get_all(key) for key in KEYS if key in st.query_params}
 
 
+def _clamp_link_dates(info: dict, raw: dict) -> list[str]:
+    """A custom start/end outside the data moves to its edge (written back into the link
+    before the date widgets read it), with one sentence each."""
+    if (raw.get("period") or [None])[-1] != periods.CUSTOM:
+        return []
+    first = periods.as_date(info["first_date"]) or info["data_as_of"]
+    values, said = clamp_dates((raw.get("start") or [None])[-1], (raw.get("end") or [None])[-1],
+                               first, info["data_as_of"])
+    for key, value in values.items():
+        if raw.get(key) and raw[key][-1] != value.isoformat():
+            st.session_state[key] = value  # the bound date widget starts there (and the URL)
+            raw[key] = [value.isoformat()]
+    return said
+
+
 def _link_notices(info: dict, stages: list[str]) -> list[str]:
     """Sentences about link parameters that will be ignored (checked before the widgets)."""
     raw = _raw_params()
     specs = _param_specs(info, stages)
-    found = notices(raw, specs)
+    clamped = _clamp_link_dates(info, raw)
+    found = clamped + notices(raw, specs)
     unbound = st.session_state.setdefault(_UNBOUND, set())
     for spec in specs:
         if spec.kind != "multi" and raw.get(spec.key) and problem(spec, raw[spec.key]):
@@ -176,9 +177,10 @@ def render_sidebar(info: dict, stages: list[str]) -> tuple[Filter, Settings]:
             st.info(esc(text).replace(".", "\\."), icon=":material/link_off:")  # no www. links
     with st.sidebar:
         period, start, end = _period_widgets(info)
-        if end < start:
-            st.warning(f"End {end} is before start {start}; the dates were swapped.")
-            start, end = end, start
+        if end < start:  # never a swapped period: the end moves to the start
+            st.warning(f"End {end} is before start {start}: showing the single day {start}; "
+                       "pick an end on or after the start.")
+            end = start
         dims = _dimension_widgets(info)
         settings = _settings_widgets(stages, info)
     flt = Filter(start, end, **dims)
@@ -186,33 +188,51 @@ def render_sidebar(info: dict, stages: list[str]) -> tuple[Filter, Settings]:
     return flt, settings
 
 
-def _link_values(info: dict) -> tuple[dict, dict]:
-    state = st.session_state
-    first, as_of = periods.as_date(info["first_date"]) or info["data_as_of"], info["data_as_of"]
-    default_period = periods.default_period(first, as_of)
-    d_start, d_end = periods.period_range(default_period, as_of)
-    defaults = {"period": default_period, "start": d_start, "end": d_end, "motion": "All",
-                "stage": "auto"}
-    defaults.update({k: getattr(DEFAULT_SETTINGS, f) for k, *_, f in NUMBER_SETTINGS})
-    defaults["sales"] = list(DEFAULT_SETTINGS.sales_channels)
-    values = {k: state.get(k) for k in KEYS}
-    if values["period"] != periods.CUSTOM:
-        values["start"] = values["end"] = None
-    return values, defaults
+def _page_params() -> list[tuple[str, str]]:
+    """The page's own widgets in the URL (growth sliders, grain, flow)."""
+    return [(k, v) for k in st.query_params if k not in KEYS for v in st.query_params.get_all(k)]
+
+
+def _base_url() -> str:
+    try:
+        parts = urlsplit(st.context.url or "")
+        return f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+    except Exception:  # no browser context (tests, scripts)
+        return ""
 
 
 def share_link(page_path: str = "") -> str:
-    """The URL of this exact view (page + every non-default filter and setting)."""
-    values, defaults = _link_values(current_info())
-    page_params = [(k, v) for k in st.query_params if k not in KEYS  # the page's own widgets
-                   for v in st.query_params.get_all(k)]
-    query = urlencode(link_query(values, defaults) + page_params)
-    try:
-        parts = urlsplit(st.context.url or "")
-        base = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
-    except Exception:  # no browser context (tests, scripts)
-        base = ""
-    return f"{base}/{page_path}" + (f"?{query}" if query else "")
+    """The URL of this exact view (page + every non-default filter and setting), built by
+    gtm.links like the QBR pack's footer links."""
+    info = current_info()
+    first, as_of = periods.as_date(info["first_date"]) or info["data_as_of"], info["data_as_of"]
+    values = links.view_values(current_period(), current_filter(), current_settings())
+    return links.view_url(_base_url(), page_path, values, links.default_values(first, as_of),
+                          _page_params())
+
+
+def _qbr_buttons() -> None:
+    """"Download the QBR pack": this view as a deck and a PDF, built (gtm.qbr, as `python -m
+    gtm qbr` builds it) only when clicked, on the download's own thread."""
+    view = qbr.View(current_filter(), current_settings(), current_period(),
+                    tuple(_page_params()), _base_url() or links.DEFAULT_BASE_URL)
+    con = data_access.connection()
+
+    def pack(kind: str):
+        def build() -> bytes:
+            cur = con.cursor()
+            try:
+                return qbr.pack(cur, view, kind)
+            finally:
+                cur.close()
+        return build
+
+    st.caption("Download the QBR pack: this view as slides, every number with its "
+               "definition, period and data date")
+    name = f"targetline-qbr-{view.flt.start}-{view.flt.end}"
+    for kind, label in (("pptx", "PowerPoint"), ("pdf", "PDF")):
+        pack_button(f"Download the QBR pack ({label})", pack(kind), f"{name}.{kind}",
+                    qbr.MEDIA_TYPES[kind], f"qbr-{kind}")
 
 
 def render_share_link(page_path: str) -> None:
@@ -220,3 +240,4 @@ def render_share_link(page_path: str) -> None:
     with st.sidebar, st.popover("Share this view", icon=":material/link:", width="stretch"):
         st.caption("This link reopens this page with its filters and settings")
         st.code(share_link(page_path), language=None, wrap_lines=True)
+        _qbr_buttons()

@@ -10,40 +10,14 @@ import streamlit as st
 
 from gtm import fmt
 from gtm.metrics import registry
+from gtm.metrics.base import facts
+from gtm.metrics.registry import NO_EARLIER, NO_EARLIER_DATA, delta_text  # noqa: F401
+from ui import data_access
 
 
-def na_reason(metric_id: str, info: dict | None) -> str:
-    """Why a metric shows n/a: a missing table, else an empty or zero denominator."""
-    provided = (info or {}).get("tables") or {}
-    missing = [t for t in registry.get(metric_id).tables if not provided.get(t)]
-    if missing:
-        return "n/a: add " + " and ".join(f"{t}.csv" for t in missing) + " to compute it."
-    return ("n/a: nothing to measure in this period and filter "
-            "(a ratio with a zero denominator is not a number).")
-
-
-NO_EARLIER_DATA = "no earlier data"
-
-
-def delta_text(metric_id: str, value, previous) -> str | None:
-    """Signed change vs the previous period in the metric's unit (shares in points); the
-    words "no earlier data" when the data starts after the previous period."""
-    if previous is NO_EARLIER:
-        return NO_EARLIER_DATA
-    if previous is None or fmt.is_missing(value) or fmt.is_missing(previous):
-        return None
-    unit = registry.get(metric_id).unit
-    diff = float(value) - float(previous)
-    change = f"{abs(diff) * 100:.1f} pts" if unit == "share" else fmt.format_value(abs(diff), unit)
-    if _is_zero(change):
-        return "no change"
-    return ("+" if diff > 0 else "-") + change
-
-
-def _is_zero(formatted: str) -> bool:
-    """True when a change rounds to nothing as shown (0 days, 0.0 pts, $0, 0.00x)."""
-    digits = [c for c in formatted if c.isdigit()]
-    return bool(digits) and set(digits) == {"0"}
+def na_reason(metric_id: str, info: dict | None, known: dict | None = None) -> str:
+    """Why a metric shows n/a (gtm.metrics.registry.na_reason for the dataset's tables)."""
+    return registry.na_reason(metric_id, (info or {}).get("tables"), known)
 
 
 def delta_color(metric_id: str, delta: str | None = None) -> str:
@@ -61,7 +35,8 @@ def kpi(metric_id: str, value, previous=None, info: dict | None = None, containe
     target = container or st
     help_text = metric.definition
     if fmt.is_missing(value):
-        help_text = f"{na_reason(metric_id, info)}\n\n{metric.definition}"
+        known = data_access.view(facts) if metric.requires and info else None
+        help_text = f"{na_reason(metric_id, info, known)}\n\n{metric.definition}"
     delta = delta_text(metric_id, value, previous)
     target.metric(metric.label, metric.format(value), delta,
                   delta_color=delta_color(metric_id, delta),
@@ -82,12 +57,3 @@ def kpi_row(metric_ids: list[str], values: dict, previous: dict | None = None,
         kpi(metric_id, values.get(metric_id), before, info, column)
     return columns[len(metric_ids):]
 
-
-class _NoEarlier:
-    """The previous value of a period the data does not reach."""
-
-    def __repr__(self) -> str:
-        return NO_EARLIER_DATA
-
-
-NO_EARLIER = _NoEarlier()

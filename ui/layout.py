@@ -10,23 +10,12 @@ from __future__ import annotations
 import streamlit as st
 
 from gtm import periods
-from gtm.contract import TABLES
-from gtm.filters import Filter
-from ui.state import current_filter, current_period, previous_filter
+from gtm.filters import Filter, filter_summary
+from gtm.narrative import words
+from gtm.pages import missing_tables as _missing
+from gtm.pages import need_text
+from ui.state import current_filter, current_info, current_period, previous_filter
 from ui.text import esc
-
-
-def filter_summary(flt: Filter, period: str) -> str:
-    """One line: period with its dates, then each active dimension (or 'all ...')."""
-    span = f"{flt.start:%b %-d, %Y} – {flt.end:%b %-d, %Y}"
-    label = span if period == periods.CUSTOM else f"{period} ({span})"
-    parts = [label]
-    for name, values in (("regions", flt.regions), ("segments", flt.segments),
-                         ("channels", flt.channels)):
-        parts.append(", ".join(values) if values else f"all {name}")
-    motions = [m.replace("_", "-") for m in flt.motions]
-    parts.append(", ".join(motions) if motions else "all motions")
-    return " · ".join(parts)
 
 
 def header(title: str, subtitle: str, info: dict | None = None) -> None:
@@ -50,6 +39,14 @@ def data_stamp(info: dict) -> str:
     return f"data as of {as_of.isoformat() if as_of else 'an unknown date'}"
 
 
+def partial_months(months) -> frozenset:
+    """The months of a monthly chart the current period or the data covers only in part."""
+    flt, info = current_filter(), current_info()
+    return frozenset(words.partial_months(months, flt.start, flt.end,
+                                          periods.as_date(info.get("first_date")),
+                                          info.get("data_as_of")))
+
+
 def delta_caption(info: dict, extra: str = "") -> None:
     """What the KPI deltas compare with, and whether the data covers it."""
     prev, first = previous_filter(), periods.as_date(info.get("first_date"))
@@ -63,17 +60,8 @@ def delta_caption(info: dict, extra: str = "") -> None:
     st.caption(f"{text} {extra}".strip())
 
 
-def table_hint(table: str) -> str:
-    """'arr.csv (monthly recurring-revenue snapshots: account_id, month, arr)'."""
-    spec = TABLES[table]
-    required = ", ".join(c.name for c in spec.columns if c.required)
-    exports = f", or {spec.exports}" if spec.exports else ""  # issue 12: the CRM's own export
-    return f"{table}.csv ({spec.meaning}: {required}){exports}"
-
-
 def missing_tables(info: dict, tables: list[str]) -> list[str]:
-    provided = info.get("tables") or {}
-    return [t for t in tables if not provided.get(t)]
+    return _missing(info.get("tables"), tables)
 
 
 def need_tables(info: dict, tables: list[str], what: str = "this page") -> bool:
@@ -81,7 +69,5 @@ def need_tables(info: dict, tables: list[str], what: str = "this page") -> bool:
     missing = missing_tables(info, tables)
     if not missing:
         return True
-    files = " and ".join(table_hint(t) for t in missing)
-    st.info(f"Add {esc(files)} to see {what}. Load it on the Data page; "
-            "CSV, XLSX and Parquet are accepted.", icon=":material/upload_file:")
+    st.info(esc(need_text(missing, what)), icon=":material/upload_file:")
     return False

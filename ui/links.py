@@ -13,6 +13,8 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
+from gtm.links import link_query  # noqa: F401  (the link builder lives in gtm)
+
 
 @dataclass(frozen=True)
 class Param:
@@ -82,20 +84,31 @@ def notices(raw: dict[str, list[str]], params: list[Param]) -> list[str]:
     return out
 
 
-def link_query(values: dict, defaults: dict) -> list[tuple[str, str]]:
-    """(key, value) pairs of every non-default value, lists as repeated keys."""
-    pairs = []
-    for key, value in values.items():
-        if value == defaults.get(key) or value in (None, [], ()):
-            continue
-        items = value if isinstance(value, list | tuple) else [value]
-        pairs.extend((key, _text(v)) for v in items)
-    return pairs
-
-
-def _text(value) -> str:
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
+def clamp_dates(start: str | None, end: str | None, low: date, high: date
+                ) -> tuple[dict[str, date], list[str]]:
+    """A link's custom start and end (ISO text) moved into the data's range [low, high], with
+    one sentence per moved date; an end before the start ends the period on its start (never
+    a swapped period nobody asked for). Unreadable dates are left to `notices`."""
+    values: dict[str, date] = {}
+    said: list[str] = []
+    for key, text in (("start", start), ("end", end)):
+        try:
+            values[key] = date.fromisoformat(text) if text else None
+        except ValueError:
+            values[key] = None
+    for key, value in list(values.items()):
+        if value is None:
+            values.pop(key)
+        elif value < low:
+            values[key] = low
+            said.append(f"The link's {key}={value} is before the data's first day: the period "
+                        f"{'starts' if key == 'start' else 'ends'} on {low}.")
+        elif value > high:
+            values[key] = high
+            said.append(f"The link's {key}={value} is after the data as-of date: the period "
+                        f"{'starts' if key == 'start' else 'ends'} on {high}.")
+    if "start" in values and "end" in values and values["end"] < values["start"]:
+        said.append(f"The link's end {values['end']} is before its start {values['start']}: "
+                    f"the period is the single day {values['start']}.")
+        values["end"] = values["start"]
+    return values, said

@@ -13,7 +13,7 @@ from datetime import date
 
 import pandas as pd
 
-from gtm.db import query, scalar
+from gtm.db import query, row, scalar
 from gtm.filters import Filter, Settings
 
 
@@ -98,6 +98,29 @@ select stage, sort_order, reached_closed, reached_won, win_rate
 from int_stage_win_rates
 order by sort_order
 """
+
+
+# What the extract can tell at all, whatever the period (registry `requires`): without any
+# deal amount a pipeline sum is unknown, not $0; without stage history or supplied qualified
+# dates no deal can be called qualified, so qualified counts are unknown, not 0.
+FACTS_SQL = """
+select
+    exists (select 1 from opportunities where amount is not null) as amounts,
+    ($qualified_order < 1000000000 and exists (select 1 from opportunity_stages))
+        or exists (select 1 from opportunities where qualified_date is not null)
+        as qualification
+"""
+FACT_REASONS = {
+    "amounts": "the deals have no amount (opportunities.amount is empty), so the amount is "
+               "unknown, not $0",
+    "qualification": "no deal can be called qualified: the data has no stage history "
+                     "(opportunity_stages.csv) and no qualified_date",
+}
+
+
+def facts(con, p: dict) -> dict:
+    """{'amounts': bool, 'qualification': bool}: what the extract can tell (FACTS_SQL)."""
+    return row(con, FACTS_SQL, p)
 
 
 def data_as_of(con) -> date | None:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from gtm.db import clean
 from gtm.filters import Filter, Settings
 from gtm.metrics import registry
-from gtm.metrics.base import QualifiedStage, params, resolve_qualified_stage
+from gtm.metrics.base import QualifiedStage, facts, params, resolve_qualified_stage
 
 DEFAULT_SETTINGS = Settings()
 
@@ -48,6 +48,8 @@ def assemble(ids: Iterable[str], flt: Filter, settings: Settings, run: Run) -> d
 
 
 def _value(metric: registry.Metric, flt: Filter, settings: Settings, read):
+    if any(not read(facts, need, flt) for need in metric.requires):
+        return None  # the extract cannot tell (base.FACT_REASONS says why)
     if metric.formula is None:
         return read(metric.query, metric.reads, flt)
     inputs = [read(i.query, i.column, flt.previous() if i.previous else flt)
@@ -60,6 +62,8 @@ def queries_for(ids: Iterable[str]) -> list[tuple[Callable, bool]]:
     needed: dict = {}
     for mid in ids:
         metric = registry.get(mid)
+        if metric.requires:
+            needed[(facts, False)] = None
         if metric.formula is None:
             needed[(metric.query, False)] = None
         else:

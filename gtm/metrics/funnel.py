@@ -15,18 +15,18 @@ import pandas as pd
 from gtm.db import query, row
 from gtm.metrics import cost
 from gtm.metrics.base import STAGE_WIN_RATES
-from gtm.metrics.sql import compose
+from gtm.metrics.sql import compose, define, known_sum
 
 # --- headline metrics -------------------------------------------------------------
 
-VOLUME_SQL = compose("""
+VOLUME_SQL = compose(f"""
 select
     (select count(*) from f_people where created_date between $period_start and $period_end) as leads,
     (select count(*) from f_people where mql_date between $period_start and $period_end) as mqls,
     (select count(*) from f_people
         where created_date between $period_start and $period_end and is_target_account) as target_leads,
     (select count(*) from qualified) as qualified_opportunities,
-    (select coalesce(sum(amount), 0) from qualified)::double as qualified_pipeline
+    (select {known_sum('amount')} from qualified)::double as qualified_pipeline
 """)
 
 
@@ -35,28 +35,27 @@ def volume(con, p: dict) -> dict:
     return row(con, VOLUME_SQL, p)
 
 
-# Outcome looked up over ALL opportunities of the MQL's account (not narrowed by the
-# deal's channel): a won new-business deal created on/after the mql_date, won by the
-# dataset's as-of date (a cohort keeps maturing after its period; DECISIONS.md).
-MQL_TO_CUSTOMER_SQL = compose("""
-with
-mql_cohort as (
-    select person_id, account_id, mql_date
+# The MQL cohort of the period and the MQLs of it that became customers. The outcome is
+# looked up over ALL opportunities of the MQL's account (not narrowed by the deal's channel):
+# a won new-business deal created on/after the mql_date, won by the dataset's as-of date
+# (a cohort keeps maturing after its period; DECISIONS.md). The headline rate and the rate
+# per channel read these two relations.
+define("mql_cohort", """
+    select person_id, account_id, mql_date, channel
     from f_people
-    where mql_date between $period_start and $period_end
-),
+    where mql_date between $period_start and $period_end""")
 
-converted as (
+define("mql_converted", """
     select distinct m.person_id
     from mql_cohort as m
     join opportunities as o on o.account_id = m.account_id
     where o.is_won
       and o.type = 'new_business'
       and o.created_date >= m.mql_date
-      and o.close_date <= $data_as_of
-)
+      and o.close_date <= $data_as_of""")
 
-select (select count(*) from converted) / nullif((select count(*) from mql_cohort), 0)
+MQL_TO_CUSTOMER_SQL = compose("""
+select (select count(*) from mql_converted) / nullif((select count(*) from mql_cohort), 0)
     as mql_to_customer_rate
 """)
 
@@ -117,7 +116,7 @@ def headline(con, p: dict) -> dict:
 
 # --- breakdowns ---------------------------------------------------------------------
 
-BY_MONTH_SQL = compose("""
+BY_MONTH_SQL = compose(f"""
 with
 period_people as (
     select date_trunc('month', created_date)::date as month,
@@ -134,7 +133,7 @@ period_mqls as (
 period_qualified as (
     select date_trunc('month', qualified_date)::date as month,
         count(*) as qualified_opportunities,
-        coalesce(sum(amount), 0) as qualified_pipeline
+        {known_sum('amount')} as qualified_pipeline
     from qualified group by 1
 ),
 
@@ -152,7 +151,8 @@ select
     coalesce(pm.mqls, 0) as mqls,
     coalesce(pp.target_leads, 0) as target_leads,
     coalesce(pq.qualified_opportunities, 0) as qualified_opportunities,
-    coalesce(pq.qualified_pipeline, 0)::double as qualified_pipeline,
+    case when pq.month is null then 0 else pq.qualified_pipeline end::double
+        as qualified_pipeline,
     coalesce(ps.signups, 0) as signups,
     coalesce(ps.activated_signups, 0) as activated_signups
 from months as m
@@ -170,7 +170,7 @@ def by_month(con, p: dict) -> pd.DataFrame:
     return query(con, BY_MONTH_SQL, p)
 
 
-BY_CHANNEL_SQL = compose("""
+BY_CHANNEL_SQL = compose(f"""
 with
 lead_counts as (
     select channel,
@@ -181,12 +181,19 @@ lead_counts as (
 
 pipeline as (
     select channel_key as channel, count(*) as qualified_opportunities,
-        coalesce(sum(amount), 0) as qualified_pipeline
+        {known_sum('amount')} as qualified_pipeline
     from qualified group by 1
 ),
 
 customers as (
     select channel, count(*) as won_customers from new_customers group by channel
+),
+
+mql_outcomes as (
+    select m.channel, count(c.person_id) as mql_customers
+    from mql_cohort as m
+    left join mql_converted as c on c.person_id = m.person_id
+    group by m.channel
 ),
 
 channels as (
@@ -201,16 +208,20 @@ joined as (
         coalesce(l.leads, 0) as leads,
         coalesce(l.mqls, 0) as mqls,
         coalesce(q.qualified_opportunities, 0) as qualified_opportunities,
-        coalesce(q.qualified_pipeline, 0)::double as qualified_pipeline,
-        coalesce(w.won_customers, 0) as won_customers
+        case when q.channel is null then 0 else q.qualified_pipeline end::double
+            as qualified_pipeline,
+        coalesce(w.won_customers, 0) as won_customers,
+        coalesce(mo.mql_customers, 0) as mql_customers
     from channels as c
     left join lead_counts as l on l.channel = c.channel
     left join pipeline as q on q.channel = c.channel
     left join customers as w on w.channel = c.channel
+    left join mql_outcomes as mo on mo.channel = c.channel
 )
 
 select
     *,
+    mql_customers / nullif(mqls, 0) as mql_to_customer_rate,
     mqls / nullif(sum(mqls) over (), 0) as mql_share,
     qualified_pipeline / nullif(sum(qualified_pipeline) over (), 0) as pipeline_share
 from joined
@@ -219,9 +230,11 @@ order by qualified_pipeline desc, mqls desc, channel
 
 
 def by_channel(con, p: dict) -> pd.DataFrame:
-    """Columns: channel, leads, mqls, qualified_opportunities, qualified_pipeline,
-    won_customers (new customers whose first won deal came from the channel),
-    mql_share, pipeline_share (shares of the period's totals; NaN when the total is 0).
+    """Columns: channel, leads, mqls, qualified_opportunities, qualified_pipeline (NaN when
+    the channel's qualified deals have no amount), won_customers (new customers whose first
+    won deal came from the channel), mql_customers (MQLs of the period whose account became a
+    customer, the cohort of mql_to_customer_rate), mql_to_customer_rate, mql_share,
+    pipeline_share (shares of the period's totals; NaN when the total is 0).
     People are counted by their channel, opportunities by the deal's channel."""
     return query(con, BY_CHANNEL_SQL, p)
 
@@ -229,7 +242,9 @@ def by_channel(con, p: dict) -> pd.DataFrame:
 def channel_ranking(con, p: dict) -> pd.DataFrame:
     """The channel ranking under each lens, showing which channels the MQL lens flatters.
 
-    Columns: channel, mqls, qualified_pipeline, marketing_cac, rank_by_mqls (1 = most
+    Columns: channel, mqls, mql_customers, mql_to_customer_rate, won_customers (new
+    customers whose first won deal came from the channel), qualified_pipeline, marketing_cac,
+    rank_by_mqls (1 = most
     MQLs), rank_by_pipeline (1 = most qualified pipeline), rank_by_cac (1 = lowest
     marketing CAC; channels without a defined CAC rank last), flattered (True when the
     channel ranks at least `max(2, ceil(n / 4))` places better by MQLs than by pipeline
@@ -238,10 +253,12 @@ def channel_ranking(con, p: dict) -> pd.DataFrame:
     lens = by_channel(con, p)
     cac = cost.by_channel(con, p)[["channel", "marketing_cac"]]
     df = lens.merge(cac, on="channel", how="left")[
-        ["channel", "mqls", "qualified_pipeline", "marketing_cac"]]
-    df = df[(df["mqls"] > 0) | (df["qualified_pipeline"] > 0)].reset_index(drop=True)
+        ["channel", "mqls", "mql_customers", "mql_to_customer_rate", "won_customers",
+         "qualified_pipeline", "marketing_cac"]]
+    df = df[(df["mqls"] > 0) | (df["qualified_pipeline"].fillna(0) > 0)].reset_index(drop=True)
     df["rank_by_mqls"] = df["mqls"].rank(ascending=False, method="min").astype(int)
-    df["rank_by_pipeline"] = df["qualified_pipeline"].rank(ascending=False, method="min").astype(int)
+    df["rank_by_pipeline"] = (df["qualified_pipeline"].rank(ascending=False, method="min",
+                                                            na_option="bottom").astype(int))
     df["rank_by_cac"] = (df["marketing_cac"].rank(method="min", na_option="bottom")
                          .astype(int))
     gap = max(2, math.ceil(len(df) / 4))

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from gtm import fmt
 from gtm.metrics import arr, cost, funnel, groups, market, targets, velocity, warm
+from gtm.metrics.base import FACT_REASONS
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Metric:
     extension: bool = False
     formula: Formula | None = None
     column: str | None = None  # the query's column (default: the id)
+    requires: tuple[str, ...] = ()  # facts of base.FACTS_SQL the value needs (else unknown)
 
     @property
     def reads(self) -> str:
@@ -70,6 +72,11 @@ WARM = "Warm starts"
 DEALS = ("opportunities",)
 SPEND = ("spend",)
 SPEND_DEALS = ("spend", "opportunities")
+# What a value needs the extract to tell at all (gtm.metrics.base.FACTS_SQL): without it the
+# value is unknown (n/a, with base.FACT_REASONS), never a 0 or a $0.
+QUALIFIED = ("qualification",)
+AMOUNTS = ("amounts",)
+QUALIFIED_AMOUNTS = ("qualification", "amounts")
 
 _METRICS = (
     M("leads", "Leads", "count", VOLUME, "People with `created_date` in period.",
@@ -80,17 +87,17 @@ _METRICS = (
       ("accounts",)),
     M("qualified_opportunities", "Qualified opportunities", "count", VOLUME,
       "New-business opportunities with `qualified_date` in period: count.", funnel.volume,
-      DEALS),
+      DEALS, requires=QUALIFIED),
     M("qualified_pipeline", "Qualified pipeline", "usd", VOLUME,
       "New-business opportunities with `qualified_date` in period: sum of `amount`.",
-      funnel.volume, DEALS),
+      funnel.volume, DEALS, requires=QUALIFIED_AMOUNTS),
     M("mql_to_customer_rate", "MQL-to-customer rate", "share", VOLUME,
       "Cohort: of the MQLs in period, the share whose account has a won new-business "
       "opportunity created on or after the `mql_date`. Wins count up to the dataset's as-of "
       "date, so a recent cohort keeps maturing.", funnel.mql_to_customer_rate, DEALS),
     M("qualified_win_rate", "Qualified win rate", "share", VOLUME,
       "Won / closed among qualified new-business opportunities whose `close_date` is in period.",
-      funnel.qualified_win_rate, DEALS),
+      funnel.qualified_win_rate, DEALS, requires=QUALIFIED),
     M("signups", "Signups", "count", VOLUME, "Signups with `signup_date` in period (product-led).",
       funnel.signups, ("signups",)),
     M("activated_signups", "Activated signups", "count", VOLUME,
@@ -109,7 +116,7 @@ _METRICS = (
     M("cost_per_mql", "Cost per MQL", "usd", COST, "Marketing spend / MQLs.", cost.unit_costs,
       SPEND, False),
     M("cost_per_qualified_opportunity", "Cost per qualified opportunity", "usd", COST,
-      "Marketing spend / qualified opportunities.", cost.unit_costs, SPEND_DEALS, False),
+      "Marketing spend / qualified opportunities.", cost.unit_costs, SPEND_DEALS, False, requires=QUALIFIED),
     M("new_customers", "New customers", "count", COST,
       "Accounts whose *first* won new-business opportunity closed in period.", cost.unit_costs,
       DEALS),
@@ -117,24 +124,24 @@ _METRICS = (
       cost.unit_costs, SPEND_DEALS, False),
     M("cac_payback_months", "CAC payback", "months", COST,
       "CAC / (average new-customer first-deal `amount` / 12 x gross margin); gross margin is a "
-      "setting, default 80 %.", cost.unit_costs, SPEND_DEALS, False),
+      "setting, default 80 %.", cost.unit_costs, SPEND_DEALS, False, requires=AMOUNTS),
     M("target_account_penetration", "Target-account penetration", "share", MARKET,
       "Target accounts with at least one engaged person in period / all target accounts.",
       market.headline, ("accounts", "touches")),
     M("stage0_days_median", "Stage-0 clock (median)", "days", VELOCITY,
-      "Days from `created_date` to `qualified_date` (median).", velocity.clocks, DEALS, False),
+      "Days from `created_date` to `qualified_date` (median).", velocity.clocks, DEALS, False, requires=QUALIFIED),
     M("sales_cycle_days_median", "Sales cycle (median)", "days", VELOCITY,
       "Days from `qualified_date` to `close_date` of won opportunities (median).",
-      velocity.clocks, DEALS, False),
+      velocity.clocks, DEALS, False, requires=QUALIFIED),
     M("sales_velocity_per_day", "Sales velocity", "usd_per_day", VELOCITY,
       "Open qualified opportunities x qualified win rate x average won amount / average sales "
-      "cycle days.", velocity.sales_velocity, DEALS),
+      "cycle days.", velocity.sales_velocity, DEALS, requires=QUALIFIED_AMOUNTS),
     M("time_to_no_days_median", "Time to no (median)", "days", VELOCITY,
       "Median days from `created_date` to `close_date` of lost opportunities; shorter is better.",
       velocity.clocks, DEALS, False),
     M("stale_pipeline_amount", "Stale pipeline", "usd", VELOCITY,
       "Open opportunities with no stage change for more than 90 days (setting): amount.",
-      velocity.clocks, DEALS, False),
+      velocity.clocks, DEALS, False, requires=AMOUNTS),
     M("net_new_arr", "Net new ARR", "usd", ARR,
       "New + reactivation + expansion - contraction - churn.", arr.flows, ("arr",)),
     M("new_arr", "New ARR", "usd", ARR,
@@ -197,10 +204,10 @@ _METRICS = (
       True, True,
       Formula(cost.ltv_to_cac, (Input(cost.unit_costs, "avg_first_deal"),
                                 Input(arr.retention, "grr_12m"),
-                                Input(cost.unit_costs, "cac")))),
+                                Input(cost.unit_costs, "cac"))), requires=AMOUNTS),
     M("stage0_days_p75", "Stage-0 clock (p75)", "days", VELOCITY,
       "Days from `created_date` to `qualified_date` (75th percentile).", velocity.clocks, DEALS,
-      False, True),
+      False, True, requires=QUALIFIED),
     M("time_to_no_people_days_median", "Time to no, people (median)", "days", VELOCITY,
       "Median days from person `created_date` to `disqualified_date`; shorter is better.",
       velocity.clocks, (), False, True),
@@ -226,3 +233,53 @@ SPEC_IDS: tuple[str, ...] = tuple(m.id for m in _METRICS if not m.extension)
 def get(metric_id: str) -> Metric:
     return METRICS[metric_id]
 
+
+
+def na_reason(metric_id: str, provided: dict | None, known: dict | None = None) -> str:
+    """Why a metric shows n/a: a missing table (provided: dataset_info(con)["tables"]), what
+    the extract cannot tell (known: gtm.metrics.base.facts), else an empty or zero
+    denominator. The tiles of the app and of the QBR pack say the same."""
+    metric = get(metric_id)
+    missing = [t for t in metric.tables if not (provided or {}).get(t)]
+    if missing:
+        return "n/a: add " + " and ".join(f"{t}.csv" for t in missing) + " to compute it."
+    lacking = [need for need in metric.requires if known is not None and not known.get(need)]
+    if lacking:
+        return "n/a: " + "; ".join(FACT_REASONS[need] for need in lacking) + "."
+    return ("n/a: nothing to measure in this period and filter "
+            "(a ratio with a zero denominator is not a number).")
+
+
+NO_EARLIER_DATA = "no earlier data"
+
+
+class _NoEarlier:
+    """The previous value of a period the data does not reach (never a number)."""
+
+    def __repr__(self) -> str:
+        return NO_EARLIER_DATA
+
+
+NO_EARLIER = _NoEarlier()
+
+
+def delta_text(metric_id: str, value, previous) -> str | None:
+    """Signed change vs the previous period in the metric's unit (shares in points); the
+    words "no earlier data" when the data starts after the previous period. The tiles of the
+    app and of the QBR pack."""
+    if previous is NO_EARLIER:
+        return NO_EARLIER_DATA
+    if previous is None or fmt.is_missing(value) or fmt.is_missing(previous):
+        return None
+    unit = get(metric_id).unit
+    diff = float(value) - float(previous)
+    change = f"{abs(diff) * 100:.1f} pts" if unit == "share" else fmt.format_value(abs(diff), unit)
+    if _is_zero(change):
+        return "no change"
+    return ("+" if diff > 0 else "-") + change
+
+
+def _is_zero(formatted: str) -> bool:
+    """True when a change rounds to nothing as shown (0 days, 0.0 pts, $0, 0.00x)."""
+    digits = [c for c in formatted if c.isdigit()]
+    return bool(digits) and set(digits) == {"0"}

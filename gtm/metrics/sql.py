@@ -87,6 +87,13 @@ def target_flag(target_def: str, is_target: str, fit_score: str) -> str:
     return f"coalesce({target_def}, {is_target}, {fit_score} >= $icp_threshold, false)"
 
 
+def known_sum(column: str) -> str:
+    """SQL: the sum of a deal amount column, NULL (unknown, not $0) when there are deals but
+    none has an amount; 0 when there are no deals. `column` is a column name, never a value."""
+    return f"case when count(*) > 0 and count({column}) = 0 then null " \
+           f"else coalesce(sum({column}), 0) end"
+
+
 # The dimension filter, written once: every relation narrowed by it carries its account's
 # region, segment and motion (gtm/load/staging.py). An empty list parameter means "all".
 DIMENSIONS = """($regions is null or list_contains($regions, region))

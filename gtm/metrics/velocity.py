@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from gtm.db import query, row
-from gtm.metrics.sql import compose, define
+from gtm.metrics.sql import compose, define, known_sum
 
 # Won / lost new-business deals closed in period, with their day counts.
 define("won", """
@@ -25,7 +25,7 @@ define("lost", """
     from nb_opps
     where is_closed and not is_won and close_date between $period_start and $period_end""")
 
-CLOCKS_SQL = compose("""
+CLOCKS_SQL = compose(f"""
 with
 stage0 as (
     select qualified_date - created_date as days
@@ -45,7 +45,7 @@ select
     (select quantile_cont(days, 0.5) from people_no) as time_to_no_people_days_median,
     (select count(*) from open_age where days_since_change > $stale_days)
         as stale_pipeline_count,
-    (select coalesce(sum(amount), 0) from open_age where days_since_change > $stale_days)::double
+    (select {known_sum('amount')} from open_age where days_since_change > $stale_days)::double
         as stale_pipeline_amount
 """)
 
@@ -95,7 +95,7 @@ with
 spans as (
     select
         opportunity_id,
-        coalesce(amount, 0) as amount,
+        amount,
         is_won,
         close_date,
         case when $qualified_only then qualified_date else created_date end as entered,
@@ -135,8 +135,10 @@ hits as (
 )
 
 select s.step, s.kind,
-    coalesce(sum(h.amount) filter (where h.hit), 0)::double as amount,
-    count(h.pos) filter (where h.hit) as count
+    case when count(h.pos) filter (where h.hit) = 0 then 0
+         else sum(h.amount) filter (where h.hit) end::double as amount,
+    count(h.pos) filter (where h.hit) as count,
+    count(h.amount) filter (where h.hit) as amount_known
 from step_list as s
 left join hits as h on h.pos = s.pos
 group by s.pos, s.step, s.kind
@@ -145,7 +147,9 @@ order by s.pos
 
 
 def pipeline_waterfall(con, p: dict, qualified_only: bool = False) -> pd.DataFrame:
-    """Columns: step, kind, amount, count. Steps: opening (open on the day before
+    """Columns: step, kind, amount (sum of the known amounts; NaN when none of the step's
+    deals has an amount: unknown, not $0), count, amount_known (deals with an amount). Steps:
+    opening (open on the day before
     start), created (entered in period; 'qualified' entry when qualified_only),
     won, lost (closed in period), closing (open at end), pushed_out (kind 'note': part
     of closing, open deals whose expected close_date fell in the period; not a

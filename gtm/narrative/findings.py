@@ -14,6 +14,7 @@ import math
 import pandas as pd
 
 from gtm import fmt
+from gtm.narrative import words
 from gtm.plan.growth import Plan, format_field, label
 
 NOT_CHANNELS = ("Blended", "unknown")  # cost.by_channel rows that are not a channel
@@ -34,13 +35,16 @@ def channel_name(code) -> str:
     return (text[:1].upper() + text[1:]) if text else "Unknown"
 
 
-def moved(before, after, shown: str) -> str:
+def moved(before, after, shown: str, unit: str = "count") -> str:
     """How a figure moved to its formatted value `shown`: 'rose 25 % to 120', 'fell 30 % to
-    $1.2M', 'grew 2.1x to 120', 'held flat at 120', 'grew from 0 to 120', 'held at 0'."""
+    $1.2M', 'grew 2.1x to 120', 'held flat at 120', 'grew from 0 to 120', 'held at 0', or
+    'rose from 4 to 120' when the base is too small for a percent (words.base_too_small)."""
     if fmt.is_missing(before) or fmt.is_missing(after):
         return f"was {shown}"
     if before == 0:
         return f"held at {shown}" if after == 0 else f"grew from 0 to {shown}"
+    if words.base_too_small(before, after, unit):
+        return words.from_to(before, after, unit, shown)
     ratio = after / before
     if ratio >= 2:
         return f"grew {ratio:.1f}x to {shown}"
@@ -83,7 +87,7 @@ def mql_vs_pipeline(now: pd.DataFrame | None, before: pd.DataFrame | None = None
         return (f"{name} brought the most MQLs ({fmt.count(mqls)}) and "
                 f"{fmt.money(pipe)} of qualified pipeline.")
     return (f"{name} MQLs {moved(prev['mqls'], mqls, fmt.count(mqls))}; its qualified pipeline "
-            f"{moved(prev['qualified_pipeline'], pipe, fmt.money(pipe))}.")
+            f"{moved(prev['qualified_pipeline'], pipe, fmt.money(pipe), 'usd')}.")
 
 
 # --- CAC vs CPL -------------------------------------------------------------------------------

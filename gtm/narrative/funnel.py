@@ -15,6 +15,7 @@ import math
 import pandas as pd
 
 from gtm import fmt
+from gtm.narrative import words
 
 NOTABLE_GAP = 0.05  # a share gap below 5 points is noise, not a finding
 
@@ -52,12 +53,15 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def change(before, after) -> str:
-    """'rose 23 %', 'fell 16 %', 'held flat', or 'went from 0 to 12' (a 0 base has no %)."""
+def change(before, after, unit: str = "count") -> str:
+    """'rose 23 %', 'fell 16 %', 'held flat', 'started from 0' (a 0 base has no %), or
+    'rose from 4 to 1,303' when the base is too small for a percent (words.base_too_small)."""
     if fmt.is_missing(before) or fmt.is_missing(after):
         return "cannot be compared"
     if before == 0:
         return "held flat at 0" if after == 0 else "started from 0"
+    if words.base_too_small(before, after, unit):
+        return words.from_to(before, after, unit)
     pct = (after - before) / abs(before)
     if abs(pct) < 0.005:
         return "held flat"
@@ -92,21 +96,34 @@ def lens_by_channel(by_channel: pd.DataFrame) -> str:
     return cap("; ".join(parts))
 
 
-def lens_by_month(by_month: pd.DataFrame) -> str:
-    """How MQLs and qualified pipeline moved from the first to the last month.
-    Input: funnel.by_month."""
+def lens_by_month(by_month: pd.DataFrame, partial: frozenset = frozenset()) -> str:
+    """How MQLs and qualified pipeline moved from the first to the last whole month (months
+    the period or the data covers only in part are not compared). Input: funnel.by_month."""
     if by_month.empty:
         return "No months in this period"
-    first, last = by_month.iloc[0], by_month.iloc[-1]
-    if len(by_month) == 1:
+    rows = words.whole(by_month, partial)
+    first, last = rows.iloc[0], rows.iloc[-1]
+    if len(rows) == 1:
         return (f"{month(first.month)}: {fmt.count(first.mqls)} MQLs and "
                 f"{fmt.money(first.qualified_pipeline)} of qualified pipeline")
     mql_move = change(first.mqls, last.mqls)
-    pipe_move = change(first.qualified_pipeline, last.qualified_pipeline)
+    pipe_move = change(first.qualified_pipeline, last.qualified_pipeline, "usd")
     same_way = mql_move.split()[0] == pipe_move.split()[0]
     joiner = "and" if same_way else "while"
     return (f"From {month(first.month)} to {month(last.month)} MQLs {mql_move} "
             f"{joiner} qualified pipeline {pipe_move}")
+
+
+def mqls_by_month(by_month: pd.DataFrame, partial: frozenset = frozenset()) -> str:
+    """How MQLs moved from the first to the last whole month (the MQL lens alone)."""
+    if by_month.empty:
+        return "No months in this period"
+    rows = words.whole(by_month, partial)
+    first, last = rows.iloc[0], rows.iloc[-1]
+    if len(rows) == 1:
+        return f"{month(first.month)}: {fmt.count(first.mqls)} MQLs"
+    return (f"From {month(first.month)} to {month(last.month)} MQLs "
+            f"{change(first.mqls, last.mqls)}")
 
 
 def lens_ranking(ranking: pd.DataFrame) -> str:
@@ -114,6 +131,9 @@ def lens_ranking(ranking: pd.DataFrame) -> str:
     channels the MQL lens flatters. Input: funnel.channel_ranking."""
     if ranking.empty:
         return "No channel had MQLs or qualified pipeline in this period"
+    if "qualified_pipeline" in ranking and ranking["qualified_pipeline"].fillna(0).sum() == 0:
+        return ("No channel has qualified pipeline with an amount in this period: the MQL "
+                "ranking has nothing to be checked against")
     gap = ranking["rank_by_pipeline"] - ranking["rank_by_mqls"]
     top = ranking.loc[gap.idxmax()]
     flattered = int(ranking["flattered"].sum())
@@ -139,6 +159,9 @@ def flattered_channels(ranking: pd.DataFrame) -> str:
 def qualified_stage(stage: str | None, win_rates: pd.DataFrame, threshold: float) -> str:
     """Which stage makes a deal qualified, with its win rate and the stage before it.
     Input: QualifiedStage.stage, QualifiedStage.win_rates, the threshold setting."""
+    if win_rates.empty:
+        return ("No open stage in the data (every deal is closed and there is no stage "
+                "history): no deal can be called qualified")
     if stage is None:
         return (f"No stage reaches a {share(threshold)} win rate: only qualified dates "
                 "supplied by the CRM count")
@@ -230,12 +253,14 @@ def cost_ladder(values: dict) -> str:
             f"{fmt.money(cpl)} cost per lead")
 
 
-def cost_trend(cost_by_month: pd.DataFrame) -> str:
-    """How CPL and CAC moved from the first to the last month. Input: cost.by_month."""
-    if len(cost_by_month) < 2:
+def cost_trend(cost_by_month: pd.DataFrame, partial: frozenset = frozenset()) -> str:
+    """How CPL and CAC moved from the first to the last whole month. Input: cost.by_month."""
+    rows = words.whole(cost_by_month, partial) if len(cost_by_month) else cost_by_month
+    if len(rows) < 2:
         return "One month only: see the quarter for a trend"
-    first, last = cost_by_month.iloc[0], cost_by_month.iloc[-1]
-    cpl_move, cac_move = change(first.cpl, last.cpl), change(first.cac, last.cac)
+    first, last = rows.iloc[0], rows.iloc[-1]
+    cpl_move = change(first.cpl, last.cpl, "usd")
+    cac_move = change(first.cac, last.cac, "usd")
     return (f"From {month(first.month)} to {month(last.month)} CPL {cpl_move}, "
             f"CAC {cac_move}")
 
@@ -261,6 +286,11 @@ def cycle_range(cycle_by_month: pd.DataFrame) -> str:
     """Fastest and slowest month of the sales cycle. Input: velocity.cycle_by_month."""
     rows = _valid(cycle_by_month, "sales_cycle_days_median")
     if rows.empty:
+        won = int(cycle_by_month["won"].sum()) if len(cycle_by_month) else 0
+        if won:
+            deals = "deal was" if won == 1 else "deals were"
+            return (f"{fmt.count(won)} new-business {deals} won, but the sales cycle is unknown: "
+                    "no qualified date (add opportunity_stages.csv or qualified_date)")
         return "No deal was won in this period"
     fast = rows.loc[rows["sales_cycle_days_median"].idxmin()]
     slow = rows.loc[rows["sales_cycle_days_median"].idxmax()]
@@ -287,16 +317,34 @@ def time_to_no(values: dict) -> str:
 
 
 def _step(waterfall: pd.DataFrame, *names: str) -> float:
-    return float(waterfall.loc[waterfall["step"].isin(names), "amount"].sum())
+    return float(waterfall.loc[waterfall["step"].isin(names), "amount"].fillna(0).sum())
+
+
+def _count(waterfall: pd.DataFrame, *names: str) -> int:
+    return int(waterfall.loc[waterfall["step"].isin(names), "count"].sum())
+
+
+def amount_text(amount, count: int) -> str:
+    """'$1.2M', or 'amount unknown' when deals exist but none has an amount ($0 would lie)."""
+    return "amount unknown" if count and fmt.is_missing(amount) else fmt.money(amount or 0)
 
 
 def pipeline_movement(waterfall: pd.DataFrame) -> str:
-    """Opening to closing pipeline, with what was created, won and lost.
-    Input: velocity.pipeline_waterfall (either view)."""
+    """Opening to closing pipeline, with what was created, won and lost (in deals when the
+    extract gives no amounts). Input: velocity.pipeline_waterfall (either view)."""
+    verb = "created" if (waterfall["step"] == "created").any() else "qualified"
+    if "amount_known" in waterfall and int(waterfall["amount_known"].sum()) == 0:
+        counts = {s: _count(waterfall, s) for s in ("opening", "won", "lost", "closing")}
+        created = _count(waterfall, "created", "qualified")
+        if not any(counts.values()) and not created:
+            return "No open pipeline in this period"
+        return (f"Open pipeline went from {fmt.count(counts['opening'])} to "
+                f"{fmt.count(counts['closing'])} deals: {fmt.count(created)} {verb}, "
+                f"{fmt.count(counts['won'])} won, {fmt.count(counts['lost'])} lost "
+                "(the deals have no amounts)")
     opening, closing = _step(waterfall, "opening"), _step(waterfall, "closing")
     created = _step(waterfall, "created", "qualified")
     won, lost = _step(waterfall, "won"), _step(waterfall, "lost")
-    verb = "created" if (waterfall["step"] == "created").any() else "qualified"
     if opening == 0 and closing == 0 and created == 0:
         return "No open pipeline in this period"
     move = "grew" if closing > opening else ("shrank" if closing < opening else "held")
