@@ -251,18 +251,18 @@ def _check_chart(result, stamp) -> go.Figure:
     colours = [ui.ACCENT if r.over else ui.PIPELINE_BLUE for r in rows]
     fig = go.Figure(go.Bar(y=[r.name for r in rows], x=[r.volume for r in rows],
                            orientation="h", marker_color=colours, cliponaxis=False,
-                           text=[f"{fmt.count(r.volume)} · {funnel_check.factor_text(r)}"
+                           text=[f"{fmt.count(r.volume)}<br>{funnel_check.factor_text(r)}"
                                  for r in rows], textposition="outside", hoverinfo="skip"))
     volumes = [r.volume for r in rows if r.volume > 0] + ([result.market] if result.market
                                                            else [])
-    if result.market:
-        fig.add_vline(x=result.market, line_dash="dash", line_color=ui.MQL_GREY,
-                      annotation_text=f"market: {fmt.count(result.market)} people",
-                      annotation_position="bottom right", annotation_font_color=ui.MQL_GREY)
+    title = "people (log scale)"
+    if result.market:  # the line's label in the axis title: an annotation would cross the bars
+        fig.add_vline(x=result.market, line_dash="dash", line_color=ui.MQL_GREY)
+        title += f"; dashed: the market, {fmt.count(result.market)} people"
     fig.update_yaxes(autorange="reversed")
     low, high = (min(volumes), max(volumes)) if volumes else (1, 10)
-    fig.update_xaxes(type="log", title="people (log scale)", dtick=1, tickformat="~s",
-                     range=[math.log10(low) - 0.4, math.log10(high) + 0.9])
+    fig.update_xaxes(type="log", title=title, dtick=1, tickformat="~s",
+                     range=[math.log10(low) - 0.4, math.log10(high) + 1.1])
     return ui.style(fig, funnel_check.verdict(result), stamp, height=320, wrap=70)
 
 
@@ -278,8 +278,9 @@ def _target_plan(plan: growth.Plan, inputs: growth.PlanInputs, result) -> str:
     if people is None or plan.revenue_goal is None:
         return ("The target-based plan for the same revenue is n/a: " + plan.notes[-1])
     market = result.market
-    share = ("" if not market else f", {fmt.percent(people / market)} of the market"
-             if people <= market else f", {people / market:.1f}x the market")
+    of = f" of {fmt.count(market)} people"
+    share = ("" if not market else f", {fmt.percent(people / market)} of the market{of}"
+             if people <= market else f", {people / market:.1f}x the market{of}")
     return (f"The target-based plan for the same {format_field('revenue_goal', plan.revenue_goal)}"
             f": {fmt.count(plan.customers)} customers from "
             f"{fmt.count(plan.qualified_opportunities)} qualified opportunities at "

@@ -105,13 +105,12 @@ def yaml_editor(threshold: float) -> str:
 
 
 def rules_table(definition: icp.Definition, counts: list[int]) -> None:
-    rows = [{"rule": i, "what": r.text(), "weight": r.weight,
-             "share of points": r.weight / definition.points,
-             "accounts matching": counts[i - 1] if i <= len(counts) else 0}
-            for i, r in enumerate(definition.rules, 1)]
+    rows = [{"rule": i, "weight": r.weight, "share of points": r.weight / definition.points,
+             "accounts matching": counts[i - 1] if i <= len(counts) else 0, "what": r.text()}
+            for i, r in enumerate(definition.rules, 1)]  # the text last: it may be cut
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
         "rule": st.column_config.NumberColumn(width="small"),
-        "what": st.column_config.TextColumn(width="medium"),
+        "what": st.column_config.TextColumn("rule text", width="large"),
         "share of points": st.column_config.NumberColumn("share", format="percent",
                                                          width="small"),
         "weight": st.column_config.NumberColumn(width="small"),
