@@ -26,7 +26,7 @@ test:
 check: install browser lint test
 
 run: install
-	$(PY) -m streamlit run app.py
+	$(PY) -m streamlit run ui/serve.py
 
 demo:
 	$(PY) -m gtm demo

@@ -176,17 +176,23 @@ def _add_history(sub) -> None:
 
 def run_history(args) -> int:
     db = Path(args.db or store.default_db_path())
-    entries = list(reversed(store.read_history(db)))[: args.limit]
+    found = store.history(db)
+    if found.notice():  # a damaged line is said, never fatal
+        print(f"warning: {found.notice()}", file=sys.stderr)
+    entries = list(reversed(found.entries))[: args.limit]
     if not entries:
         print(f"no loads recorded for {db}")
         return 0
     print(f"{'when (UTC)':<26} {'result':<8} {'files':>5} {'rows':>12}  detail")
     for entry in entries:
-        print(_history_line(entry))
-        if args.files:
-            for f in entry.get("files", []):
-                print(f"    {f['name']:<28} {f['bytes']:>12,} B {f.get('rows') or 0:>10,} rows"
-                      f"  sha256 {f.get('sha256') or '-'}")
+        try:
+            print(_history_line(entry))
+            if args.files:
+                for f in entry.get("files", []):
+                    print(f"    {f['name']:<28} {f['bytes']:>12,} B "
+                          f"{f.get('rows') or 0:>10,} rows  sha256 {f.get('sha256') or '-'}")
+        except (AttributeError, KeyError, TypeError, ValueError):
+            print(f"{str(entry.get('when', '?')):<26} (an entry of unexpected shape)")
     return 0
 
 

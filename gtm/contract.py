@@ -48,6 +48,7 @@ class Column:
     non_negative: bool = False
     allowed: tuple[str, ...] = ()  # accepted values (lowercase) for coded text
     meaning: str = ""
+    open_ended: bool = False  # an end date: a far-future one (9999-12-31) means "no end"
 
     @property
     def sql_type(self) -> str:
@@ -205,7 +206,8 @@ TABLES: dict[str, Table] = {
             C("rate", "number", True, meaning="units of this currency per one unit of the "
               "dataset currency (greater than 0)"),
             C("start_date", "date", meaning="a dated rate applies to rows dated on or after"),
-            C("end_date", "date", meaning="... and before this date (empty: open-ended)"),
+            C("end_date", "date", meaning="... and before this date (empty, or a far-future "
+              "date such as Salesforce's 9999-12-31: open-ended)", open_ended=True),
             exports="CurrencyType.csv and DatedConversionRate.csv from a Salesforce export",
         ),
     )

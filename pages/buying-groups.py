@@ -5,8 +5,6 @@ roles) each target account has engaged, how win rate moves with the number of co
 on a deal, and the open pipeline that hangs on one person.
 """
 
-import html
-
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -74,11 +72,11 @@ def threading_charts(stamp) -> None:
 
 
 def heatmap_chart(df: pd.DataFrame, roles: list[str], stamp) -> go.Figure:
-    rows = [f"{html.escape(str(a)[:28])} · {fmt.money(v)}" for a, v in
+    rows = [f"{ui.chart_text(str(a)[:28])} · {fmt.money(v)}" for a, v in
             zip(df["account"], df["open_pipeline"], strict=True)]
     counts = df[roles]
     fig = go.Figure(go.Heatmap(
-        z=counts.clip(upper=4).to_numpy(), x=[fa.label(r) for r in roles], y=rows,
+        z=counts.clip(upper=4).to_numpy(), x=[ui.chart_text(fa.label(r)) for r in roles], y=rows,
         text=counts.to_numpy(), texttemplate="%{text}", zmin=0, zmax=4, xgap=2, ygap=2,
         colorscale=[[0, "#F4C7C3"], [0.125, "#F4C7C3"], [0.125, "#D6E4F0"],
                     [1, ui.PIPELINE_BLUE]],
@@ -122,7 +120,7 @@ WARM_BY = ("segment", "channel")
 def warm_chart(df: pd.DataFrame, by: str, stamp) -> go.Figure:
     """Warm against cold win rate per segment or channel, the warm-start rate as a marker."""
     rows = df.iloc[1:]
-    names = [fa.label(v) for v in rows[by]]
+    names = [ui.chart_text(fa.label(v)) for v in rows[by]]  # segments, channels: data
     fig = go.Figure()
     for column, name, colour in (("warm_win_rate", "Warm starts: win rate", ui.PIPELINE_BLUE),
                                  ("cold_win_rate", "Cold starts: win rate", ui.MQL_GREY)):

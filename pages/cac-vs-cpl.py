@@ -37,7 +37,7 @@ def cpl_vs_cac(df: pd.DataFrame, stamp) -> go.Figure:
     size = rows["marketing_spend"].clip(lower=0)
     fig = go.Figure(go.Scatter(
         x=rows["cpl"], y=rows["marketing_cac"], mode="markers+text",
-        text=[find.label(c) for c in rows["channel"]], textposition="top center",
+        text=[ui.chart_text(find.label(c)) for c in rows["channel"]], textposition="top center",
         marker={"size": size, "sizemode": "area", "sizeref": 2 * max(size.max(), 1) / 60 ** 2,
                 "sizemin": 6, "color": ui.PIPELINE_BLUE, "opacity": 0.75},
         customdata=rows["marketing_spend"],
@@ -69,7 +69,7 @@ def ladder(values: dict, stamp) -> go.Figure:
 def channel_ladder(df: pd.DataFrame, stamp) -> go.Figure:
     """Per channel: CPL, cost per MQL, per qualified opportunity, marketing CAC (log)."""
     rows = channels_only(df)
-    names = [find.label(c) for c in rows["channel"]]
+    names = [ui.chart_text(find.label(c)) for c in rows["channel"]]
     fig = go.Figure()
     for column, name, colour in CHANNEL_LADDER:
         fig.add_bar(x=names, y=rows[column], name=name, marker_color=colour,

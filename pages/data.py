@@ -60,9 +60,20 @@ def _history_row(entry: dict) -> dict:
 
 
 def history_frame() -> pd.DataFrame:
-    """Every load attempt, newest first."""
-    entries = reversed(store.read_history(store.default_db_path()))
-    return pd.DataFrame([_history_row(e) for e in entries])
+    """Every load attempt, newest first; a damaged line of the history is said above it."""
+    found = store.history(store.default_db_path())
+    if found.notice():
+        st.warning(ui.esc(found.notice()), icon=":material/warning:")
+    return pd.DataFrame([_safe_history_row(e) for e in reversed(found.entries)])
+
+
+def _safe_history_row(entry: dict) -> dict:
+    """An entry of unexpected shape (edited by hand, written by another version) becomes a
+    row saying so instead of failing the table."""
+    try:
+        return _history_row(entry)
+    except (AttributeError, TypeError, ValueError):
+        return {"when": str(entry.get("when", ""))[:19], "result": "unreadable entry"}
 
 
 def messages_frame(result) -> pd.DataFrame:
@@ -131,7 +142,7 @@ def import_options() -> dict:
 
 
 def _staged(files, tmp: Path) -> list[str]:
-    return upload.stage([(f.name, f.getvalue()) for f in files], tmp,
+    return upload.stage([(f.name, f) for f in files], tmp,  # file objects, copied in chunks
                         limit_mb=st.get_option("server.maxUploadSize"))
 
 
@@ -167,9 +178,14 @@ def _previews(result) -> dict:
 
     if result is None or not result.out_dir.is_dir():
         return {}
-    return {p.stem: read_export(p).drop(columns=LINE).head(5)
-            for p in sorted(result.out_dir.iterdir()) if p.suffix.lower() in (".csv", ".xlsx",
-                                                                              ".parquet")}
+    previews = {}
+    for p in sorted(result.out_dir.iterdir()):
+        if p.suffix.lower() in (".csv", ".xlsx", ".parquet"):
+            try:  # a file the load will refuse (too big, damaged) has no preview
+                previews[p.stem] = read_export(p).drop(columns=LINE).head(5)
+            except Exception:  # noqa: BLE001, S112 - the load names the problem
+                continue
+    return previews
 
 
 def show_preview(result, previews: dict) -> None:
@@ -279,12 +295,12 @@ def show_upload() -> None:
                                        list(CURRENCIES))]
     options = import_options()
     if files:
-        preview_import(files, options)
+        guarded("The preview of this upload", preview_import, files, options)
     key = (tuple((f.name, f.size) for f in files or ()), currency, tuple(options.items()))
     if st.button("Check and load", type="primary", disabled=not files):
-        run_load(files, currency, options, key=key)
+        guarded("The load", run_load, files, currency, options, key=key)
     if files:
-        show_refused(key, files, currency, options)
+        guarded("The refused load", show_refused, key, files, currency, options)
 
 
 def glossary() -> None:
@@ -308,25 +324,79 @@ def data_contract() -> None:
     ui.table(pd.DataFrame(rows), "data contract", key="download-contract")
 
 
-info = ui.dataset_info()
-ui.header("Data", "What is loaded, where it came from, how to load a new extract, and what "
-          "every number means.", info)
-loaded, history, load, terms, tables = st.tabs(
-    ["What is loaded", "Load history", "Load a new extract", "Glossary", "Data contract"])
-with loaded:
-    if info is None:
-        st.info("Nothing is loaded yet: load an extract in the next tab.")
+def guarded(what: str, draw, *args, **kwargs):
+    """Draw one part of the page; if it fails, say so in one line and go on, so the
+    uploader is always there to load the fix (a damaged history, a missing file...)."""
+    try:
+        return draw(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - shown, never raised past this part
+        st.error(f"{what} cannot be shown ({ui.esc(type(exc).__name__)}: "
+                 f"{ui.esc(str(exc)[:300])}). The rest of this page works: load an extract "
+                 "in the tab **Load a new extract**.", icon=":material/error:")
+        return None
+
+
+def show_missing(missing: Path) -> None:
+    """The served version file is gone: say so and offer the versions still on disk."""
+    db = store.default_db_path()
+    st.error(f"The dataset file **{ui.esc(missing.name)}** is missing (deleted or moved), "
+             "so no numbers are shown. Serve an earlier version below, or load the extract "
+             "again in the tab **Load a new extract**.", icon=":material/error:")
+    versions = store.earlier_versions(db)
+    if not versions:
+        st.info("No earlier version is left on disk.")
+        return
+    labels = {_version_label(v): v for v in versions}
+    chosen = st.selectbox("Earlier versions", list(labels), key="_targetline_restore_pick")
+    if st.button("Serve this version", key="_targetline_restore", icon=":material/history:"):
+        store.restore(db, labels[chosen])
+        ui.clear_caches()
+        st.rerun()
+
+
+def _version_label(version: Path) -> str:
+    """'v2026...duckdb · loaded 2026-11-02 06:00 UTC · as of 2026-11-01 · source'."""
+    import duckdb
+
+    try:
+        with duckdb.connect(str(version), read_only=True) as con:
+            meta = dict(con.execute("select key, value from dataset_meta").fetchall())
+    except duckdb.Error:
+        return f"{version.name} (unreadable)"
+    loaded = str(meta.get("loaded_at", "?"))[:16].replace("T", " ")
+    return (f"{version.name} · loaded {loaded} UTC · as of {meta.get('as_of', '?')} · "
+            f"{meta.get('source', '?')}")
+
+
+def show_nothing_loaded() -> None:
+    missing = store.missing_version(store.default_db_path())
+    if missing is not None:
+        show_missing(missing)
     else:
-        show_loaded(info)
-with history:
+        st.info("Nothing is loaded yet: load an extract in the next tab.")
+
+
+def show_history() -> None:
     frame = history_frame()
     if frame.empty:
         st.info("No load recorded yet.")
     else:
         ui.table(frame, "load history", key="download-history")
+
+
+info = guarded("The loaded dataset", ui.dataset_info)
+ui.header("Data", "What is loaded, where it came from, how to load a new extract, and what "
+          "every number means.", info)
+loaded, history, load, terms, tables = st.tabs(
+    ["What is loaded", "Load history", "Load a new extract", "Glossary", "Data contract"])
+with loaded:
+    guarded("What is loaded", show_nothing_loaded if info is None else show_loaded,
+            *(() if info is None else (info,)))
+with history:
+    guarded("The load history", show_history)
 with load:
-    show_upload()
+    guarded("The uploader", show_upload)
 with terms:
-    glossary()
+    guarded("The glossary", glossary)
 with tables:
-    data_contract()
+    guarded("The data contract", data_contract)

@@ -5,8 +5,6 @@ month and by channel, the channel ranking under each, the qualified stage behind
 pipeline lens, and signups vs activated signups for the product-led motion.
 """
 
-from html import escape
-
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -54,7 +52,7 @@ def lens_by_channel(df: pd.DataFrame, stamp) -> go.Figure:
     df = words.top_n(df, ["qualified_pipeline", "mqls"], ["mqls", "qualified_pipeline",
                                                           "mql_share", "pipeline_share"])
     df = df.sort_values("pipeline_share", na_position="first")
-    names = [find.label(c) for c in df["channel"]]
+    names = [ui.chart_text(find.label(c)) for c in df["channel"]]
     fig = go.Figure()
     fig.add_bar(y=names, x=df["mql_share"], name="Share of MQLs", orientation="h",
                 marker_color=ui.MQL_GREY, text=[find.share(v) for v in df["mql_share"]])
@@ -75,14 +73,15 @@ def ranking_slope(df: pd.DataFrame, stamp) -> go.Figure:
     left = words.tie_offsets(df["rank_by_mqls"])
     right = words.tie_offsets(df["rank_by_pipeline"])
     for i, r in enumerate(df.itertuples()):
-        name = find.label(r.channel)
+        name = ui.chart_text(find.label(r.channel))
         fig.add_scatter(x=ends, y=[left[i], right[i]], mode="lines+markers+text",
                         line={"color": ui.ACCENT if r.flattered else "#C9D1D9",
                               "width": 3 if r.flattered else 1.5},
                         marker={"size": 10, "color": [ui.MQL_GREY, ui.PIPELINE_BLUE]},
                         text=[f"{name} ", f" {name}"], textposition=["middle left", "middle right"],
-                        customdata=[r.rank_by_mqls, r.rank_by_pipeline], showlegend=False,
-                        hovertemplate=f"{escape(name)}: %{{x}} %{{customdata}}<extra></extra>")
+                        customdata=[[name, r.rank_by_mqls], [name, r.rank_by_pipeline]],
+                        showlegend=False,
+                        hovertemplate="%{customdata[0]}: %{x} %{customdata[1]}<extra></extra>")
     fig.update_yaxes(autorange="reversed", dtick=1, title="rank (1 = best)", showgrid=False)
     fig.update_xaxes(range=[-0.8, 1.8])
     return ui.style_finding(fig, find.lens_ranking(df), stamp, width=48,
@@ -92,7 +91,8 @@ def ranking_slope(df: pd.DataFrame, stamp) -> go.Figure:
 def stage_chart(qs, threshold: float, stamp) -> go.Figure:
     rates = qs.win_rates
     colours = [ui.ACCENT if s == qs.stage else ui.PIPELINE_BLUE for s in rates["stage"]]
-    fig = go.Figure(go.Bar(x=rates["stage"], y=rates["win_rate"], marker_color=colours,
+    fig = go.Figure(go.Bar(x=[ui.chart_text(s) for s in rates["stage"]], y=rates["win_rate"],
+                           marker_color=colours,
                            text=[find.share(v) for v in rates["win_rate"]],
                            textposition="outside", cliponaxis=False, name="Win rate"))
     fig.add_hline(y=threshold, line_dash="dash", line_color=ui.MQL_GREY,

@@ -85,11 +85,12 @@ def movements(grain: str, stamp) -> None:
 
 
 def segment_chart(df: pd.DataFrame, stamp) -> go.Figure:
+    segments = [ui.chart_text(s) for s in df["segment"]]
     fig = go.Figure()
-    fig.add_bar(x=df["segment"], y=df["nrr_12m"], name="NRR (12 months)",
+    fig.add_bar(x=segments, y=df["nrr_12m"], name="NRR (12 months)",
                 marker_color=ui.PIPELINE_BLUE, text=[fmt.percent(v) for v in df["nrr_12m"]],
                 textposition="outside", cliponaxis=False)
-    fig.add_bar(x=df["segment"], y=df["grr_12m"], name="GRR (12 months)",
+    fig.add_bar(x=segments, y=df["grr_12m"], name="GRR (12 months)",
                 marker_color=ui.MQL_GREY, text=[fmt.percent(v) for v in df["grr_12m"]],
                 textposition="outside", cliponaxis=False)
     fig.add_hline(y=1, line={"color": ui.ACCENT, "dash": "dash", "width": 1},

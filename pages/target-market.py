@@ -67,7 +67,8 @@ def reach_figure(df: pd.DataFrame, stamp) -> go.Figure:
     priced = df[df["cost_per_target_account_reached"].notna()].sort_values(
         "cost_per_target_account_reached", ascending=False)
     fig = go.Figure(go.Bar(
-        y=[fa.label(c) for c in priced["channel"]], x=priced["cost_per_target_account_reached"],
+        y=[ui.chart_text(fa.label(c)) for c in priced["channel"]],
+        x=priced["cost_per_target_account_reached"],
         orientation="h", marker_color=ui.PIPELINE_BLUE, cliponaxis=False,
         text=[f"{fmt.money(c)} · {n} account{'' if n == 1 else 's'}" for c, n in
               zip(priced["cost_per_target_account_reached"], priced["target_accounts_reached"],

@@ -43,7 +43,7 @@ OUTCOME_CONFIG = {
 
 def outcome_bars(df: pd.DataFrame, title: str, stamp, width: int = 62) -> go.Figure:
     """Qualified win rate and new-customer rate per group (tiers, targets vs the rest)."""
-    names = [str(g)[:1].upper() + str(g)[1:] for g in df["group"]]
+    names = [ui.chart_text(str(g)[:1].upper() + str(g)[1:]) for g in df["group"]]
     fig = go.Figure()
     fig.add_bar(x=names, y=df["qualified_win_rate"], name="Qualified win rate",
                 marker_color=ui.PIPELINE_BLUE,
@@ -60,7 +60,7 @@ def outcome_bars(df: pd.DataFrame, title: str, stamp, width: int = 62) -> go.Fig
 
 
 def evidence_bars(df: pd.DataFrame, labels: list[str], title: str, stamp) -> go.Figure:
-    shown = df.assign(label=labels).iloc[::-1]
+    shown = df.assign(label=[ui.chart_text(v) for v in labels]).iloc[::-1]  # CRM values
     fig = go.Figure(go.Bar(
         y=shown["label"], x=shown["qualified_win_rate"].fillna(0), orientation="h",
         marker_color=[ui.MQL_GREY if fmt.is_missing(v) else ui.PIPELINE_BLUE
@@ -138,19 +138,16 @@ def settings_editor(definition: icp.Definition, key: str) -> None:
 
 def preview(definition: icp.Definition, counts: dict, stamp) -> None:
     people = ui.view(targets.draft_people, definition)
-    now_targets, draft_targets = counts["now_targets"], counts["draft_targets"]
     cols = st.columns(3)
-    cols[0].metric("Draft targets", fmt.count(draft_targets),
-                   f"{draft_targets - now_targets:+,} vs now" if draft_targets != now_targets
-                   else "same as now", delta_color="off", border=True,
-                   help=f"{counts['added']:,} added, {counts['removed']:,} removed against the "
-                   f"target accounts every page counts now ({now_targets:,}).")
+    cols[0].metric("Draft targets", fmt.count(counts["draft_targets"]), border=True,
+                   help="Target accounts of the view under the draft.")
     cols[1].metric("Target people", fmt.count(people["target_people"]), border=True,
                    help=f"People of the draft's target accounts who match its persona "
                    f"({definition.persona.text()}), created by the period end.")
     cols[2].metric("Engaged", fmt.count(people["engaged_targets"]), border=True,
                    help=f"At {fmt.count(people['engaged_target_accounts'])} target accounts: "
                    "a touch in period or on a deal created in it.")
+    st.caption(say.draft_change(counts))  # not a tile delta: those compare periods
     outcomes = ui.view(targets.target_outcomes, definition)
     ui.chart(outcome_bars, outcomes, say.targets_vs_rest(outcomes, "Draft targets"), stamp,
              48, key="chart-targets-rest")

@@ -98,7 +98,8 @@ def reasons_chart(df: pd.DataFrame, stamp) -> go.Figure:
     grid = grid.loc[grid.sum(axis=1).sort_values().index,
                     grid.sum(axis=0).sort_values(ascending=False).index]
     fig = go.Figure(go.Heatmap(
-        z=grid.values, x=list(grid.columns), y=[find.label(c) for c in grid.index],
+        z=grid.values, x=[ui.chart_text(r) for r in grid.columns],
+        y=[ui.chart_text(find.label(c)) for c in grid.index],
         colorscale=HEAT, text=grid.values, texttemplate="%{text}", showscale=False,
         hovertemplate="%{y} · %{x}: %{z} people<extra></extra>"))
     fig.update_xaxes(side="bottom")

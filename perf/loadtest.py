@@ -5,11 +5,13 @@ nightly extract is switched in. This command proves that moment is safe: it star
 the app on a loopback port (or uses --url, loopback only), opens N headless Chromium
 sessions that each rerun the app R times (alternately a shared link with other filters
 and a settings slider moved in the sidebar, both bound to the URL), and midway loads
-a new extract into the same database (gtm.load.loader.load, an atomic switch). It prints
-sessions, reruns, errors and the p50/p95 rerun time, and which dataset version each
-rerun showed: the old extract is as of day D, the new one as of D + 1 (one extra
-person row), so each rerun's header ("Data as of ...") names exactly one version, and a
-session must never go back from the new one to the old one.
+new extracts into the same database (gtm.load.loader.load, an atomic switch): one, or
+with --loads N, N loads started a few seconds apart so that they overlap and queue on
+the load lock. It prints sessions, reruns, errors and the p50/p95 rerun time, and which
+dataset version each rerun showed: the old extract is as of day D, the k-th new one as
+of D + k (k extra person rows), so each rerun's header ("Data as of ...") names exactly one
+version, and a session must never go back to an earlier one (a load started earlier
+that runs later is not published over a later one: gtm/load/store.py's tickets).
 
 By default everything happens in a temporary folder (demo extract, database), so the
 dataset the app normally serves is never touched. Needs Debian's /usr/bin/chromium.
@@ -55,20 +57,22 @@ class Session:
     seconds: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
-    def consistent(self) -> bool:
-        """Every rerun showed one known version, and never old after new."""
-        if not self.seen or any(v not in ("old", "new") for v in self.seen):
+    def consistent(self, order: tuple[str, ...] = ("old", "new")) -> bool:
+        """Every rerun showed one known version, and never an earlier one after a later."""
+        if not self.seen or any(v not in order for v in self.seen):
             return False
-        return "old" not in self.seen[self.seen.index("new"):] if "new" in self.seen else True
+        ranks = [order.index(v) for v in self.seen]
+        return ranks == sorted(ranks)
 
 
 @dataclass
 class Report:
     sessions: list[Session]
-    versions: dict[str, str]  # "old"/"new" -> as-of date
-    load_seconds: float | None = None
-    published_after: int = 0  # reruns finished when the new extract went live
-    load_error: str | None = None
+    versions: dict[str, str]  # "old", "new" (or "new1".."newN") -> as-of date, in order
+    load_seconds: list[float] = field(default_factory=list)
+    published_after: int = 0  # reruns finished when the first new extract was loaded
+    load_errors: list[str] = field(default_factory=list)
+    superseded: int = 0  # loads not published: a later-started one was published first
 
     @property
     def reruns(self) -> int:
@@ -76,7 +80,14 @@ class Report:
 
     @property
     def errors(self) -> int:
-        return sum(len(s.errors) for s in self.sessions) + bool(self.load_error)
+        return sum(len(s.errors) for s in self.sessions) + len(self.load_errors)
+
+    @property
+    def order(self) -> tuple[str, ...]:
+        return tuple(self.versions)
+
+    def consistent(self, s: Session) -> bool:
+        return s.consistent(self.order)
 
 
 def percentile(values: list[float], share: float) -> float | None:
@@ -112,8 +123,13 @@ def next_day_extract(source: Path, target: Path, day: date) -> Path:
     return target
 
 
-def prepare(args, work: Path, log) -> tuple[Path, Path]:
-    """(database serving the old extract, folder of the new extract)."""
+def labels(loads: int) -> list[str]:
+    """The new extracts' names: "new" for one load, else new1 .. newN."""
+    return ["new"] if loads == 1 else [f"new{k}" for k in range(1, loads + 1)]
+
+
+def prepare(args, work: Path, log) -> tuple[Path, list[Path]]:
+    """(database serving the old extract, folders of the new extracts, oldest first)."""
     extract = args.extract
     if extract is None:
         from gtm import demo
@@ -128,8 +144,10 @@ def prepare(args, work: Path, log) -> tuple[Path, Path]:
         result = load(Path(extract), db)
         if not result.ok:
             raise RuntimeError(f"the extract was refused: {result.errors[0]}")
-    new = next_day_extract(Path(extract), work / "next-day", as_of(db) + timedelta(days=1))
-    return db, new
+    day = as_of(db)
+    news = [next_day_extract(Path(extract), work / f"next-{k}", day + timedelta(days=k))
+            for k in range(1, args.loads + 1)]
+    return db, news
 
 
 # --- the server ---------------------------------------------------------------------
@@ -187,7 +205,10 @@ async def _session(browser, base: str, s: Session, reruns: int, periods: list[st
                    versions: dict[str, str], done: list[int],
                    published: threading.Event) -> None:
     await asyncio.sleep((s.number - 1) * RAMP_S)
-    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    # bypass_csp: the probes below (wait_for_function) are scripts the app's CSP refuses;
+    # tests/browser/test_security_headers.py loads every page under the CSP itself
+    context = await browser.new_context(viewport={"width": 1280, "height": 900},
+                                        bypass_csp=True)
     context.set_default_timeout(WAIT_MS)
     context.set_default_navigation_timeout(WAIT_MS)
     tab = await context.new_page()
@@ -225,14 +246,15 @@ def _first_line(exc: Exception) -> str:
     return f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:160]}"
 
 
-async def _drive(base: str, db: Path, new: Path, sessions: int, reruns: int,
-                 report: Report, periods: list[str]) -> None:
+async def _drive(base: str, db: Path, news: list[Path], sessions: int, reruns: int,
+                 report: Report, periods: list[str], gap: float) -> None:
     from playwright.async_api import async_playwright
 
     done, published = [0, 0], threading.Event()  # reruns done, sessions waiting or gone
     after = max(1, sessions * (reruns - 1) // 2)  # midway through the reruns before the last
     load_thread = threading.Thread(target=_publish_when, daemon=True,
-                                   args=(db, new, done, after, sessions, report, published))
+                                   args=(db, news, done, after, sessions, report, published,
+                                         gap))
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
@@ -245,24 +267,38 @@ async def _drive(base: str, db: Path, new: Path, sessions: int, reruns: int,
     load_thread.join(timeout=300)
 
 
-def _publish_when(db: Path, new: Path, done: list[int], after: int, sessions: int,
-                  report: Report, published: threading.Event) -> None:
-    """Load the new extract into db once `after` reruns are done (or every session
-    waits for it), in a thread beside the browser sessions."""
-    from gtm.load.loader import load
-
+def _publish_when(db: Path, news: list[Path], done: list[int], after: int, sessions: int,
+                  report: Report, published: threading.Event, gap: float) -> None:
+    """Load the new extracts into db once `after` reruns are done (or every session waits
+    for them), each in its own thread, `gap` seconds apart (so they overlap), beside the
+    browser sessions; `published` is set when every load has ended."""
     while done[0] < after and done[1] < sessions:
         time.sleep(0.05)
     report.published_after = done[0]
+    threads = []
+    for k, new in enumerate(news):
+        if k:
+            time.sleep(gap)
+        threads.append(threading.Thread(target=_one_load, args=(db, new, report), daemon=True))
+        threads[-1].start()
+    for thread in threads:
+        thread.join()
+    published.set()
+
+
+def _one_load(db: Path, new: Path, report: Report) -> None:
+    from gtm.load.loader import load
+
     started = time.perf_counter()
     try:
         result = load(new, db)
-        if not result.ok:
-            report.load_error = f"the new extract was refused: {result.errors[0]}"
+        if not result.ok and result.errors[0].text.startswith("a load started after this one"):
+            report.superseded += 1  # by design: the later extract stays served
+        elif not result.ok:
+            report.load_errors.append(f"{new.name} was refused: {result.errors[0]}")
     except Exception as exc:  # printed as an error of the run, never swallowed
-        report.load_error = f"the load failed: {exc}"
-    report.load_seconds = time.perf_counter() - started
-    published.set()
+        report.load_errors.append(f"{new.name}: the load failed: {exc}")
+    report.load_seconds.append(time.perf_counter() - started)
 
 
 # --- command line -------------------------------------------------------------------
@@ -280,6 +316,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
       help="demo company size when no --extract is given (default 150)")
     a("--db", type=Path, default=None, metavar="PATH",
       help="database to serve and load into (default: a temporary one)")
+    a("--loads", type=int, default=1, metavar="N",
+      help="new extracts loaded while the sessions run, each one day later (default 1)")
+    a("--load-gap", type=float, default=3.0, metavar="S",
+      help="seconds between the starts of those loads, so they overlap (default 3)")
 
 
 def run(args) -> int:
@@ -293,16 +333,18 @@ def run(args) -> int:
     report = execute(args, log=lambda m: print(f"[loadtest] {m}", file=sys.stderr,
                                                flush=True))
     print_report(report, args)
-    bad = report.errors or not all(s.consistent() for s in report.sessions)
+    bad = report.errors or not all(report.consistent(s) for s in report.sessions)
     return 1 if bad else 0
 
 
 def execute(args, log=print) -> Report:
     with tempfile.TemporaryDirectory(prefix="targetline-loadtest-") as tmp:
         work = Path(tmp)
-        db, new = prepare(args, work, log)
+        db, news = prepare(args, work, log)
         old = as_of(db)
-        versions = {"old": old.isoformat(), "new": (old + timedelta(days=1)).isoformat()}
+        versions = {"old": old.isoformat()}
+        versions.update({label: (old + timedelta(days=k)).isoformat()
+                         for k, label in enumerate(labels(args.loads), start=1)})
         with store.connect(db) as con:
             first = con.execute("select min(created_date) from people").fetchall()[0][0]
         periods = quarters(first, old)[1:5] or [f"{old.year}Q1"]
@@ -311,28 +353,37 @@ def execute(args, log=print) -> Report:
                else server.streamlit_server(db, work / "streamlit.log"))
         with app as base:
             log(f"{args.sessions} sessions x {args.reruns} reruns on {base}")
-            asyncio.run(_drive(base, db, new, args.sessions, args.reruns, report, periods))
+            asyncio.run(_drive(base, db, news, args.sessions, args.reruns, report, periods,
+                               args.load_gap))
     return report
 
 
 def print_report(report: Report, args) -> None:
     seconds = [t for s in report.sessions for t in s.seconds]
     p50, p95 = percentile(seconds, 0.5), percentile(seconds, 0.95)
-    consistent = sum(s.consistent() for s in report.sessions)
-    saw_both = sum({"old", "new"} <= set(s.seen) for s in report.sessions)
+    consistent = sum(report.consistent(s) for s in report.sessions)
+    last = report.order[-1]
+    saw_both = sum({"old", last} <= set(s.seen) for s in report.sessions)
     print(f"sessions           {len(report.sessions)}")
     print(f"reruns             {report.reruns} of {args.sessions * args.reruns}")
     print(f"errors             {report.errors}")
     print(f"p50 rerun s        {p50:.2f}" if p50 is not None else "p50 rerun s        n/a")
     print(f"p95 rerun s        {p95:.2f}" if p95 is not None else "p95 rerun s        n/a")
-    load = f"{report.load_seconds:.2f} s" if report.load_seconds is not None else "not run"
-    print(f"new extract        as of {report.versions['new']} (old {report.versions['old']}),"
-          f" published after {report.published_after} reruns, load {load}")
+    loads = ", ".join(f"{t:.2f} s" for t in report.load_seconds) or "not run"
+    news = [k for k in report.order if k != "old"]
+    print(f"new extract        as of {report.versions[news[0]]} (old {report.versions['old']}),"
+          f" published after {report.published_after} reruns, load {loads}")
+    if len(news) > 1:
+        published = len(report.load_seconds) - report.superseded - len(report.load_errors)
+        print(f"loads              {len(news)} overlapping ({args.load_gap:g} s apart), as of "
+              f"{report.versions[news[0]]} .. {report.versions[news[-1]]}: {published} "
+              f"published, {report.superseded} not published (a later-started load was "
+              "published first)")
     print(f"consistent         {consistent}/{len(report.sessions)} sessions (one version per "
-          f"rerun, never back to old); {saw_both} saw the switch")
+          f"rerun, never back to an earlier one); {saw_both} saw the switch to {last}")
     for s in report.sessions:
         print(f"  session {s.number:>2}: {' '.join(s.seen) or '-'}")
         for error in s.errors[:3]:
             print(f"    error: {error}")
-    if report.load_error:
-        print(f"  load error: {report.load_error}")
+    for error in report.load_errors:
+        print(f"  load error: {error}")

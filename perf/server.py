@@ -1,4 +1,4 @@
-"""Start the app with `streamlit run` on a free loopback port, for scripted checks.
+"""Start the app as it is served (`streamlit run ui/serve.py`) on a free loopback port.
 
 The benchmark, the load test and the browser tests all need a real server reading a
 given dataset; this is the one place that knows how to start it, wait until it
@@ -26,17 +26,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+LAUNCHER = store.REPO_ROOT / "ui" / "serve.py"  # app.py behind ui/security.py's protections
+
+
 @contextlib.contextmanager
 def streamlit_server(db: Path, log_file: Path, timeout: float = 90,
-                     app: Path | None = None) -> Iterator[str]:
-    """`streamlit run app.py` (or another script) reading db on a free loopback port;
-    yields its URL."""
+                     app: Path | None = None, args: tuple[str, ...] = (),
+                     env: dict | None = None) -> Iterator[str]:
+    """`streamlit run ui/serve.py` (app.py as it is served; or another script) reading db
+    on a free loopback port; yields its URL. args: more `streamlit run` options."""
     port = free_port()
-    env = {**os.environ, "TARGETLINE_DB": str(db)}
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app or store.REPO_ROOT / "app.py"),
+    env = {**os.environ, "TARGETLINE_DB": str(db), **(env or {})}
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app or LAUNCHER),
            "--server.port", str(port), "--server.address", "127.0.0.1",
            "--server.headless", "true", "--server.fileWatcherType", "none",
-           "--browser.gatherUsageStats", "false"]
+           "--browser.gatherUsageStats", "false", *args]
     with open(log_file, "ab") as out:
         proc = subprocess.Popen(cmd, cwd=store.REPO_ROOT, env=env, stdout=out,
                                 stderr=subprocess.STDOUT)

@@ -23,14 +23,17 @@ AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback",
 def app(app_db, monkeypatch):
     monkeypatch.setenv("TARGETLINE_DB", str(app_db))
 
-    def open_app(user: dict, domains=None, page: str | None = None) -> AppTest:
+    def open_app(user: dict, domains=None, page: str | None = None,
+                 targetline: dict | None = None) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=120)
         at.secrets["auth"] = AUTH
-        if domains is not None:
-            at.secrets["targetline"] = {"allowed_domains": domains}
+        if domains is not None or targetline:
+            at.secrets["targetline"] = {**({"allowed_domains": domains} if domains else {}),
+                                        **(targetline or {})}
         at.user = user
         if page:  # a deep link: open the page signed in, then come back signed out
-            at.user = {"is_logged_in": True, "email": "cmo@example.com"}
+            at.user = {"is_logged_in": True, "email": "cmo@example.com",
+                       "email_verified": True}
             at.run()
             at.switch_page(page).run()
             at.user = user
@@ -70,13 +73,37 @@ def test_a_signed_in_user_of_an_allowed_domain_sees_the_app(app):
     assert "Sign out" in [b.label for b in at.sidebar.button]
 
 
-def test_without_an_allow_list_any_signed_in_account_sees_the_app(app):
-    at = app({"is_logged_in": True, "email": "someone@gmail.com"})
+def test_without_an_allow_list_any_signed_in_verified_account_sees_the_app(app):
+    at = app({"is_logged_in": True, "email": "someone@gmail.com", "email_verified": True})
     assert at.metric and at.sidebar.selectbox
 
 
+@pytest.mark.parametrize("claims", [{}, {"email_verified": "false"}, {"email_verified": "true"},
+                                    {"email_verified": 1}, {"email_verified": None}])
+def test_only_a_boolean_true_email_verified_claim_gets_in(app, claims):
+    """Issue 13: the string "false", or no claim at all, was let in."""
+    at = app({"is_logged_in": True, "email": "cmo@example.com", **claims},
+             domains=["example.com"])
+    assert not at.exception
+    assert not shows_numbers(at)
+    assert "not verified by the identity provider (email\\_verified is not true)" \
+        in at.error[0].value  # Markdown-escaped
+    assert [b.label for b in at.button] == ["Sign out"]
+
+
+def test_a_provider_without_email_verified_names_its_own_claim(app):
+    """Microsoft Entra sends no email_verified; its optional xms_edov claim says the same."""
+    entra = {"is_logged_in": True, "email": "cmo@example.com", "xms_edov": True}
+    at = app(entra, domains=["example.com"], targetline={"verified_claim": "xms_edov"})
+    assert at.metric and at.sidebar.selectbox
+    at = app({**entra, "xms_edov": "True", "email_verified": True}, domains=["example.com"],
+             targetline={"verified_claim": "xms_edov"})
+    assert not shows_numbers(at) and "xms\\_edov is not true" in at.error[0].value
+
+
 def test_an_account_of_another_domain_is_refused(app):
-    at = app({"is_logged_in": True, "email": "spy@competitor.io"}, domains=["example.com"])
+    at = app({"is_logged_in": True, "email": "spy@competitor.io", "email_verified": True},
+             domains=["example.com"])
     assert not at.exception
     assert not shows_numbers(at)
     assert "open to accounts at example.com only" in at.error[0].value

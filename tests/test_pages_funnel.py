@@ -153,7 +153,7 @@ def test_label_share_change_and_title_helpers():
     assert find.ordinal(1) == "1st" and find.ordinal(12) == "12th" and find.ordinal(23) == "23rd"
     # CRM text cannot become Plotly markup; long findings wrap at word boundaries
     assert wrap_title("<a href='x'>No budget</a>", 200) == \
-        "&lt;a href=&#x27;x&#x27;&gt;No budget&lt;/a&gt;"
+        "&lt;a href='x'&gt;No budget&lt;/a&gt;"  # ui.chart_text: & < > only
     assert wrap_title("one two three", 7) == "one two<br>three"
 
 

@@ -63,7 +63,8 @@ def test_the_page_opens_on_the_v1_rule_with_a_starter_draft(tiny_db, monkeypatch
     tiles = [(m.label, m.value) for m in at.metric]
     assert ("Target people", "4") in tiles and ("MQL noise share", "40 %") in tiles
     draft_tile = next(m for m in at.metric if m.label == "Draft targets")
-    assert (draft_tile.value, draft_tile.delta) == ("3", "same as now")  # T01 T02 T06
+    assert (draft_tile.value, draft_tile.delta) == ("3", "")  # T01 T02 T06; no period delta
+    assert "The draft makes 3 target accounts, the same ones every page counts now." in text(at)
 
 
 def test_ui_to_yaml_to_cli_to_ui(tiny_db, monkeypatch, tmp_path):

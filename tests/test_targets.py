@@ -186,6 +186,14 @@ def test_two_versions_side_by_side(v1_db):
     assert out.loc["removed", "qualified_win_rate"] == 0.0  # T06's O9 lost
 
 
+def test_the_draft_preview_counts_are_the_readmes(v1_db):
+    counts = call(v1_db, tm.draft_counts, definition())
+    assert counts == {"draft_targets": 6, "now_targets": 3, "added": 4, "removed": 1,
+                      # rule 1: T01 T02 T03 T04 T10; rule 2: T01 T02 T05 T06 T10;
+                      # rule 3: T01 T03 T05 T07
+                      "rule_counts": [5, 5, 4]}
+
+
 def test_the_evidence_for_a_rule(v1_db):
     df = call(v1_db, tm.evidence, "industry", False).set_index("value")
     assert df.loc["Software", "accounts"] == 3  # T01, T03 and T10 ('software')

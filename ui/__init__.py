@@ -18,6 +18,7 @@ from ui.charts import (
     MQL_GREY,
     PIPELINE_BLUE,
     chart,
+    chart_text,
     money_axis,
     show,
     style,
@@ -51,7 +52,8 @@ from ui.text import esc
 
 __all__ = [
     "ACCENT", "CHART_CONFIG", "GAIN_GREEN", "LOSS_RED", "MQL_GREY", "PIPELINE_BLUE", "cached",
-    "chart", "clear_caches", "csv_download", "deferred_csv", "text_download", "connection", "current_filter", "current_period",
+    "chart", "chart_text", "clear_caches", "csv_download", "deferred_csv", "text_download",
+    "connection", "current_filter", "current_period",
     "current_settings", "data_stamp", "dataset_info", "delta_caption", "esc", "filter_summary",
     "header", "headline", "headlines", "kpi", "kpi_row", "money_axis", "need_tables",
     "neutralise", "partial_months", "period_stamp", "previous_filter", "safe_csv", "share_link", "show",

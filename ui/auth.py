@@ -3,7 +3,8 @@
 Pipeline, CAC and ARR are board-level numbers. When .streamlit/secrets.toml has an
 [auth] section (Okta, Google, Microsoft Entra or any OIDC provider, docs/security.md),
 a visitor who is not signed in sees the sign-in prompt and nothing else: no sidebar
-filters, no page list, no numbers, and the demo is not even loaded for them. An
+filters, no page list, no numbers, and the demo is not even loaded for them. Only an
+account whose provider says `email_verified: true` (the boolean) gets in, and an
 optional allow-list of e-mail domains (`[targetline] allowed_domains`) refuses other
 accounts. Without [auth] the app is single-user and the server binds to localhost
 (.streamlit/config.toml). app.py calls gate() before anything else is drawn.
@@ -60,6 +61,26 @@ def email_allowed(email, domains: list[str]) -> bool:
     return email.rsplit("@", 1)[1].strip().lower() in domains
 
 
+def verified_claim() -> str:
+    """The ID-token claim that says the e-mail is verified: `email_verified` (OpenID
+    Connect), or the one `[targetline] verified_claim` names (Microsoft Entra never sends
+    email_verified; its optional claim `xms_edov` says the same, docs/security.md)."""
+    name = _secrets_section("targetline").get("verified_claim")
+    return str(name).strip() if name and str(name).strip() else "email_verified"
+
+
+def email_verified(user: dict) -> bool:
+    """Only the boolean claim `true` counts: the string "false", "true", 1 or no claim at
+    all is not a verified address (an unverified address can be anyone's)."""
+    return user.get(verified_claim()) is True
+
+
+def account_allowed(user: dict) -> bool:
+    """A signed-in account may see the numbers: a verified e-mail at an allowed domain.
+    (ui/security.py applies the same rule to media downloads.)"""
+    return email_verified(user) and email_allowed(user.get("email"), allowed_domains())
+
+
 def _user() -> dict:
     try:
         return dict(st.user.to_dict())
@@ -74,8 +95,7 @@ def gate() -> None:
     user = _user()
     if user.get("is_logged_in") is not True:
         _only(_sign_in_page)
-    elif user.get("email_verified") is False or not email_allowed(user.get("email"),
-                                                                  allowed_domains()):
+    elif not account_allowed(user):
         _only(_refused_page)
     else:
         with st.sidebar:
@@ -109,8 +129,9 @@ def _refused_page() -> None:
     user = _user()
     domains = allowed_domains()
     st.title("Targetline", anchor=False)
-    if user.get("email_verified") is False:
-        why = "its e-mail address is not verified by the identity provider"
+    if not email_verified(user):
+        why = ("its e-mail address is not verified by the identity provider "
+               f"({verified_claim()} is not true)")
     else:
         why = "this dashboard is open to accounts at " + ", ".join(domains) + " only"
     st.error(f"Signed in as {esc(user.get('email') or 'an account without e-mail')}, but "

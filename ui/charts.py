@@ -85,13 +85,22 @@ def _nice_ticks(top: float, count: int = 5) -> list[float]:
     return [step * i for i in range(int(top // step) + 2)]
 
 
+def chart_text(value) -> str:
+    """Text from the data (a channel, stage, account, segment, reason) made inert for
+    Plotly, which draws <a href>, <b>, <span style> ... as HTML in every label, tick,
+    title, hover and annotation: &, < and > become entities, which Plotly shows as the
+    characters themselves. Every data-derived string of a figure goes through here (and
+    never into a hovertemplate, where %{...} is a placeholder: pass it as text/customdata)."""
+    return html.escape(str(value), quote=False)
+
+
 def wrap_title(title: str, width: int | None) -> str:
-    """The finding as Plotly title markup: HTML-escaped (CRM names in it must not become
+    """The finding as Plotly title markup: escaped (CRM names in it must not become
     markup) and, as Plotly titles never wrap, broken into lines of about `width` chars."""
     lines = [title]
     if width and len(title) > width:
         lines = textwrap.wrap(title, width, break_long_words=False)
-    return "<br>".join(html.escape(line) for line in lines)
+    return "<br>".join(chart_text(line) for line in lines)
 
 
 def style(fig: go.Figure, title: str, stamp: str | None, *,

@@ -1,7 +1,10 @@
 """What app.py does around every page: make sure a dataset exists, draw the sidebar.
 
-A first-time user must see numbers, not an empty screen: when nothing is loaded,
-the demo extract is generated and loaded once with a visible progress bar.
+A first-time user must see numbers, not an empty screen: when this database never had a
+dataset, the demo extract is generated and loaded once with a visible progress bar. A
+database whose version file went missing is not a first run: its pages say the file is
+missing and the Data page offers the earlier versions (the demo never replaces the user's
+numbers).
 """
 
 from __future__ import annotations
@@ -9,9 +12,10 @@ from __future__ import annotations
 import streamlit as st
 
 from gtm import demo
-from gtm.load import staging
+from gtm.load import staging, store
 from ui import data_access
 from ui.filters import render_share_link, render_sidebar
+from ui.text import esc
 
 _DEMO_TRIED = "_targetline_demo_tried"
 _UPGRADE_TRIED = "_targetline_upgrade_tried"
@@ -40,8 +44,8 @@ def ensure_dataset() -> bool:
             st.session_state[_UPGRADE_TRIED] = True  # once per session, even if it fails
             _upgrade()
         return True
-    if st.session_state.get(_DEMO_TRIED):
-        return False
+    if st.session_state.get(_DEMO_TRIED) or store.ever_loaded(data_access.db_path()):
+        return False  # the demo goes only into a database that never had a dataset
     st.session_state[_DEMO_TRIED] = True
     with st.status("First run: loading the demo company…", expanded=True) as status:
         bar = st.progress(0.0, text="Generating the demo CRM extract")
@@ -72,8 +76,14 @@ def _upgrade() -> None:
 
 def no_dataset_notice() -> None:
     st.title("Targetline", anchor=False)
-    st.info("No dataset is loaded yet. Load a CRM extract on the Data page.",
-            icon=":material/database:")
+    missing = store.missing_version(data_access.db_path())
+    if missing is not None:
+        st.error(f"The dataset file {esc(missing.name)} is missing (deleted or moved), so no "
+                 "numbers are shown. The Data page offers the earlier versions still on disk.",
+                 icon=":material/error:")
+    else:
+        st.info("No dataset is loaded yet. Load a CRM extract on the Data page.",
+                icon=":material/database:")
     st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
 
 

@@ -190,15 +190,16 @@ class _Writer:
 
 def ensure_loaded(db_path: Path | None = None, progress: Progress | None = None,
                   out_dir: Path | None = None) -> bool:
-    """First run: when no dataset is loaded, generate the demo (into out_dir, default
-    data/demo) and load it; True when it did, False when a dataset was there."""
+    """First run: when this database never had a dataset, generate the demo (into out_dir,
+    default data/demo) and load it; True when it did, False when a dataset is or was there
+    (a version file that went missing is an error the Data page shows, not a first run)."""
     db = Path(db_path) if db_path else store.default_db_path()
-    if store.current_version(db) is not None:
+    if store.ever_loaded(db):  # a dataset, or one whose file went missing: never the demo
         return False
     db.parent.mkdir(parents=True, exist_ok=True)
     with open(db.with_name(db.name + ".demo.lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # two first sessions must not both load
-        if store.current_version(db) is not None:
+        if store.ever_loaded(db):
             return False
         _generate_and_load(Path(out_dir or default_out_dir()), db, DEFAULT_ACCOUNTS,
                            DEFAULT_SEED, progress)

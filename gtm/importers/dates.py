@@ -16,6 +16,8 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
 
+from gtm.load.validate import DATE_MAX, DATE_MIN, MAX_OFFSET_HOURS
+
 TIME = r"(?:[T ,]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*([AaPp][Mm])?)?"
 ZONE = r"\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?"
 SHAPES = {  # kind -> pattern of (a, b, c) date parts, then the time and zone groups
@@ -154,7 +156,37 @@ def _build(kind: str, groups, order: str) -> tuple[str | None, str | None]:
             stamp += _clock(int(hour), int(minute), int(second or 0), frac, ampm)
     except ValueError:
         return None, "is not a real calendar date or time"
-    return _iso(stamp, zone, hour is not None), None
+    offset = _offset(zone)
+    if offset is None:
+        return None, OFFSET_TEXT
+    return _plausible(_iso(stamp, offset, hour is not None))
+
+
+OFFSET_TEXT = (f"has an impossible time-zone offset; offsets run from -{MAX_OFFSET_HOURS:02d}:00 "
+               f"to +{MAX_OFFSET_HOURS:02d}:00 (e.g. +02:00)")
+
+
+def _offset(zone: str | None) -> timedelta | None:
+    """The UTC offset a zone suffix names (zero for none, Z, UTC, GMT); None when no place
+    on Earth has it (+99:99, +15:00)."""
+    if not zone or zone in ("Z", "UTC", "GMT"):
+        return timedelta(0)
+    digits = zone[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+    if minutes > 59 or hours * 60 + minutes > MAX_OFFSET_HOURS * 60:
+        return None
+    return (-1 if zone[0] == "-" else 1) * timedelta(hours=hours, minutes=minutes)
+
+
+def _plausible(iso: str) -> tuple[str | None, str | None]:
+    """The ISO value, or a problem when its date is before DATE_MIN (see DECISIONS.md). A
+    date after DATE_MAX is passed on: in an open-ended column (an end date) a far-future
+    date means "no end" (Salesforce writes 9999-12-31), elsewhere the loader refuses it,
+    naming the column, and the import re-addresses that to the export's line."""
+    if iso[:10] < DATE_MIN:
+        return None, (f"is outside the plausible dates ({DATE_MIN} to {DATE_MAX}); correct "
+                      "the year, or leave the value empty when there is no date")
+    return iso, None
 
 
 def _clock(hour: int, minute: int, second: int, frac, ampm) -> timedelta:
@@ -168,13 +200,9 @@ def _clock(hour: int, minute: int, second: int, frac, ampm) -> timedelta:
     return timedelta(hours=hour, minutes=minute, seconds=second, microseconds=micro)
 
 
-def _iso(stamp: datetime, zone: str | None, timed: bool) -> str:
-    if zone and zone not in ("Z", "UTC", "GMT"):
-        sign = -1 if zone[0] == "-" else 1
-        digits = zone[1:].replace(":", "")
-        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
-        stamp = stamp.replace(tzinfo=timezone(sign * offset)).astimezone(UTC).replace(
-            tzinfo=None)
+def _iso(stamp: datetime, offset: timedelta, timed: bool) -> str:
+    if offset:
+        stamp = stamp.replace(tzinfo=timezone(offset)).astimezone(UTC).replace(tzinfo=None)
     if not timed:
         return stamp.date().isoformat()
     return stamp.isoformat(timespec="seconds")
@@ -195,7 +223,15 @@ def _with_format(values: Sequence[str | None], fmt: str):
             problems.append((i, f"'{v}' does not match the date format {fmt}"))
             continue
         if stamp.tzinfo is not None:
+            if abs(stamp.utcoffset()) > timedelta(hours=MAX_OFFSET_HOURS):
+                out.append(None)
+                problems.append((i, f"'{v}' {OFFSET_TEXT}"))
+                continue
             stamp = stamp.astimezone(UTC).replace(tzinfo=None)
         timed = any(code in fmt for code in ("%H", "%I", "%M"))
-        out.append(stamp.isoformat(timespec="seconds") if timed else stamp.date().isoformat())
+        iso, problem = _plausible(stamp.isoformat(timespec="seconds") if timed
+                                  else stamp.date().isoformat())
+        out.append(iso)
+        if problem:
+            problems.append((i, f"'{v}' {problem}"))
     return out, problems

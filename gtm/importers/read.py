@@ -16,9 +16,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from gtm.load import bounds
 from gtm.load.readers import (
     cell_text,
     file_encoding,
+    sheet_rows,
     sniff_header,
     text_encoding,
     unique_names,
@@ -73,17 +75,24 @@ def _csv_rows(path: Path, encoding: str) -> tuple[list[str], list[tuple[int, lis
         reader = csv.reader(fh, delimiter=delimiter)
         header = next(reader, [])
         rows, start = [], reader.line_num + 1
-        for row in reader:
-            rows.append((start, row))
-            start = reader.line_num + 1
+        try:
+            for row in reader:
+                rows.append((start, row))
+                start = reader.line_num + 1
+        except csv.Error as exc:  # a value over the bound (gtm/load/bounds.py)
+            raise bounds.Refused(f"line {start}: the row cannot be read to its end ({exc}); "
+                                 "a value may hold at most "
+                                 f"{bounds.size_text(bounds.MAX_FIELD_BYTES)}") from None
+    if len(header) > bounds.MAX_COLUMNS:
+        raise bounds.Refused(f"the header has {len(header):,} columns; the bound is "
+                             f"{bounds.MAX_COLUMNS:,} columns per file")
     return header, rows
 
 
 def _xlsx_rows(path: Path):
-    from python_calamine import CalamineWorkbook
-
-    book = CalamineWorkbook.from_path(str(path))
-    rows = book.get_sheet_by_name(book.sheet_names[0]).to_python(skip_empty_area=False)
+    """The first sheet's rows, read only once its real extent is within the bounds
+    (gtm/load/bounds.py); bounds.XlsxRefused otherwise."""
+    rows = sheet_rows(path, bounds.xlsx_sheets(path)[0])
     numbered = [(i, r) for i, r in enumerate(rows, start=1) if any(c not in (None, "") for c in r)]
     if not numbered:
         return [], []
@@ -100,6 +109,8 @@ def _header_row(numbered: list[tuple[int, list]]) -> int:
 
 
 def _parquet_rows(path: Path):
+    if problem := bounds.parquet_problem(path, bounds.MAX_PARQUET_IN_MEMORY):
+        raise bounds.Refused(problem)
     frame = pd.read_parquet(path)
     return list(frame.columns), [(i, list(r)) for i, r in
                                  enumerate(frame.itertuples(index=False), start=1)]

@@ -12,6 +12,7 @@ Every attempt, accepted or refused, is appended to the load history.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -29,11 +30,13 @@ from gtm.load.readers import RawRead, Source
 from gtm.load.validate import (
     Message,
     RawFile,
+    case_checks,
     coded_checks,
     ident,
     norm_code,
     params_for,
     reference_checks,
+    row_checks,
     trimmed,
     typed_sql,
     unique_checks,
@@ -74,27 +77,46 @@ def load(source: Path | Sequence[Path], db_path: Path | None = None, *,
     `source` (an import converts the user's export into a temporary folder first).
     skip_bad_rows: leave out rows that break row-level rules instead of refusing.
     left_before: (table, message) of rows an import already left out, for the history.
+    One load at a time per database (store.load_lock): a second one waits, and says so
+    through progress.
     """
     db_path = Path(db_path or store.default_db_path())
-    db_path.parent.mkdir(parents=True, exist_ok=True)
     report = progress or (lambda message, fraction: None)
+    name = label or _source_text(source)
+    options = {"currency": currency, "skip_bad_rows": skip_bad_rows, "left_before": left_before}
+    try:
+        ticket = store.take_ticket(db_path)  # start order: a later-started load wins
+        with store.load_lock(db_path, name, on_wait=lambda text: report(text, 0.0)) as lock:
+            _record_stale(db_path, lock.stale)
+            return _load(source, db_path, report, name, lock, ticket, **options)
+    except (OSError, store.LoadBusy) as exc:  # a read-only folder, a full disk, a busy lock
+        text = store.write_problem(exc, db_path.parent) or str(exc)
+        report("refused", 1.0)
+        return LoadResult(False, None, [Message("error", None, None, None, text)], [], {})
+
+
+def _load(source, db_path: Path, report: Progress, name: str, lock: store.LoadLock,
+          ticket: dict, *, currency: str | None, skip_bad_rows: bool,
+          left_before: Sequence[tuple[str, Message]]) -> LoadResult:
     started = datetime.now(UTC)
     sources, messages = readers.discover(source)
     with ThreadPoolExecutor(max_workers=1) as pool:
         sums = pool.submit(_checksums, [s.path for s in sources])
         version = store.new_version_path(db_path)
-        meta = {"currency": currency, "source": label or _source_text(source),
-                "files": _describe(sources), "skip_bad_rows": skip_bad_rows}
-        result, raws = _attempt(version, db_path, sources, messages, meta, report)
+        lock.note(version=version.name)
+        meta = {"currency": currency, "source": name, "files": _describe(sources),
+                "skip_bad_rows": skip_bad_rows}
+        result, raws = _attempt(version, db_path, sources, messages, meta, report, ticket)
         files = _file_entries(sources, raws, sums.result())
         result.files = files
-    _record(db_path, started, label or _source_text(source), files, result, left_before)
+    _record(db_path, started, name, files, result, left_before)
     report("refused" if not result.ok else "loaded", 1.0)
     return result
 
 
-def _attempt(version: Path, db_path: Path, sources, messages, meta, report):
-    """Build the version under a .partial name; publish it only when everything passed."""
+def _attempt(version: Path, db_path: Path, sources, messages, meta, report, ticket=None):
+    """Build the version under a .partial name; publish it only when everything passed
+    (and no load started after this one was published meanwhile)."""
     partial = version.with_name(version.name + ".partial")
     _remove_stale_partials(db_path)
     raws: dict[str, RawRead] = {}
@@ -102,13 +124,18 @@ def _attempt(version: Path, db_path: Path, sources, messages, meta, report):
     try:
         counts = _build(partial, sources, messages, raws, meta, report,
                         store.current_version(db_path))
-        if counts is not None:
+        later = store.superseded(db_path, ticket) if counts is not None else None
+        if later:
+            messages.append(Message("error", None, None, None, later))
+        elif counts is not None:
             os.replace(partial, version)
             store.publish(db_path, version)
+            store.record_published(db_path, ticket)
             result = LoadResult(True, version, [], _warnings(messages), counts,
                                 meta.get("left_out", []), currency=meta["currency"])
     except Exception as exc:  # bad input must never crash the caller; say what happened
-        messages.append(Message("error", None, None, None, f"the load failed: {exc}"))
+        text = store.write_problem(exc, db_path.parent) or f"the load failed: {exc}"
+        messages.append(Message("error", None, None, None, text))
     finally:
         _remove_db_file(partial)
     if result is None:
@@ -220,6 +247,7 @@ def _file_checks(con, src: Source, raw: RawRead, rf: RawFile) -> list[Message]:
         fate = "expected at least one data row" if rf.table.required else "loaded as empty"
         return [Message(severity, src.path.name, 2, None, f"has a header but no rows; {fate}")]
     found = value_checks(con, rf) + unique_checks(con, rf) + coded_checks(con, rf)
+    found += row_checks(con, rf) + case_checks(con, rf)
     if src.fmt == "csv":
         found = _real_lines(src, raw, found)
     return skip.row_level(found)
@@ -405,23 +433,53 @@ def _file_entries(sources: list[Source], raws: dict, sums: dict) -> list[dict]:
 
 def _record(db_path: Path, started: datetime, source: str, files: list[dict],
             result: LoadResult, left_before: Sequence[tuple[str, Message]] = ()) -> None:
+    """Append the attempt to the load history; a history that cannot be written (full
+    disk, read-only folder) is said in the result, never raised."""
     left = _left_counts(files, result.left_out)
     for table, _ in left_before if result.ok else ():
         left[table] = left.get(table, 0) + 1
-    store.append_history(db_path, {
-        "when": started.isoformat(timespec="seconds"),
-        "seconds": round((datetime.now(UTC) - started).total_seconds(), 2),
-        "source": source,
-        "files": files,
-        "row_counts": result.row_counts,
-        "result": "ok" if result.ok else "refused",
-        "errors": len(result.errors),
-        "warnings": len(result.warnings),
-        "left_out": left,
-        "currency": result.currency,
-        "first_errors": [str(m) for m in result.errors[:10]],
-        "version": result.version.name if result.version else None,
-    })
+    try:
+        store.append_history(db_path, {
+            "when": started.isoformat(timespec="seconds"),
+            "seconds": round((datetime.now(UTC) - started).total_seconds(), 2),
+            "source": source,
+            "files": files,
+            "row_counts": result.row_counts,
+            "result": "ok" if result.ok else "refused",
+            "errors": len(result.errors),
+            "warnings": len(result.warnings),
+            "left_out": left,
+            "currency": result.currency,
+            "first_errors": [str(m) for m in result.errors[:10]],
+            "version": result.version.name if result.version else None,
+        })
+    except OSError as exc:
+        why = store.write_problem(exc, db_path.parent) or str(exc)
+        kind = "warning" if result.ok else "error"
+        (result.warnings if result.ok else result.errors).append(
+            Message(kind, None, None, None, f"the load history could not be written: {why}"))
+
+
+def _record_stale(db_path: Path, stale: dict | None) -> None:
+    """A load whose lock note was still there: it was killed or crashed. Record it once
+    (published when its version is the one served: only its entry was lost)."""
+    if not stale:
+        return
+    current = store.current_version(db_path)
+    published = bool(stale.get("version")) and current is not None \
+        and current.name == stale.get("version")
+    what = ("published, but stopped before writing its history entry" if published else
+            "stopped before it finished (killed, crashed, or the machine went down); "
+            "nothing of it was published")
+    with contextlib.suppress(OSError):
+        store.append_history(db_path, {
+            "when": str(stale.get("started", "")).replace(" ", "T"), "seconds": None,
+            "source": stale.get("source"), "files": [], "row_counts": {},
+            "result": "ok" if published else "killed", "errors": 0 if published else 1,
+            "warnings": 0, "version": stale.get("version") if published else None,
+            "first_errors": [] if published else
+            [f"the load (process {stale.get('pid', '?')}) {what}"],
+            "note": f"the load (process {stale.get('pid', '?')}) {what}"})
 
 
 def _left_counts(files: list[dict], left_out: list[Message]) -> dict[str, int]:
@@ -437,7 +495,12 @@ def _left_counts(files: list[dict], left_out: list[Message]) -> dict[str, int]:
 def record_refusal(db_path: Path | None, source: str, result: LoadResult) -> None:
     """History entry for a load refused before the loader ran (e.g. a broken export)."""
     db_path = Path(db_path or store.default_db_path())
-    db_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        result.errors.append(Message("error", None, None, None,
+                                     store.write_problem(exc, db_path.parent) or str(exc)))
+        return
     _record(db_path, datetime.now(UTC), source, [], result)
 
 

@@ -30,7 +30,12 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from gtm.contract import TABLES
+from gtm.load import bounds
 from gtm.load.validate import EXAMPLES, Message, ident
+
+# Python's csv module refuses values over 128 KB by default; the loader's line counting
+# and the importers read values up to the bound instead (process-wide, set once here).
+csv.field_size_limit(bounds.MAX_FIELD_BYTES)
 
 FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
 DELIMITERS = (",", ";", "\t", "|")
@@ -169,10 +174,15 @@ def text_encoding(encoding: str) -> str:
 
 
 def sniff_header(path: Path, encoding: str | None = None) -> tuple[list[str], str, str] | None:
-    """(header fields, delimiter, encoding) from the first line; None if no header."""
+    """(header fields, delimiter, encoding) from the first line; None if no header.
+    bounds.Refused when the line is longer than a header can be."""
     encoding = encoding or file_encoding(path, sample=True)
     with open(path, encoding=text_encoding(encoding), errors="replace", newline="") as fh:
-        line = fh.readline(1 << 20)
+        line = fh.readline(bounds.MAX_HEADER_BYTES + 1)
+    if len(line) > bounds.MAX_HEADER_BYTES:
+        raise bounds.Refused(f"the first line (the header) is longer than "
+                             f"{bounds.size_text(bounds.MAX_HEADER_BYTES)}; expected a "
+                             "header line naming the columns")
     line = line.rstrip("\r\n")
     if not line.strip():
         return None
@@ -187,10 +197,17 @@ ENCODING_TEXT = {"latin-1": "not UTF-8 encoded; read as Latin-1 (ISO 8859-1)",
 
 
 def read_csv(con, src: Source, raw_table: str) -> RawRead:
-    sniffed = sniff_header(src.path)
+    try:
+        sniffed = sniff_header(src.path)
+    except bounds.Refused as exc:
+        return RawRead([], 0, [Message("error", src.path.name, 1, None, str(exc))])
     if sniffed is None:
         return _empty_file(src)
     fields, delimiter, encoding = sniffed
+    if len(fields) > bounds.MAX_COLUMNS:
+        return RawRead([], 0, [Message("error", src.path.name, 1, None,
+                                       f"the header has {len(fields):,} columns; the bound "
+                                       f"is {bounds.MAX_COLUMNS:,} columns per file")])
     names = unique_names(fields)
     messages = []
     rejects = _csv_scan(con, src, raw_table, names, delimiter, encoding)
@@ -202,9 +219,20 @@ def read_csv(con, src: Source, raw_table: str) -> RawRead:
         messages.append(Message("warning", src.path.name, None, None,
                                 f"{ENCODING_TEXT[encoding]}. Save as UTF-8 if accents look "
                                 "wrong"))
-    messages += _reject_messages(src, rejects, len(names))
     rows = con.execute(f"select count(*) from {ident(raw_table)}").fetchall()[0][0]  # noqa: S608
+    unread, spans = unread_rows(src, rows, rejects, encoding, delimiter, names)
+    messages += unread + _reject_messages(src, [r for r in rejects if not _inside(r[0], spans)],
+                                          len(names))
     return RawRead(names, rows, messages, encoding, delimiter)
+
+
+def _inside(line: int, spans: list[tuple[int, int]]) -> bool:
+    """True for a rejected line that is part of a too-long row (already reported): DuckDB
+    gives up on a quoted value longer than its bound and reads its lines as rows."""
+    return any(start <= line <= end for start, end in spans)
+
+
+LINE_SIZE = "LINE SIZE OVER MAXIMUM"
 
 
 def _utf8_copy(src: Source, encoding: str) -> Path:
@@ -219,7 +247,10 @@ def _utf8_copy(src: Source, encoding: str) -> Path:
 
 
 def _csv_scan(con, src, raw_table, names, delimiter, encoding) -> list[tuple]:
-    """CTAS raw_table from the file; returns the rejected rows (ragged, bad bytes)."""
+    """CTAS raw_table from the file; returns the rejected rows (ragged, bad bytes, too long).
+
+    Rows longer than bounds.MAX_LINE_BYTES are rejected by DuckDB, or (longer than its
+    buffer) skipped without a word: unread_rows finds both."""
     rej, scan = f"rej_{raw_table}", f"scan_{raw_table}"
     for t in (rej, scan):
         con.execute(f"drop table if exists {ident(t)}")
@@ -239,13 +270,114 @@ def _scan(con, raw_table, names, rej, scan, path, delimiter, encoding) -> list[t
             select (row_number() over ()) + 1 as _line, *
             from read_csv($path, columns = {columns}, header = true, delim = $delim,
                 quote = '"', escape = '"', auto_detect = false, encoding = $enc,
+                max_line_size = $max_line, buffer_size = $buffer,
                 store_rejects = true, rejects_table = {literal(rej)},
                 rejects_scan = {literal(scan)}, rejects_limit = 0)""",  # noqa: S608
-        {"path": str(path), "delim": delimiter, "enc": encoding})
+        {"path": str(path), "delim": delimiter, "enc": encoding,
+         "max_line": bounds.MAX_LINE_BYTES, "buffer": 4 * bounds.MAX_LINE_BYTES})
     return con.execute(  # one row per bad line (DuckDB lists each missing column)
-        f"""select line, arg_min(column_name, column_idx), arg_min(error_type, column_idx),
-              any_value(csv_line), arg_min(error_message, column_idx), count(*) over ()
+        f"""select line, arg_min(column_name, coalesce(column_idx, 0)),
+              arg_min(error_type, coalesce(column_idx, 0)), any_value(csv_line),
+              arg_min(error_message, coalesce(column_idx, 0)), count(*) over ()
             from {ident(rej)} group by line order by line""").fetchall()  # noqa: S608
+
+
+# --- no row lost without a message ------------------------------------------------
+
+def unread_rows(src: Source, rows: int, rejects: list[tuple], encoding: str, delimiter: str,
+                names: list[str]) -> tuple[list[Message], list[tuple[int, int]]]:
+    """Messages for every row of the file that is neither read nor rejected with a reason,
+    and the (first, last) lines of each too-long row.
+
+    The fast check counts line breaks: when rows read + rows rejected equals the lines
+    after the header, nothing is missing. Otherwise (a quoted value spanning lines, a
+    blank line, a row longer than the bound) the file is counted record by record with
+    Python's csv module, and each row over bounds.MAX_LINE_BYTES is named by line and by
+    the column holding most of it."""
+    long_rejects = [r for r in rejects if r[2] == LINE_SIZE]
+    if not long_rejects and rows + len(rejects) == _lines_after_header(src.path):
+        return [], []
+    records, long, problem = record_scan(src.path, encoding, delimiter,
+                                         {int(r[0]) for r in long_rejects})
+    spans = [(line, end) for line, end, _, _, _ in long]
+    messages = [_long_row_message(src, line, size, column, cell, names)
+                for line, _, size, column, cell in long[:EXAMPLES]]
+    if len(long) > EXAMPLES:
+        messages.append(Message("error", src.path.name, None, None,
+                                f"{len(long)} rows in all are longer than "
+                                f"{bounds.size_text(bounds.MAX_LINE_BYTES)} (the first "
+                                f"{EXAMPLES} are listed above)"))
+    if problem:
+        messages.append(Message("error", src.path.name, problem[0], None, problem[1]))
+    other_rejects = sum(1 for r in rejects if not _inside(r[0], spans))
+    missing = records - rows - other_rejects - len(long)
+    if missing > 0 and not problem:
+        messages.append(Message(
+            "error", src.path.name, None, None,
+            f"{missing} row{'s' if missing != 1 else ''} of the file could not be read "
+            f"({records:,} rows found, {rows:,} read, {other_rejects + len(long):,} "
+            "reported above); nothing was loaded from it. Check the quoting: a value that "
+            "opens a double quote must close it"))
+    return messages, spans
+
+
+def _lines_after_header(path: Path) -> int:
+    """Line breaks after the header (a last line without one counts): the number of rows
+    when no value spans lines and no line is blank."""
+    count, last = 0, b"\n"
+    with open(path, "rb") as fh:
+        while chunk := fh.read(bounds.CHUNK):
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+    return count - (1 if last == b"\n" else 0)
+
+
+def record_scan(path: Path, encoding: str, delimiter: str, flagged: set[int]):
+    """(records, long rows, problem) of a CSV, counted the way DuckDB reads it: a record per
+    non-blank row after the header. A long row is (first line, last line, bytes, column
+    index, bytes of its longest value): over bounds.MAX_LINE_BYTES, or starting on a line
+    in `flagged`. problem is
+    (line, text) when the file cannot be counted to its end (a value over
+    bounds.MAX_FIELD_BYTES)."""
+    records, long = 0, []
+    with open(path, encoding=text_encoding(encoding), errors="replace", newline="") as fh:
+        reader = csv.reader(fh, delimiter=delimiter)
+        start = 1
+        try:
+            next(reader, None)
+            start = reader.line_num + 1
+            for row in reader:
+                if row:
+                    records += 1
+                    chars = sum(map(len, row)) + len(row)
+                    if chars * 4 > bounds.MAX_LINE_BYTES or start in flagged:
+                        long += _long_row(row, (start, reader.line_num), encoding, flagged)
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            return records, long, (start, f"the row cannot be read to its end ({exc}); a "
+                                   f"value may hold at most "
+                                   f"{bounds.size_text(bounds.MAX_FIELD_BYTES)}")
+    return records, long, None
+
+
+def _long_row(row: list[str], lines: tuple[int, int], encoding: str,
+              flagged: set[int]) -> list[tuple]:
+    sizes = [len(v.encode(encoding, "replace")) for v in row]
+    size = sum(sizes) + len(row)
+    if size <= bounds.MAX_LINE_BYTES and lines[0] not in flagged:
+        return []
+    column = max(range(len(sizes)), key=sizes.__getitem__)
+    return [(*lines, size, column, sizes[column])]
+
+
+def _long_row_message(src: Source, line: int, size: int, column: int, cell: int,
+                      names: list[str]) -> Message:
+    name = names[column] if column < len(names) else None
+    return Message("error", src.path.name, line, name,
+                   f"the row is {bounds.size_text(size)} long ({bounds.size_text(cell)} in "
+                   f"this column); rows of up to {bounds.size_text(bounds.MAX_LINE_BYTES)} "
+                   "are read: shorten the value, or give this table as Parquet, which has "
+                   "no row bound")
 
 
 def _reject_messages(src: Source, rejects: list[tuple], ncols: int) -> list[Message]:
@@ -260,7 +392,7 @@ def _reject_messages(src: Source, rejects: list[tuple], ncols: int) -> list[Mess
         out.append(Message("error", src.path.name, int(line), column, f"the row {what}"))
     if len(rejects) > EXAMPLES:
         out.append(Message("error", src.path.name, None, None,
-                           f"{rejects[0][5]} rows in all cannot be read (the first "
+                           f"{len(rejects)} rows in all cannot be read (the first "
                            f"{EXAMPLES} are listed above)"))
     return out
 
@@ -302,13 +434,14 @@ def _empty_file(src: Source) -> RawRead:
 # --- XLSX -------------------------------------------------------------------------
 
 def read_xlsx(con, src: Source, raw_table: str) -> RawRead:
-    from python_calamine import CalamineWorkbook
-
-    workbook = CalamineWorkbook.from_path(str(src.path))
-    sheet, problem = _pick_sheet(workbook.sheet_names, src)
-    if problem:
-        return RawRead([], 0, [problem])
-    rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    try:
+        sheets = bounds.xlsx_sheets(src.path)
+        sheet, problem = _pick_sheet(sheets, src)
+        if problem:
+            return RawRead([], 0, [problem])
+        rows = sheet_rows(src.path, sheet)
+    except bounds.XlsxRefused as exc:  # too big or not a workbook: say so, read nothing
+        return RawRead([], 0, [Message("error", src.path.name, None, None, str(exc))])
     numbered = [(i, r) for i, r in enumerate(rows, start=1)
                 if any(cell not in (None, "") for cell in r)]
     if not numbered:
@@ -320,15 +453,30 @@ def read_xlsx(con, src: Source, raw_table: str) -> RawRead:
     return RawRead(names, len(body), messages)
 
 
-def _pick_sheet(sheets: list[str], src: Source) -> tuple[str, Message | None]:
+def sheet_rows(path: Path, sheet: bounds.Sheet) -> list[list]:
+    """Every row of one sheet, once its real extent is within the bounds (gtm/load/bounds.py:
+    a spreadsheet reader builds the whole grid, so one far cell must not reach it)."""
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    bounds.check_sheet(path, sheet)
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        return workbook.get_sheet_by_name(sheet.name).to_python(skip_empty_area=False)
+    except (CalamineError, ValueError, OSError) as exc:
+        raise bounds.XlsxRefused(f"is not a readable .xlsx file ({exc})") from None
+
+
+def _pick_sheet(sheets: list[bounds.Sheet], src: Source) -> tuple[bounds.Sheet | None,
+                                                                   Message | None]:
     if len(sheets) == 1:
         return sheets[0], None
-    named = [s for s in sheets if table_key(s) == src.table]
+    named = [s for s in sheets if table_key(s.name) == src.table]
     if named:
         return named[0], None
-    return "", Message("error", src.path.name, None, None,
-                       f"has {len(sheets)} sheets ({', '.join(sheets)}); expected one sheet, "
-                       f"or one named {src.table}")
+    names = [s.name for s in sheets]
+    return None, Message("error", src.path.name, None, None,
+                         f"has {len(sheets)} sheets ({', '.join(names)}); expected one "
+                         f"sheet, or one named {src.table}")
 
 
 def _xlsx_ragged(src: Source, body, ncols: int) -> list[Message]:
@@ -369,6 +517,8 @@ def cell_text(value) -> str | None:
 # --- Parquet ----------------------------------------------------------------------
 
 def read_parquet(con, src: Source, raw_table: str) -> RawRead:
+    if problem := bounds.parquet_problem(src.path):
+        return RawRead([], 0, [Message("error", src.path.name, None, None, problem)])
     try:
         described = con.execute("describe select * from read_parquet($path)",
                                 {"path": str(src.path)}).fetchall()

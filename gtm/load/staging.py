@@ -32,7 +32,6 @@ them into a new version file (the published one is never changed in place).
 
 from __future__ import annotations
 
-import fcntl
 from pathlib import Path
 
 import duckdb
@@ -481,10 +480,10 @@ def needs_upgrade(db_path: Path | None = None) -> bool:
 def upgrade(db_path: Path | None = None, report=lambda message, fraction: None) -> bool:
     """Copy the published dataset's own tables into a new version file, build the
     intermediate tables there and publish it; False when there was nothing to upgrade.
-    One upgrade at a time (a lock file): a second caller finds it done."""
+    It holds the load lock (gtm/load/store.py): a second caller finds it done, and a load
+    running meanwhile is never replaced by an upgrade of the version before it."""
     db_path = Path(db_path or store.default_db_path())
-    with open(db_path.with_name(db_path.name + ".upgrade.lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with store.load_lock(db_path, f"the upgrade to staging version {STAGING_VERSION}"):
         if not needs_upgrade(db_path):
             return False
         target = store.new_version_path(db_path)

@@ -25,12 +25,24 @@ BOOL_FALSE = ("false", "no", "0", "f", "n")
 DATE_RE = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?"
 NUMBER_RE = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
 INTEGER_RE = r"[+-]?\d+(\.0*)?"
+# Plausible values (DECISIONS.md): a date outside these years is a placeholder or a typo
+# (0001-01-01, 9999-12-31) that breaks every date computation after it; a number this
+# large is no amount, and 1e309 reads as infinity, which turns every sum into null.
+DATE_MIN, DATE_MAX = "1900-01-01", "2100-12-31"
+MAX_MAGNITUDE = 1e15
+MAX_OFFSET_HOURS = 14  # time-zone offsets on Earth run from -12:00 to +14:00
+ZONE_RE = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*[+-](\d{2}):?(\d{2})?$"
 PARAMS = {
     "date_re": DATE_RE,
     "number_re": NUMBER_RE,
     "integer_re": INTEGER_RE,
     "bool_true": list(BOOL_TRUE),
     "bool_false": list(BOOL_FALSE),
+    "date_min": DATE_MIN,
+    "date_max": DATE_MAX,
+    "max_magnitude": MAX_MAGNITUDE,
+    "zone_re": ZONE_RE,
+    "max_offset": MAX_OFFSET_HOURS,
 }
 MONEY_HINT = "write 1200.50, without currency symbol or thousands separator"
 
@@ -190,7 +202,59 @@ def _value_probes(rf: RawFile):
         if col.non_negative and bad:
             probes.append((col, raw_col, f"{v} is not null and not ({bad}) and "
                            f"try_cast({v} as double) < 0", _maker(rf, col, _negative_text)))
+        probes += _plausible_probes(rf, col, raw_col, v, bad)
     return probes
+
+
+def _plausible_probes(rf: RawFile, col: Column, raw_col: str, v: str, bad: str | None):
+    """Values that parse but cannot be meant: dates outside DATE_MIN..DATE_MAX, offsets
+    beyond +-14:00, numbers that are not finite or not below MAX_MAGNITUDE.
+
+    One scan of 10,000,000 touches pays for these, so each is cheap on the common value:
+    the zone-aware parse (ICU) and the offset regex run only on values that carry a zone
+    (CASE evaluates a branch only for its rows), and a value that does not parse is left
+    to the type check (try_cast gives NULL, which counts nothing here)."""
+    if bad is None:
+        return []
+    if col.type in ("date", "timestamp"):
+        if col.open_ended:  # 9999-12-31 is how Salesforce writes "no end"; only the floor
+            return [(col, raw_col, f"{v} is not null and substr({v}, 5, 1) = '-' and "
+                     f"left({v}, 10) < $date_min", _maker(rf, col, _date_range_text))]
+        zoned = _has_zone(v)
+        # a value without a zone is in range when its first ten characters are: ISO dates
+        # compare as text; a zoned one is compared after its conversion to UTC
+        day = f"cast(cast(try_cast({v} as timestamptz) as timestamp) as date)"
+        hours = f"coalesce(try_cast(regexp_extract({v}, $zone_re, 1) as integer), 0)"
+        minutes = f"coalesce(try_cast(regexp_extract({v}, $zone_re, 2) as integer), 0)"
+        return [
+            (col, raw_col, f"{v} is not null and substr({v}, 5, 1) = '-' and case when "
+             f"{zoned} then not ({day} between cast($date_min as date) and "
+             f"cast($date_max as date)) else not (left({v}, 10) between $date_min and "
+             "$date_max) end", _maker(rf, col, _date_range_text)),
+            (col, raw_col, f"{v} is not null and case when {zoned} then "
+             f"({hours} * 60 + {minutes} > $max_offset * 60 or {minutes} > 59) "
+             "else false end", _maker(rf, col, _offset_text)),
+        ]
+    if col.type in ("integer", "number", "money"):
+        return [(col, raw_col, f"{v} is not null and regexp_full_match({v}, $number_re) and "
+                 f"not (abs(try_cast({v} as double)) < $max_magnitude)",
+                 _maker(rf, col, _magnitude_text))]
+    return []
+
+
+def _date_range_text(_col: Column, value) -> str:
+    return (f"'{value}' is outside the plausible dates ({DATE_MIN} to {DATE_MAX}); correct "
+            "the year, or leave the value empty when there is no date")
+
+
+def _offset_text(_col: Column, value) -> str:
+    return (f"'{value}' has an impossible time-zone offset; offsets run from "
+            f"-{MAX_OFFSET_HOURS:02d}:00 to +{MAX_OFFSET_HOURS:02d}:00 (e.g. +02:00)")
+
+
+def _magnitude_text(_col: Column, value) -> str:
+    return (f"'{value}' is out of range: a number must be finite and below "
+            f"{MAX_MAGNITUDE:,.0f} in size")
 
 
 def _required_text(col: Column, _value) -> str:
@@ -259,6 +323,82 @@ def _coded_message(rf: RawFile, col: Column, value, line, n, distinct) -> Messag
         col.name, "kept as written; only new_business counts as new business")
     return Message("warning", rf.file, line, col.name,
                    f"'{value}' ({n} rows) is not one of {allowed}; {fate}{more}")
+
+
+# --- rows that contradict themselves, ids that differ only in case (warnings) --------
+
+# (table, SQL of a contradictory row over typed values, columns it reads, message maker).
+# The values were validated before these run; try_cast keeps a refused file from failing.
+def _bool(v: str) -> str:
+    return f"list_contains($bool_true, lower({v}))"
+
+
+def _day(v: str) -> str:
+    return f"cast(try_cast({v} as timestamptz) as date)"
+
+
+ROW_RULES = (
+    ("opportunities", ("is_won", "is_closed"),
+     lambda won, closed: f"{_bool(won)} and list_contains($bool_false, lower({closed}))",
+     "is_won", lambda row: f"'{row[0]}' says won but is_closed is '{row[1]}': the deal "
+     "counts as won and as open pipeline at once; mark it closed, or not won"),
+    ("opportunities", ("close_date", "created_date"),
+     lambda close, created: f"{_day(close)} < {_day(created)}",
+     "close_date", lambda row: f"'{row[0]}' is before the created_date '{row[1]}': the "
+     "deal's sales cycle and time to no come out negative; correct one of the dates"),
+    ("arr", ("month",), lambda month: f"day({_day(month)}) <> 1",
+     "month", lambda row: f"'{row[0]}' is not the first day of a month; it counts as the "
+     "ARR of its month, and several rows of one account in one month are added up"),
+    ("spend", ("month",), lambda month: f"day({_day(month)}) <> 1",
+     "month", lambda row: f"'{row[0]}' is not the first day of a month; it counts as the "
+     "spend of its month"),
+)
+
+
+def row_checks(con, rf: RawFile) -> list[Message]:
+    """Rows whose values contradict each other: warnings naming the line (the load goes on)."""
+    messages: list[Message] = []
+    for table, columns, rule, column, text in ROW_RULES:
+        if table != rf.table.name or any(c not in rf.columns for c in columns):
+            continue
+        values = [trimmed(rf.columns[c]) for c in columns]
+        condition = rule(*values)  # ROW_RULES: SQL over the trimmed columns, no value
+        present = " and ".join(f"{x} is not null" for x in values)
+        sql = (f"select _line, {', '.join(values)}, count(*) over () "  # noqa: S608
+               f"from {ident(rf.raw_table)} where {present} and {condition} "
+               f"order by _line limit {EXAMPLES}")
+        rows = con.execute(sql, params_for(sql)).fetchall()
+        messages += _examples([(r[0], r[1:-1]) for r in rows], rows[0][-1] if rows else 0,
+                              lambda line, row, c=column, t=text: Message(
+                                  "warning", rf.file, line, c, t(row)))
+    return messages
+
+
+def case_checks(con, rf: RawFile) -> list[Message]:
+    """Unique ids that differ only in letter case ('001ABC' and '001abc'): kept as two
+    records (Salesforce ids are case-sensitive), with a warning naming both."""
+    messages: list[Message] = []
+    for col in rf.table.columns:
+        raw_col = rf.columns.get(col.name)
+        if not col.unique or raw_col is None or col.type != "text":
+            continue
+        rows = con.execute(
+            f"""with vals as (select {trimmed(raw_col)} as v, _line
+                  from {ident(rf.raw_table)} where {trimmed(raw_col)} is not null),
+                spellings as (select lower(v) as k, v, min(_line) as line from vals
+                  group by all),
+                clashes as (select k, arg_min(v, line) as first, arg_max(v, line) as other,
+                  max(line) as line from spellings group by k having count(*) > 1)
+                select line, other, first, count(*) over () from clashes
+                order by line limit {EXAMPLES}""").fetchall()  # noqa: S608
+        messages += _examples([r[:3] for r in rows], rows[0][3] if rows else 0,
+                              lambda line, other, first, c=col: Message(
+                                  "warning", rf.file, line, c.name,
+                                  f"'{other}' and '{first}' differ only in letter case: "
+                                  f"they are kept as two different {c.name} values "
+                                  "(Salesforce ids are case-sensitive); if they are one "
+                                  "record, write them the same way"))
+    return messages
 
 
 def reference_checks(con, files: dict[str, RawFile]) -> list[Message]:

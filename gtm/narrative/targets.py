@@ -79,6 +79,22 @@ def targets_vs_rest(df: pd.DataFrame | None, who: str = "Targets") -> str:
             f"{rest_rate}; {won}.")
 
 
+def draft_change(counts: dict) -> str:
+    """'The draft makes 211 target accounts, 131 more than the 80 every page counts now (142
+    added, 11 removed).' From gtm.metrics.targets.draft_counts."""
+    draft, now = counts["draft_targets"], counts["now_targets"]
+    moved = f"({fmt.count(counts['added'])} added, {fmt.count(counts['removed'])} removed)"
+    if draft == now:
+        if not counts["added"]:
+            return (f"The draft makes {fmt.count(draft)} target accounts, the same ones every "
+                    "page counts now.")
+        return (f"The draft makes {fmt.count(draft)} target accounts, as many as every page "
+                f"counts now {moved}.")
+    more = "more" if draft > now else "fewer"
+    return (f"The draft makes {fmt.count(draft)} target accounts, {fmt.count(abs(draft - now))} "
+            f"{more} than the {fmt.count(now)} every page counts now {moved}.")
+
+
 def tiers_finding(df: pd.DataFrame | None) -> str:
     """The spread of qualified win rate from tier A to tier C (gtm.metrics.targets.
     tier_outcomes); a definition that separates winners reads A above C."""

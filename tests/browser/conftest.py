@@ -1,4 +1,5 @@
-"""A real `streamlit run app.py` on a free port, driven by headless Debian Chromium.
+"""A real server (`streamlit run ui/serve.py`, app.py as served) on a free port, driven
+by headless Debian Chromium.
 
 AppTest runs scripts but no browser: URLs, page switches and what is drawn on
 screen need the real server and frontend. Without /usr/bin/chromium the browser
@@ -53,7 +54,9 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    # bypass_csp: wait_for_function probes are scripts the app's CSP (ui/security.py)
+    # refuses; test_security_headers.py loads the pages under the CSP itself
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, bypass_csp=True)
     tab = context.new_page()
     tab.set_default_timeout(60_000)
     yield tab
