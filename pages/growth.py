@@ -251,18 +251,19 @@ def _check_chart(result, stamp) -> go.Figure:
     colours = [ui.ACCENT if r.over else ui.PIPELINE_BLUE for r in rows]
     fig = go.Figure(go.Bar(y=[r.name for r in rows], x=[r.volume for r in rows],
                            orientation="h", marker_color=colours, cliponaxis=False,
-                           text=[f"{fmt.count(r.volume)}<br>{funnel_check.factor_text(r)}"
+                           text=[f"{fmt.count(r.volume)} · {funnel_check.factor_text(r)}"
                                  for r in rows], textposition="outside", hoverinfo="skip"))
     volumes = [r.volume for r in rows if r.volume > 0] + ([result.market] if result.market
                                                            else [])
-    title = "people (log scale)"
-    if result.market:  # the line's label in the axis title: an annotation would cross the bars
-        fig.add_vline(x=result.market, line_dash="dash", line_color=ui.MQL_GREY)
-        title += f"; dashed: the market, {fmt.count(result.market)} people"
+    if result.market:  # the line under the bars' labels, its name above the plot
+        fig.add_vline(x=result.market, line_dash="dash", line_color=ui.MQL_GREY, layer="below")
+        fig.add_annotation(x=math.log10(result.market), xref="x", y=1, yref="paper",
+                           yanchor="bottom", showarrow=False, font={"color": ui.MQL_GREY},
+                           text=f"market: {fmt.count(result.market)} people")
     fig.update_yaxes(autorange="reversed")
     low, high = (min(volumes), max(volumes)) if volumes else (1, 10)
-    fig.update_xaxes(type="log", title=title, dtick=1, tickformat="~s",
-                     range=[math.log10(low) - 0.4, math.log10(high) + 1.1])
+    fig.update_xaxes(type="log", title="people (log scale)", dtick=1, tickformat="~s",
+                     range=[math.log10(low) - 0.4, math.log10(high) + 1.6])
     return ui.style(fig, funnel_check.verdict(result), stamp, height=320, wrap=70)
 
 
