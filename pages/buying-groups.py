@@ -14,6 +14,7 @@ from gtm import fmt
 from gtm.metrics import groups, warm
 from gtm.narrative import accounts as fa
 from gtm.narrative import targets as target_find
+from ui.download import with_na
 
 KPIS = ["avg_group_coverage", "avg_role_coverage", "target_account_penetration"]
 HEATMAP_ROWS = 30
@@ -169,25 +170,38 @@ def warm_starts(info: dict, stamp) -> None:
     warm_audit()
 
 
+AUDIT_SHOWN = 300  # deals listed on the page (warm first); the downloads have every one
+
+
 def warm_audit() -> None:
-    deals = ui.view(warm.audit)
+    deals = ui.view(warm.audit)  # warm first, then the most touches
+    shown = deals.head(AUDIT_SHOWN)
     st.markdown("**Behind each figure: the deals, and the touches that made them warm**")
-    ui.table(deals, "warm start audit", key="download-warm-audit", height=300, column_config={
+    more = (f" (the first {AUDIT_SHOWN:,} of {len(deals):,}, warm first; the download has "
+            "every one)" if len(deals) > AUDIT_SHOWN else "")
+    st.caption(f"{len(deals):,} deals created or closed in the period{more}.")
+    shown, config = with_na(shown, {
         "created_date": st.column_config.DateColumn("created", format="YYYY-MM-DD"),
         "close_date": st.column_config.DateColumn("close", format="YYYY-MM-DD"),
         "is_warm": st.column_config.CheckboxColumn("warm start"),
         "window_people": "people in the window", "window_touches": "touches in the window",
         "amount": st.column_config.NumberColumn(format="$%,.0f")})
-    warm_ids = deals.loc[deals["is_warm"], "opportunity_id"].tolist()
-    options = warm_ids + [o for o in deals["opportunity_id"] if o not in set(warm_ids)]
+    st.dataframe(shown, hide_index=True, width="stretch", height=300, column_config=config)
+    left, right = st.columns(2)
+    with left:
+        ui.deferred_csv("Download every deal (CSV)", lambda: ui.view(warm.audit),
+                        "warm start audit", key="download-warm-audit")
+    with right:
+        ui.deferred_csv("Download every deal's touches (CSV)",
+                        lambda: ui.view(warm.window_touches), "warm start touches",
+                        key="download-warm-touches")
+    options = deals["opportunity_id"].head(AUDIT_SHOWN).tolist()
     if not options:
         return
     pick = st.selectbox("Touches in the window of", options, key="wopp", bind="query-params")
     st.dataframe(ui.view(warm.window_touches, pick), hide_index=True, width="stretch",
                  column_config={"touch_day": st.column_config.DateColumn(
                      "touch day", format="YYYY-MM-DD")})
-    ui.deferred_csv("Download every deal's touches (CSV)", lambda: ui.view(warm.window_touches),
-                    "warm start touches", key="download-warm-touches")
 
 
 info = ui.dataset_info()

@@ -164,6 +164,10 @@ def test_targets_beside_mqls_warm_starts_and_the_overview_row(app_db, monkeypatc
     groups = open_page(app_db, monkeypatch, "pages/buying-groups.py")
     assert {"Warm-start rate", "Warm win rate", "Cold win rate"} <= {m.label for m in groups.metric}
     assert "new opportunities started warm" in text(groups)
+    audit = next(d.value for d in groups.dataframe if "window_touches" in d.value.columns)
+    assert 0 < len(audit) <= 300 and audit["is_warm"].is_monotonic_decreasing  # warm first
+    picker = widget(groups, "selectbox", "wopp")
+    assert picker.options == list(audit["opportunity_id"])
     overview = open_page(app_db, monkeypatch, "pages/overview.py")
     labels = [m.label for m in overview.metric]
     assert {"Engaged targets", "Engaged target accounts", "MQL noise share",
