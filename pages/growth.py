@@ -333,33 +333,45 @@ def main() -> None:
     specs = growth.sliders(hist)
     for text in _link_notices(specs):  # link text is hostile: escaped (test_hostile_urls)
         st.info(ui.esc(text), icon=":material/link_off:")
+    _planner(specs, hist)
+    _forecast_row()
+
+
+@st.fragment
+def _planner(specs: dict, hist: dict) -> None:
+    """The sliders and everything they move: a slider reruns this fragment only (not the
+    frame, the sidebar, the page header or the forecast, which no slider moves)."""
     left, right = st.columns([1, 3], gap="medium")
     with left:
         solve_for, values = _inputs(specs)
     entered = {name for name, spec in specs.items() if spec.key in st.query_params}
     inputs = growth.plan_inputs(specs, values, int(hist["group_size"]), solve_for, entered)
     plan = growth.solve(inputs, solve_for)
-    rows = growth.sensitivity(inputs, solve_for)
     with right:
         _tiles(plan)
         _feasibility(plan)
         ui.chart(_funnel_chart, plan, ui.period_stamp(), key="growth_funnel")
-    lower_left, lower_right = st.columns(2, gap="large")
-    with lower_left:
-        ui.chart(_tornado_chart, rows, solve_for, ui.period_stamp(), key="growth_tornado")
-    with lower_right:
-        history = ui.view(monthly_history)
-        band, trailing = _forecast(history)
-        if band["p50"] is None:
-            st.info(findings.forecast(band, trailing), icon=":material/query_stats:")
-        else:
-            ui.chart(_band_chart, band, trailing, ui.period_stamp(), key="growth_band")
-            for column, (key, what) in zip(st.columns(3), BAND_TILES, strict=True):
-                column.metric(what, format_field("revenue_goal", band[key]), border=True,
-                              help=f"New ARR over the next {band['months_ahead']} months.")
-            st.caption("Monte Carlo bootstrap (5,000 runs) of the monthly qualified volume, "
-                       "win rate and deal size of the last 24 months, drawn independently.")
-    plan_check(plan, inputs)
+        ui.chart(_tornado_chart, growth.sensitivity(inputs, solve_for), solve_for,
+                 ui.period_stamp(), key="growth_tornado")
+    plan_check(plan, inputs)  # its inputs rerun this fragment too: it reads the plan
+    ui.refresh_share_link()  # the sidebar's link did not rerun with the fragment
 
+
+def _forecast_row() -> None:
+    """What the history alone forecasts, beside the plan (the sliders do not move it)."""
+    history = ui.view(monthly_history)
+    band, trailing = _forecast(history)
+    if band["p50"] is None:
+        st.info(findings.forecast(band, trailing), icon=":material/query_stats:")
+        return
+    chart, tiles = st.columns([3, 2], gap="large")
+    with chart:
+        ui.chart(_band_chart, band, trailing, ui.period_stamp(), key="growth_band")
+    with tiles:
+        for column, (key, what) in zip(st.columns(3), BAND_TILES, strict=True):
+            column.metric(what, format_field("revenue_goal", band[key]), border=True,
+                          help=f"New ARR over the next {band['months_ahead']} months.")
+        st.caption("Monte Carlo bootstrap (5,000 runs) of the monthly qualified volume, "
+                   "win rate and deal size of the last 24 months, drawn independently.")
 
 main()

@@ -180,11 +180,48 @@ def ranking_table(df: pd.DataFrame) -> None:
     })
 
 
+def _pipeline_sections(ranking, qs, settings, info, stamp) -> None:
+    """The channel ranking and the qualified stage: both read deals."""
+    st.subheader("Channel ranking under each lens", anchor=False)
+    flattered = find.flattered_channels(ranking)
+    st.markdown("A channel is *flattered by the MQL lens* when it ranks at least max(2, n/4) places "
+                "better by MQLs than by qualified pipeline or by marketing CAC."
+                + (f" This period: **{ui.esc(flattered)}**." if flattered else ""))
+    left, right = st.columns([2, 3])
+    with left:
+        if ranking["rank_by_mqls"].nunique() > 1 and ranking["rank_by_pipeline"].nunique() > 1:
+            ui.chart(ranking_slope, ranking, stamp, key="chart-ranking")
+        else:  # one channel, or every channel tied on one lens: nothing to draw
+            st.info(find.lens_ranking(ranking), icon=":material/info:")
+    with right:
+        ranking_table(ranking)
+        st.caption("Marketing CAC is empty (n/a) for a channel with no new customer in the period; "
+                   "such a channel ranks last on CAC.")
+
+    st.subheader("The qualified stage", anchor=False)
+    st.markdown(f"**{ui.esc(qs.stage or 'none')}** · {ui.esc(qs.how)}. Win rate by stage over the "
+                "whole dataset (not filtered): the share of closed deals that reached each stage and "
+                "were won.")
+    left, right = st.columns([3, 2])
+    with left:
+        if qs.win_rates.empty:  # no open stage at all: an empty chart says nothing
+            st.info(find.qualified_stage(qs.stage, qs.win_rates, settings.qualified_threshold),
+                    icon=":material/info:")
+        else:
+            ui.chart(stage_chart, qs, settings.qualified_threshold, ui.data_stamp(info),
+                     key="chart-stages")
+    with right:
+        ui.table(qs.win_rates, "win rate by stage", key="download-stages", column_config={
+            "win_rate": st.column_config.NumberColumn("win rate", format="percent"),
+            "reached_closed": "closed that reached it", "reached_won": "won that reached it",
+            "sort_order": "order"})
+
+
 info = ui.dataset_info()
 ui.header("MQLs vs qualified pipeline",
           "The volume lens (MQLs, muted) beside the quality lens (qualified pipeline, strong): "
           "which channels does the MQL count flatter?", info)
-ui.need_tables(info, ["opportunities"], "the qualified pipeline lens")
+deals = ui.need_tables(info, ["opportunities"], "the qualified pipeline lens")
 
 flt, settings = ui.current_filter(), ui.current_settings()
 stamp = ui.period_stamp()
@@ -200,10 +237,12 @@ with st.spinner("Computing both lenses…"):
 ui.kpi_row(MQL_KPIS + (["activation_rate"] if has_signups else []), now, before, info)
 ui.kpi_row(PIPELINE_KPIS, now, before, info)
 ui.delta_caption(info, f"Qualified = reached **{ui.esc(qs.stage or 'a supplied qualified date')}**"
-                 " or later.")
+                 " or later." if deals else "")
 
 partial = ui.partial_months(by_month["month"])
-if not known["qualification"]:
+if not deals:  # the notice above says what to add; the volume lens alone
+    ui.chart(mqls_by_month, by_month, partial, stamp, key="chart-mqls-month")
+elif not known["qualification"]:
     st.info(f"The pipeline lens is empty: {ui.esc(FACT_REASONS['qualification'])}. Add the "
             "stage history, or qualified dates, to see which MQLs turn into qualified "
             "pipeline.", icon=":material/info:")
@@ -217,39 +256,8 @@ else:
 
 targets_section(info, stamp)
 
-st.subheader("Channel ranking under each lens", anchor=False)
-flattered = find.flattered_channels(ranking)
-st.markdown("A channel is *flattered by the MQL lens* when it ranks at least max(2, n/4) places "
-            "better by MQLs than by qualified pipeline or by marketing CAC."
-            + (f" This period: **{ui.esc(flattered)}**." if flattered else ""))
-left, right = st.columns([2, 3])
-with left:
-    if ranking["rank_by_mqls"].nunique() > 1 and ranking["rank_by_pipeline"].nunique() > 1:
-        ui.chart(ranking_slope, ranking, stamp, key="chart-ranking")
-    else:  # one channel, or every channel tied on one lens: nothing to draw
-        st.info(find.lens_ranking(ranking), icon=":material/info:")
-with right:
-    ranking_table(ranking)
-    st.caption("Marketing CAC is empty (n/a) for a channel with no new customer in the period; "
-               "such a channel ranks last on CAC.")
-
-st.subheader("The qualified stage", anchor=False)
-st.markdown(f"**{ui.esc(qs.stage or 'none')}** · {ui.esc(qs.how)}. Win rate by stage over the "
-            "whole dataset (not filtered): the share of closed deals that reached each stage and "
-            "were won.")
-left, right = st.columns([3, 2])
-with left:
-    if qs.win_rates.empty:  # no open stage at all: an empty chart says nothing
-        st.info(find.qualified_stage(qs.stage, qs.win_rates, settings.qualified_threshold),
-                icon=":material/info:")
-    else:
-        ui.chart(stage_chart, qs, settings.qualified_threshold, ui.data_stamp(info),
-                 key="chart-stages")
-with right:
-    ui.table(qs.win_rates, "win rate by stage", key="download-stages", column_config={
-        "win_rate": st.column_config.NumberColumn("win rate", format="percent"),
-        "reached_closed": "closed that reached it", "reached_won": "won that reached it",
-        "sort_order": "order"})
+if deals:
+    _pipeline_sections(ranking, qs, settings, info, stamp)
 
 st.subheader("Product-led: signups vs activated signups", anchor=False)
 left, right = st.columns([3, 2])

@@ -120,40 +120,47 @@ info = ui.dataset_info()
 ui.header("Velocity and fail-fast",
           "How fast pipeline qualifies and closes, how fast a no arrives, and what has stopped "
           "moving.", info)
-ui.need_tables(info, ["opportunities"], "how fast deals qualify and close")
+deals = ui.need_tables(info, ["opportunities"], "how fast deals qualify and close")
 
 flt, settings = ui.current_filter(), ui.current_settings()
 stamp = ui.period_stamp()
 with st.spinner("Timing the pipeline…"):
     now, before = ui.headlines(CLOCK_KPIS + NO_KPIS + ["sales_cycle_days_median"])
-    stage0 = ui.view(velocity.stage0_by_month)
-    cycle = ui.view(velocity.cycle_by_month)
     no = ui.view(velocity.time_to_no)
-ui.kpi_row(CLOCK_KPIS, now, before, info)
+if deals:  # without deals only the people's side (time to no, disqualification) is known
+    ui.kpi_row(CLOCK_KPIS, now, before, info)
 ui.kpi_row(NO_KPIS, now, before, info)
 ui.delta_caption(info, "New-business deals only; medians interpolate. Open is judged as of the "
                  "period end.")
 
-left, right = st.columns(2)
-with left:
-    ui.chart(stage0_chart, stage0, ui.partial_months(stage0["month"]), stamp, key="chart-stage0")
-with right:
-    ui.chart(cycle_chart, cycle, ui.partial_months(cycle["month"]), stamp, key="chart-cycle")
+if deals:
+    stage0 = ui.view(velocity.stage0_by_month)
+    cycle = ui.view(velocity.cycle_by_month)
+    left, right = st.columns(2)
+    with left:
+        ui.chart(stage0_chart, stage0, ui.partial_months(stage0["month"]), stamp,
+                 key="chart-stage0")
+    with right:
+        ui.chart(cycle_chart, cycle, ui.partial_months(cycle["month"]), stamp,
+                 key="chart-cycle")
 
-st.subheader("Pipeline movement", anchor=False)
-flow = st.segmented_control("New-business pipeline", FLOWS, default=FLOWS[0], key="flow",
-                            bind="query-params", required=True,
-                            help="Qualified only: a deal enters the pipeline on its qualified date.")
-waterfall = ui.view(velocity.pipeline_waterfall, flow == FLOWS[1])
-ui.chart(waterfall_chart, waterfall, stamp, key="chart-waterfall")
-st.caption(notes(waterfall) + " Opening + created − won − lost = closing, in amount and deals.")
+    st.subheader("Pipeline movement", anchor=False)
+    flow = st.segmented_control("New-business pipeline", FLOWS, default=FLOWS[0], key="flow",
+                                bind="query-params", required=True,
+                                help="Qualified only: a deal enters the pipeline on its "
+                                "qualified date.")
+    waterfall = ui.view(velocity.pipeline_waterfall, flow == FLOWS[1])
+    ui.chart(waterfall_chart, waterfall, stamp, key="chart-waterfall")
+    st.caption(notes(waterfall) + " Opening + created − won − lost = closing, in amount and "
+               "deals.")
 
 left, right = st.columns(2)
 with left:
     ui.chart(time_to_no_chart, no, now, stamp, key="chart-time-to-no")
-with right:
-    st.markdown(f"**{ui.esc(find.stale(now, settings.stale_days))}**")
-    stale_table(ui.view(velocity.stale_list, 200))
+if deals:
+    with right:
+        st.markdown(f"**{ui.esc(find.stale(now, settings.stale_days))}**")
+        stale_table(ui.view(velocity.stale_list, 200))
 
 st.subheader("Why leads are disqualified, by channel", anchor=False)
 reasons = ui.view(velocity.disqualification_reasons)

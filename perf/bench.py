@@ -34,6 +34,7 @@ from statistics import median
 import psutil
 
 from gtm.load import store
+from gtm.plan.growth import FIELD_LABELS
 from perf import server
 from ui import nav
 
@@ -59,6 +60,10 @@ BUDGETS = {
     "slider_ms": (50.0, False),
     "preview_s": (2.0, False),  # a rule change recomputes the Targets page: a cold page's budget
     "browser_cold_s": (3.0, False),
+    "browser_floor_x": (1.3, False),  # a page's cold view over the floor's, same run (issue 17)
+    "browser_slider_ms": (150.0, False),  # key press to new numbers, median (issue 17)
+    "browser_slider_p95_ms": (250.0, False),
+    "browser_filter_s": (1.0, False),  # a sidebar filter change on an open page
     "rerun_growth_mb": (50.0, False),  # "memory stays flat": our tolerance, DECISIONS.md
     "qbr_s": (30.0, False),  # the QBR pack of the year, whole `qbr` process (issue 18)
 }
@@ -108,6 +113,14 @@ def budgeted(fid: str, label: str, value: float | None, kind: str, note: str = "
                   higher, note)
 
 
+def p95(values: list[float]) -> float | None:
+    """The 95th percentile by the nearest rank (of 20 moves: the 19th fastest)."""
+    if not values:
+        return None
+    ranked = sorted(values)
+    return ranked[max(0, -(-95 * len(ranked) // 100) - 1)]
+
+
 def fmt_value(value: float | None, unit: str) -> str:
     if value is None:
         return "n/a"
@@ -115,6 +128,8 @@ def fmt_value(value: float | None, unit: str) -> str:
         return f"{value:,.2f} s"
     if unit == "ms":
         return f"{value:,.0f} ms" if value >= 10 else f"{value:.1f} ms"
+    if unit == "KB":
+        return f"{value:,.0f} KB"
     if unit == "MB":
         return f"{value:,.0f} MB" if abs(value) >= 10 else f"{value:.1f} MB"
     if unit == "x":
@@ -511,6 +526,110 @@ def time_click(context, url: str, start: str, title: str) -> tuple[float, int]:
         page.close()
 
 
+# The numbers a slider moves: the growth page's tiles, as the user reads them.
+TILES_JS = """() => Array.from(document.querySelectorAll(
+  '[data-testid=stMain] [data-testid=stMetricValue]')).map(e => e.innerText).join('|')"""
+IDLE_JS = """() => document.querySelector('[data-testid=stApp]')
+  ?.getAttribute('data-test-script-state') === 'notRunning'"""
+SLIDER = FIELD_LABELS["win_rate"]  # moves every tile but the market's
+
+
+def time_slider(context, url: str, moves: int) -> list[float]:
+    """On the growth page, milliseconds from a key press on the win-rate slider until the
+    tiles show new numbers (checked at every animation frame), `moves` times, alternating
+    right and left; each move waits for the previous run to end."""
+    page = context.new_page()
+    try:
+        page.goto(f"{url}/growth", wait_until="commit", timeout=PAGE_TIMEOUT_S * 1000)
+        _wait_ready(page, time.perf_counter(), READY_JS)
+        thumb = page.get_by_role("slider", name=SLIDER)
+        times = []
+        for move in range(moves):
+            thumb.focus()
+            before = page.evaluate(TILES_JS)
+            began = time.perf_counter()
+            page.keyboard.press("ArrowRight" if move % 2 == 0 else "ArrowLeft")
+            page.wait_for_function(f"(b) => ({TILES_JS})() !== b", arg=before,
+                                   polling="raf", timeout=PAGE_TIMEOUT_S * 1000)
+            times.append((time.perf_counter() - began) * 1000)
+            page.wait_for_function(IDLE_JS, timeout=PAGE_TIMEOUT_S * 1000)
+            page.wait_for_timeout(300)
+        return times
+    finally:
+        page.close()
+
+
+def time_filter(context, url: str, path: str) -> tuple[float, int]:
+    """In a tab showing page `path` (charts drawn), seconds from choosing another Period in
+    the sidebar until the page is drawn again for it; and the charts drawn."""
+    page = context.new_page()
+    try:
+        page.goto(f"{url}/{path}", wait_until="commit", timeout=PAGE_TIMEOUT_S * 1000)
+        _wait_ready(page, time.perf_counter(), READY_JS)
+        box = page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]",
+                           has_text="Period").first
+        box.click()
+        options = page.get_by_role("option")
+        choice = next(i for i in range(options.count())
+                      if options.nth(i).get_attribute("aria-selected") != "true")
+        page.evaluate(WATCH_RUN_JS)
+        began = time.perf_counter()
+        options.nth(choice).click()
+        return _wait_ready(page, began, CLICK_READY_JS)
+    finally:
+        page.close()
+
+
+def measure_interaction(db: Path, opts: Options, log: Log) -> list[Figure]:
+    """The live-review figures: a growth slider to new numbers (median and p95 of at least
+    20 moves) and a sidebar filter change on an open chart page (median of --runs)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_measure_interaction, db, opts, log).result()
+
+
+def _measure_interaction(db: Path, opts: Options, log: Log) -> list[Figure]:
+    from playwright.sync_api import sync_playwright
+
+    log("browser: growth slider moves and a sidebar filter change")
+    moves = max(20, opts.runs)
+    with sync_playwright() as pw, server.streamlit_server(db, opts.dir() / "streamlit.log") as url:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            _visit(browser, f"{url}/data")
+            context = _context(browser)
+            try:
+                slider = time_slider(context, url, moves)
+                filters = [time_filter(context, url, CLICK_FROM_ALT)
+                           for _ in range(max(opts.runs, 1))]
+            finally:
+                context.close()
+        finally:
+            browser.close()
+    note = f"{moves} key presses on the win-rate slider"
+    return [
+        budgeted("browser_slider_ms", "browser growth slider to new numbers (median)",
+                 median(slider), "browser_slider_ms", note=note),
+        budgeted("browser_slider_p95_ms", "browser growth slider to new numbers (p95)",
+                 p95(slider), "browser_slider_p95_ms", note=note),
+        budgeted("browser_filter_s", f"browser sidebar Period change on {CLICK_FROM_ALT}",
+                 median(s for s, _ in filters), "browser_filter_s",
+                 note=f"{filters[-1][1]} charts redrawn"),
+    ]
+
+
+def floor_multiples(figures: list[Figure]) -> list[Figure]:
+    """Each page's cold view as a multiple of the floor measured in the same run."""
+    floor = next((f.value for f in figures if f.id == "browser_floor_s"), None)
+    if not floor:
+        return []
+    return [budgeted(f"browser_floor_x[{f.id[15:-1]}]", f"{f.label[:-len(', charts drawn')]}"
+                     " over the floor", f.value / floor, "browser_floor_x",
+                     note=f"floor {floor:.2f} s")
+            for f in figures if f.id.startswith("browser_cold_s[") and f.value]
+
+
 def measure_browser(db: Path, opts: Options, log: Log,
                     pages: list[Page] | None = None) -> list[Figure]:
     """Per page (default: all), a fresh server (empty caches) that a first visitor has
@@ -667,6 +786,8 @@ def measure(opts: Options, log: Log | None = None,
         if CHROMIUM.exists():
             _guarded(result, "browser floor", lambda: measure_floor(opts, log))
             _guarded(result, "browser", lambda: measure_browser(db, opts, log))
+            _guarded(result, "browser interaction", lambda: measure_interaction(db, opts, log))
+            result.figures += floor_multiples(result.figures)
         else:
             result.notes.append(f"browser skipped: no {CHROMIUM}")
     return result

@@ -91,10 +91,20 @@ def measure_page(at, page: Page, runs: int) -> list[Figure]:
     for _ in range(runs):
         warm.append(_timed_run(at) * 1000)
     note = ("page raised: " + "; ".join(errors)) if errors else ""
-    return [budgeted(f"page_cold_s[{page.url_path or 'overview'}]",
-                     f"page {page.title}: cold", median(cold), "page_cold_s", note),
-            budgeted(f"page_warm_ms[{page.url_path or 'overview'}]",
-                     f"page {page.title}: warm", median(warm), "page_warm_ms")]
+    key = page.url_path or "overview"
+    return [budgeted(f"page_cold_s[{key}]", f"page {page.title}: cold", median(cold),
+                     "page_cold_s", note),
+            budgeted(f"page_warm_ms[{key}]", f"page {page.title}: warm", median(warm),
+                     "page_warm_ms"),
+            drawn(at, key, page.title)]
+
+
+def drawn(at, key: str, title: str) -> Figure:
+    """What a first view sends the browser for its charts: the Plotly figures' JSON."""
+    specs = [len(chart.proto.spec) for chart in at.get("plotly_chart")]
+    return Figure(f"page_json_kb[{key}]", f"page {title}: Plotly JSON sent",
+                  sum(specs) / 1024, "KB",
+                  note=f"{len(specs)} charts, largest {max(specs, default=0) / 1024:.0f} KB")
 
 
 def _input_widget(at):

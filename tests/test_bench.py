@@ -156,7 +156,8 @@ def expected_ids() -> set[str]:
            "qbr_s[pptx]", "qbr_s[pdf]", "preview_s"}  # preview_s: a Targets rule change
     for page in app_pages():
         key = page.url_path or "overview"
-        ids |= {f"page_cold_s[{key}]", f"page_warm_ms[{key}]", f"rerun_growth_mb[{key}]"}
+        ids |= {f"page_cold_s[{key}]", f"page_warm_ms[{key}]", f"rerun_growth_mb[{key}]",
+                f"page_json_kb[{key}]"}
     return ids
 
 
@@ -170,7 +171,9 @@ def test_smoke_run_produces_every_figure(smoke):
     for fid, fig in figures.items():
         value = fig["value"]
         assert isinstance(value, int | float) and math.isfinite(value), (fid, fig)
-        if not fid.startswith("rerun_growth_mb"):  # RSS can shrink between reruns
+        if fid.startswith("page_json_kb"):  # the Data page and the Overview draw no chart
+            assert (value > 0) == (not fig["note"].startswith("0 charts")), (fid, fig)
+        elif not fid.startswith("rerun_growth_mb"):  # RSS can shrink between reruns
             assert value > 0, (fid, fig)
     assert data["accounts"] == SMOKE_ACCOUNTS and data["year"] == 2025
     assert data["sizes"]["people"] > 0 and data["sizes"]["touches"] > 0
@@ -225,3 +228,23 @@ def test_browser_times_a_cold_page_until_its_charts_are_drawn(smoke):
     assert clicked.note == f"{cold.note}, from velocity"
     floor, = bench.measure_floor(opts, lambda message: None)
     assert floor.id == "browser_floor_s" and 0 < floor.value
+    multiple, = bench.floor_multiples([cold, returning, clicked, floor])
+    assert multiple.id == "browser_floor_x[growth]" and multiple.budget == 1.3
+    assert multiple.value == pytest.approx(cold.value / floor.value)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_browser_times_slider_moves_to_new_numbers_and_a_filter_change(smoke):
+    """Each of the 20 key presses changes the tiles (a move that changed nothing would time
+    out, not count); the filter change counts on the page redrawn for the new period."""
+    if not bench.CHROMIUM.exists():
+        pytest.skip(f"no {bench.CHROMIUM}")
+    _, _, _, work = smoke
+    db = next((work / "db").glob("run-*/bench.duckdb"))
+    opts = bench.Options(SMOKE_ACCOUNTS, runs=1, workdir=work)
+    slider, p95, period = bench.measure_interaction(db, opts, lambda message: None)
+    assert (slider.id, p95.id, period.id) == (
+        "browser_slider_ms", "browser_slider_p95_ms", "browser_filter_s")
+    assert 0 < slider.value <= p95.value and slider.note.startswith("20 key presses")
+    assert period.value > 0 and period.note == "5 charts redrawn"  # velocity's five

@@ -227,3 +227,15 @@ def test_target_market():
     neutral = "No target accounts in the data yet, so there is no market to penetrate."
     assert findings.target_market(None) == neutral
     assert findings.target_market(penetration([]).assign(target_accounts=0)) == neutral
+
+
+def test_mql_finding_says_a_pipeline_the_extract_cannot_tell_is_unknown():
+    """Won deals without an amount or a way to qualify them: the pipeline is no $0."""
+    now, before = channels([("events", 6, 0.0)]), channels([("events", 3, 0.0)])
+    known = {"qualification": False, "amounts": False}
+    assert findings.mql_vs_pipeline(now, before, known) == (
+        "Events MQLs rose from 3 to 6; its qualified pipeline is unknown: no deal can be "
+        "called qualified: the data has no stage history (opportunity_stages.csv) and no "
+        "qualified_date.")
+    assert "held at $0" in findings.mql_vs_pipeline(now, before, known | {
+        "qualification": True, "amounts": True})

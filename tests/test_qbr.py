@@ -482,7 +482,7 @@ def test_the_link_is_the_sidebars_share_link(app_db, goal, monkeypatch):
 
     monkeypatch.setenv("TARGETLINE_DB", str(app_db))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.query_params.update({"period": "2026Q2", "region": "EMEA", "goal": str(goal)})
+    at.query_params.update({"period": "2026Q3", "region": "EMEA", "goal": str(goal)})
     at.run()
     at.switch_page("pages/growth.py").run()
     assert not at.exception
@@ -493,11 +493,12 @@ def test_the_link_is_the_sidebars_share_link(app_db, goal, monkeypatch):
     assert buttons == ["Download the QBR pack (PowerPoint)", "Download the QBR pack (PDF)"]
     con = store.connect(app_db)
     try:
-        deck = build(con, View(Filter(date(2026, 4, 1), date(2026, 6, 30), regions=("EMEA",)),
+        deck = build(con, View(Filter(date(2026, 7, 1), date(2026, 9, 30), regions=("EMEA",)),
                                page_params=(("goal", str(goal)),), base_url=""))
     finally:
         con.close()
     growth_slide = next(s for s in deck.slides if s.title == "Growth equation")
+    assert f"goal={goal}" in shared  # a value the slider takes (the goal fixture's period)
     assert growth_slide.link == shared, (growth_slide.link, shared)
 
 

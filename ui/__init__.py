@@ -36,7 +36,7 @@ from ui.data_access import (
     view,
 )
 from ui.download import csv_download, deferred_csv, neutralise, safe_csv, table, text_download
-from ui.filters import share_link
+from ui.filters import refresh_share_link, share_link
 from ui.kpi import kpi, kpi_row
 from ui.layout import (
     data_stamp,
@@ -56,6 +56,6 @@ __all__ = [
     "connection", "current_filter", "current_period",
     "current_settings", "data_stamp", "dataset_info", "delta_caption", "esc", "filter_summary",
     "header", "headline", "headlines", "kpi", "kpi_row", "money_axis", "need_tables",
-    "neutralise", "partial_months", "period_stamp", "previous_filter", "safe_csv", "share_link", "show",
+    "neutralise", "partial_months", "period_stamp", "previous_filter", "refresh_share_link", "safe_csv", "share_link", "show",
     "stage_names", "style", "style_finding", "table", "version", "view",
 ]

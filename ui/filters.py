@@ -211,15 +211,17 @@ def share_link(page_path: str = "") -> str:
                           _page_params())
 
 
-def _qbr_buttons() -> None:
+def _qbr_buttons(page_params: list) -> None:
     """"Download the QBR pack": this view as a deck and a PDF, built (gtm.qbr, as `python -m
-    gtm qbr` builds it) only when clicked, on the download's own thread."""
-    view = qbr.View(current_filter(), current_settings(), current_period(),
-                    tuple(_page_params()), _base_url() or links.DEFAULT_BASE_URL)
+    gtm qbr` builds it) only when clicked, on the download's own thread. page_params is read
+    at the click: a page fragment (the growth sliders) refreshes it without a full rerun."""
+    flt, settings, period, base = (current_filter(), current_settings(), current_period(),
+                                   _base_url() or links.DEFAULT_BASE_URL)
     con = data_access.connection()
 
     def pack(kind: str):
         def build() -> bytes:
+            view = qbr.View(flt, settings, period, tuple(page_params), base)
             cur = con.cursor()
             try:
                 return qbr.pack(cur, view, kind)
@@ -229,15 +231,31 @@ def _qbr_buttons() -> None:
 
     st.caption("Download the QBR pack: this view as slides, every number with its "
                "definition, period and data date")
-    name = f"targetline-qbr-{view.flt.start}-{view.flt.end}"
+    name = f"targetline-qbr-{flt.start}-{flt.end}"
     for kind, label in (("pptx", "PowerPoint"), ("pdf", "PDF")):
         pack_button(f"Download the QBR pack ({label})", pack(kind), f"{name}.{kind}",
                     qbr.MEDIA_TYPES[kind], f"qbr-{kind}")
 
 
+_SHARE = "_targetline_share"  # (page path, the link's slot, the pack's page parameters)
+
+
 def render_share_link(page_path: str) -> None:
     """The "Copy link" control: the URL already carries the whole view."""
+    page_params = _page_params()
     with st.sidebar, st.popover("Share this view", icon=":material/link:", width="stretch"):
         st.caption("This link reopens this page with its filters and settings")
-        st.code(share_link(page_path), language=None, wrap_lines=True)
-        _qbr_buttons()
+        slot = st.empty()
+        slot.code(share_link(page_path), language=None, wrap_lines=True)
+        _qbr_buttons(page_params)
+    st.session_state[_SHARE] = (page_path, slot, page_params)
+
+
+def refresh_share_link() -> None:
+    """After a page fragment's rerun (the frame and the sidebar did not run): the link and
+    the QBR pack follow the page's widgets as they are now."""
+    page_path, slot, page_params = st.session_state.get(_SHARE, (None, None, None))
+    if slot is None:
+        return
+    page_params[:] = _page_params()
+    slot.code(share_link(page_path), language=None, wrap_lines=True)

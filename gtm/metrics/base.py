@@ -108,7 +108,9 @@ select
     exists (select 1 from opportunities where amount is not null) as amounts,
     ($qualified_order < 1000000000 and exists (select 1 from opportunity_stages))
         or exists (select 1 from opportunities where qualified_date is not null)
-        as qualification
+        as qualification,
+    (select coalesce(string_agg("table", ','), '') from dataset_tables where provided)
+        as tables
 """
 FACT_REASONS = {
     "amounts": "the deals have no amount (opportunities.amount is empty), so the amount is "
@@ -119,8 +121,10 @@ FACT_REASONS = {
 
 
 def facts(con, p: dict) -> dict:
-    """{'amounts': bool, 'qualification': bool}: what the extract can tell (FACTS_SQL)."""
-    return row(con, FACTS_SQL, p)
+    """{'amounts': bool, 'qualification': bool, 'tables': [provided table, ...]}: what the
+    extract can tell (FACTS_SQL). A table not provided makes its metrics unknown, not 0."""
+    known = row(con, FACTS_SQL, p)
+    return {**known, "tables": tuple(t for t in (known["tables"] or "").split(",") if t)}
 
 
 def data_as_of(con) -> date | None:

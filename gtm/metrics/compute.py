@@ -48,6 +48,8 @@ def assemble(ids: Iterable[str], flt: Filter, settings: Settings, run: Run) -> d
 
 
 def _value(metric: registry.Metric, flt: Filter, settings: Settings, read):
+    if metric.tables and not set(metric.tables) <= set(read(facts, "tables", flt)):
+        return None  # a table the value needs was not provided: unknown, never 0
     if any(not read(facts, need, flt) for need in metric.requires):
         return None  # the extract cannot tell (base.FACT_REASONS says why)
     if metric.formula is None:
@@ -62,7 +64,7 @@ def queries_for(ids: Iterable[str]) -> list[tuple[Callable, bool]]:
     needed: dict = {}
     for mid in ids:
         metric = registry.get(mid)
-        if metric.requires:
+        if metric.requires or metric.tables:
             needed[(facts, False)] = None
         if metric.formula is None:
             needed[(metric.query, False)] = None

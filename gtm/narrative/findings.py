@@ -14,6 +14,7 @@ import math
 import pandas as pd
 
 from gtm import fmt
+from gtm.metrics.base import FACT_REASONS
 from gtm.narrative import words
 from gtm.plan.growth import Plan, format_field, label
 
@@ -72,17 +73,25 @@ def _row(frame: pd.DataFrame, column: str, key):
 # --- MQLs vs pipeline -----------------------------------------------------------------------
 
 
-def mql_vs_pipeline(now: pd.DataFrame | None, before: pd.DataFrame | None = None) -> str:
+def mql_vs_pipeline(now: pd.DataFrame | None, before: pd.DataFrame | None = None,
+                    known: dict | None = None) -> str:
     """The channel with the most MQLs: how its MQLs and its qualified pipeline moved against
-    the previous period. Inputs: gtm.metrics.funnel.by_channel for both periods."""
+    the previous period. Inputs: gtm.metrics.funnel.by_channel for both periods; known:
+    gtm.metrics.base.facts (a pipeline the extract cannot tell is said unknown, not $0)."""
+    lacking = [FACT_REASONS[k] for k in ("qualification", "amounts")
+               if known is not None and not known.get(k)]
     if _empty(now) or now["mqls"].fillna(0).sum() == 0:
-        pipeline = 0 if _empty(now) else now["qualified_pipeline"].fillna(0).sum()
+        pipeline = 0 if _empty(now) or lacking else now["qualified_pipeline"].fillna(0).sum()
         if pipeline:
             return f"No MQLs in this period; qualified pipeline was {fmt.money(pipeline)}."
         return "No MQLs or qualified pipeline in this period yet."
     top = now.sort_values(["mqls", "channel"], ascending=[False, True]).iloc[0]
     name, mqls, pipe = channel_name(top["channel"]), top["mqls"], top["qualified_pipeline"]
     prev = None if _empty(before) else _row(before, "channel", top["channel"])
+    if lacking:
+        said = (f"{name} brought the most MQLs ({fmt.count(mqls)})" if prev is None else
+                f"{name} MQLs {moved(prev['mqls'], mqls, fmt.count(mqls))}")
+        return f"{said}; its qualified pipeline is unknown: {lacking[0]}."
     if prev is None:
         return (f"{name} brought the most MQLs ({fmt.count(mqls)}) and "
                 f"{fmt.money(pipe)} of qualified pipeline.")

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from gtm.filters import Filter, Settings
 from gtm.metrics import cost, funnel, groups, market
+from gtm.metrics.base import facts
 from gtm.metrics.growth_inputs import historical
 from gtm.narrative import findings
 from gtm.narrative import targets as target_findings
@@ -36,7 +37,7 @@ def page_findings(view: Callable, now: dict, settings: Settings,
     plan = None if hist is None else growth.default_plan(hist)
     return {
         "pages/mql-vs-pipeline.py": findings.mql_vs_pipeline(
-            view(funnel.by_channel), view(funnel.by_channel, flt=previous)),
+            view(funnel.by_channel), view(funnel.by_channel, flt=previous), view(facts)),
         "pages/cac-vs-cpl.py": findings.cac_vs_cpl(view(cost.by_channel)),
         "pages/buying-groups.py": findings.buying_groups(view(groups.threading)),
         "pages/growth.py": findings.growth(plan),
