@@ -29,6 +29,10 @@ DELEGATED = {
                        "Parquet, one folder per table (the input of --engine spark)"),
     "loadtest": ("perf.loadtest", "many browser sessions at once while a new extract is "
                  "switched in: errors, p95 rerun time, dataset version per session"),
+    "targets": ("gtm.cli_targets", "the target definition: show it, apply a YAML file, "
+                "check one, switch it off, diff two versions"),
+    "plan": ("gtm.cli_plan", "check a plan written in the old vocabulary (visitors, SQLs, "
+             "SALs) step by step against the market"),
 }
 
 

@@ -71,6 +71,12 @@ class Settings:
     activation_days: int = 30
     stale_days: int = 90
     icp_threshold: float = 70.0  # fit_score at or above this makes a target account
+    # warm starts (metrics.md v2): people and touches in the days before a deal is created,
+    # on channels other than the sales-owned ones
+    warm_days: int = 90
+    warm_people: int = 2
+    warm_touches: int = 3
+    sales_channels: tuple[str, ...] = ("outbound",)
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -20,7 +20,8 @@ MOTION_CHOICES = {"All": (), "Sales-led": ("sales_led",), "Product-led": ("produ
 
 # Query-parameter keys of the frame: part of every shared link, so never rename them.
 KEYS = ("period", "start", "end", "region", "segment", "channel", "motion",
-        "stage", "threshold", "margin", "group", "lookback", "activation", "stale")
+        "stage", "threshold", "margin", "group", "lookback", "activation", "stale",
+        "warm", "wpeople", "wtouches", "sales")
 
 # key, label, kind, low, high, step, Settings field
 NUMBER_SETTINGS = (
@@ -31,6 +32,9 @@ NUMBER_SETTINGS = (
     ("lookback", "Engagement look-back (days)", "int", 7, 730, 1, "lookback_days"),
     ("activation", "Activation window (days)", "int", 1, 365, 1, "activation_days"),
     ("stale", "Stale after (days without stage change)", "int", 7, 730, 1, "stale_days"),
+    ("warm", "Warm start: days before the deal", "int", 7, 365, 1, "warm_days"),
+    ("wpeople", "Warm start: people of the account", "int", 1, 50, 1, "warm_people"),
+    ("wtouches", "Warm start: touches in total", "int", 1, 500, 1, "warm_touches"),
 )
 
 
@@ -41,6 +45,7 @@ def default_values(first: date, as_of: date) -> dict:
     defaults = {"period": period, "start": start, "end": end, "motion": "All",
                 "stage": "auto"}
     defaults.update({k: getattr(Settings(), f) for k, *_, f in NUMBER_SETTINGS})
+    defaults["sales"] = list(Settings().sales_channels)  # warm starts: sales-owned channels
     return defaults
 
 
@@ -54,6 +59,7 @@ def view_values(period: str, flt: Filter, settings: Settings) -> dict:
               "segment": list(flt.segments), "channel": list(flt.channels), "motion": motion,
               "stage": settings.qualified_stage}
     values.update({k: getattr(settings, f) for k, *_, f in NUMBER_SETTINGS})
+    values["sales"] = list(settings.sales_channels)
     return values
 
 

@@ -30,6 +30,7 @@ PAGES = (
     PageSpec("pages/overview.py", "Overview", "", ":material/dashboard:"),
     PageSpec("pages/mql-vs-pipeline.py", "MQLs vs pipeline", "mql-vs-pipeline",
              ":material/filter_alt:", ("opportunities",)),
+    PageSpec("pages/targets.py", "Targets", "targets", ":material/ads_click:", ("accounts",)),
     PageSpec("pages/cac-vs-cpl.py", "CAC vs CPL", "cac-vs-cpl", ":material/payments:",
              ("spend",)),
     PageSpec("pages/buying-groups.py", "Buying groups", "buying-groups", ":material/groups:",

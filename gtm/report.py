@@ -61,7 +61,18 @@ def add_arguments(parser: argparse.ArgumentParser, formats: bool = True) -> None
     a("--group-size", type=int, default=DEFAULTS.group_size)
     a("--activation-days", type=int, default=DEFAULTS.activation_days)
     a("--stale-days", type=int, default=DEFAULTS.stale_days)
-    a("--icp-threshold", type=float, default=DEFAULTS.icp_threshold)
+    a("--icp-threshold", type=float, default=DEFAULTS.icp_threshold,
+      help="v1 rule: fit_score that makes a target account when no target definition is "
+      "active (python -m gtm targets)")
+    a("--warm-days", type=int, default=DEFAULTS.warm_days,
+      help="warm starts: days before a deal is created that count (default 90)")
+    a("--warm-people", type=int, default=DEFAULTS.warm_people,
+      help="warm starts: people of the account who touched (default 2)")
+    a("--warm-touches", type=int, default=DEFAULTS.warm_touches,
+      help="warm starts: touches in total (default 3)")
+    a("--sales-channel", dest="sales_channels", action="append", default=None, metavar="C",
+      help="warm starts: a sales-owned channel whose touches do not count (default outbound; "
+      "repeat for several)")
     a("--engine", choices=ENGINES, default="duckdb",
       help="duckdb (the loaded dataset or DIR) or spark (reads --source)")
     a("--spark-master", default=None, metavar="URL",
@@ -96,7 +107,11 @@ def _view(args) -> tuple[Filter, Settings]:
         qualified_stage=args.qualified_stage, qualified_threshold=args.threshold,
         gross_margin=args.gross_margin, lookback_days=args.lookback_days,
         group_size=args.group_size, activation_days=args.activation_days,
-        stale_days=args.stale_days, icp_threshold=args.icp_threshold)
+        stale_days=args.stale_days, icp_threshold=args.icp_threshold,
+        warm_days=getattr(args, "warm_days", DEFAULTS.warm_days),
+        warm_people=getattr(args, "warm_people", DEFAULTS.warm_people),
+        warm_touches=getattr(args, "warm_touches", DEFAULTS.warm_touches),
+        sales_channels=tuple(getattr(args, "sales_channels", None) or DEFAULTS.sales_channels))
     return flt, settings
 
 

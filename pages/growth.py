@@ -5,13 +5,18 @@ every slider and the solve-for choice is bound to the URL and starts at the hist
 of the current filters. All arithmetic is gtm.plan.growth's; this page reads state and renders.
 """
 
+import math
+from dataclasses import replace
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 import ui
+from gtm import fmt
 from gtm.metrics.growth_inputs import historical, monthly_history
 from gtm.narrative import findings
+from gtm.plan import check as funnel_check
 from gtm.plan import growth
 from gtm.plan.growth import FIELD_LABELS, SOLVE_FOR, format_field
 from ui.links import Param, notices
@@ -175,6 +180,146 @@ def _band_chart(band: dict, trailing, stamp) -> go.Figure:
     return fig
 
 
+# --- the market from the target definition (metrics.md v2) -----------------------------------
+
+MARKET_BASES = ("Target accounts x buying-group size", "Target people")  # a link's values
+
+
+def _market_basis(hist: dict) -> dict:
+    """The historical inputs with the market the user picked: target accounts x group size,
+    or the target people (the active definition's persona, people the CRM knows)."""
+    basis = st.radio("Market from", MARKET_BASES, key="mbasis", bind=BIND, horizontal=True,
+                     help="Target accounts follow the active target definition (Targets page). "
+                     "Target people: people of target accounts who match its persona.")
+    if basis != MARKET_BASES[1]:
+        return hist
+    people = hist.get("target_people")
+    why = {**(hist.get("why") or {})}
+    if not people:
+        why["addressable_people"] = ("no target person is in the data (add accounts.csv "
+                                     "with target accounts, and their people)")
+    return {**hist, "addressable_people": float(people) if people else None, "why": why}
+
+
+# --- checking a plan written in the old vocabulary (metrics.md v2) ------------------------------
+
+FIELD_EXAMPLE = {"ptopname": "visitors", "ptop": "265000", "psql": "26000", "psal": "2600",
+                 "pcust": "", "pmarket": 7500}
+PLAN_STEPS = (("psql", "SQL"), ("psal", "SAL"), ("pcust", "customers"))
+
+
+def _field_example() -> None:
+    st.session_state.update(FIELD_EXAMPLE)
+
+
+def _plan_inputs(default_market) -> dict:
+    cols = st.columns([1, 1, 1, 1, 1, 1])
+    top_name = cols[0].selectbox("Top of the funnel", funnel_check.TOP_NAMES, key="ptopname",
+                                 bind=BIND)
+    values = {"top_name": top_name,
+              "top": cols[1].text_input(f"{top_name} (volume)", key="ptop", bind=BIND,
+                                        placeholder="265000")}
+    for column, (key, name) in zip(cols[2:5], PLAN_STEPS, strict=True):
+        values[name] = column.text_input(f"{name} (volume or rate %)", key=key, bind=BIND,
+                                         placeholder="26000 or 10%")
+    market = cols[5].number_input("Market (people)", min_value=0, value=None, step=100,
+                                  key="pmarket", bind=BIND,
+                                  placeholder=fmt.count(default_market) if default_market
+                                  else "people", help="The people who would ever buy; empty: "
+                                  "the growth equation's addressable people.")
+    values["market"] = default_market if market is None else float(market)
+    return values
+
+
+def _checked(values: dict):
+    """The plan check, or the sentence that refuses the inputs."""
+    if not (values["top"] or "").strip():
+        return None, None
+    try:
+        top, rate = funnel_check.parse_value(values["top"], values["top_name"])
+        if top is None:
+            raise ValueError(f"{values['top_name']}: the top of the funnel is a volume")
+        steps = [funnel_check.Step(name, *funnel_check.parse_value(values[name], name))
+                 for _, name in PLAN_STEPS if (values[name] or "").strip()]
+        return funnel_check.check(top, steps, values["market"], values["top_name"]), None
+    except ValueError as exc:
+        return None, str(exc)
+
+
+def _check_chart(result, stamp) -> go.Figure:
+    rows = list(result.rows)
+    colours = [ui.ACCENT if r.over else ui.PIPELINE_BLUE for r in rows]
+    fig = go.Figure(go.Bar(y=[r.name for r in rows], x=[r.volume for r in rows],
+                           orientation="h", marker_color=colours, cliponaxis=False,
+                           text=[f"{fmt.count(r.volume)} · {funnel_check.factor_text(r)}"
+                                 for r in rows], textposition="outside", hoverinfo="skip"))
+    volumes = [r.volume for r in rows if r.volume > 0] + ([result.market] if result.market
+                                                           else [])
+    if result.market:  # the line under the bars' labels, its name above the plot
+        fig.add_vline(x=result.market, line_dash="dash", line_color=ui.MQL_GREY, layer="below")
+        fig.add_annotation(x=math.log10(result.market), xref="x", y=1, yref="paper",
+                           yanchor="bottom", showarrow=False, font={"color": ui.MQL_GREY},
+                           text=f"market: {fmt.count(result.market)} people")
+    fig.update_yaxes(autorange="reversed")
+    low, high = (min(volumes), max(volumes)) if volumes else (1, 10)
+    fig.update_xaxes(type="log", title="people (log scale)", dtick=1, tickformat="~s",
+                     range=[math.log10(low) - 0.4, math.log10(high) + 1.6])
+    return ui.style(fig, funnel_check.verdict(result), stamp, height=320, wrap=70)
+
+
+def _target_plan(plan: growth.Plan, inputs: growth.PlanInputs, result) -> str:
+    """The target-based plan for the same revenue: the brought plan's customers x the sale
+    price when it names customers, else the growth equation's revenue goal."""
+    customers = next((r.volume for r in result.rows if r.name == "customers"), None)
+    if customers is not None and inputs.sale_price:
+        revenue = customers * inputs.sale_price
+        plan = growth.solve(replace(inputs, revenue_goal=revenue, budget=None),
+                            "engaged_targets")
+    people = plan.people_needed
+    if people is None or plan.revenue_goal is None:
+        return ("The target-based plan for the same revenue is n/a: " + plan.notes[-1])
+    market = result.market
+    of = f" of {fmt.count(market)} people"
+    share = ("" if not market else f", {fmt.percent(people / market)} of the market{of}"
+             if people <= market else f", {people / market:.1f}x the market{of}")
+    return (f"The target-based plan for the same {format_field('revenue_goal', plan.revenue_goal)}"
+            f": {fmt.count(plan.customers)} customers from "
+            f"{fmt.count(plan.qualified_opportunities)} qualified opportunities at "
+            f"{fmt.count(plan.engaged_targets)} engaged target accounts, "
+            f"{fmt.count(people)} engaged people{share}.")
+
+
+def plan_check(plan: growth.Plan, inputs: growth.PlanInputs) -> None:
+    st.subheader("Check a plan written in the old vocabulary", anchor=False)
+    st.markdown("Enter the plan someone brought (visitors, leads or MQLs, then SQLs, SALs, "
+                "customers: volumes, or rates from the step before like `10%`) and see it "
+                "against the market step by step.")
+    values = _plan_inputs(plan.addressable_people)
+    st.button("Try the field example", on_click=_field_example, icon=":material/science:")
+    result, problem = _checked(values)
+    if problem:
+        st.error(ui.esc(problem), icon=":material/error:")
+        return
+    if result is None:
+        return
+    sentence = funnel_check.verdict(result)
+    box = st.error if result.feasible is False else st.success if result.feasible else st.warning
+    box(ui.esc(sentence), icon=":material/warning:" if result.feasible is False else None)
+    left, right = st.columns(2)
+    with left:
+        ui.chart(_check_chart, result, ui.period_stamp(), key="growth_check")
+    with right:
+        rows = [{"step": r.name, "volume": r.volume,
+                 "rate from the step before": "top of the funnel" if r.given == "top"
+                 else fmt.percent(r.rate),
+                 "against the market": funnel_check.factor_text(r)} for r in result.rows]
+        ui.table(pd.DataFrame(rows), "plan check", key="download-plan-check", column_config={
+            "volume": st.column_config.NumberColumn(format="%,.0f")})
+        for note in funnel_check.notes(result):
+            st.caption(ui.esc(note))
+        st.markdown(f"**{ui.esc(_target_plan(plan, inputs, result))}**")
+
+
 def main() -> None:
     info = ui.dataset_info()
     ui.header("Growth equation", "What a revenue goal takes (customers, qualified "
@@ -184,6 +329,7 @@ def main() -> None:
         return
     with st.spinner("Reading the historical inputs…"):
         hist = ui.view(historical)
+    hist = _market_basis(hist)
     specs = growth.sliders(hist)
     for text in _link_notices(specs):  # link text is hostile: escaped (test_hostile_urls)
         st.info(ui.esc(text), icon=":material/link_off:")
@@ -207,6 +353,7 @@ def _planner(specs: dict, hist: dict) -> None:
         ui.chart(_funnel_chart, plan, ui.period_stamp(), key="growth_funnel")
         ui.chart(_tornado_chart, growth.sensitivity(inputs, solve_for), solve_for,
                  ui.period_stamp(), key="growth_tornado")
+    plan_check(plan, inputs)  # its inputs rerun this fragment too: it reads the plan
     ui.refresh_share_link()  # the sidebar's link did not rerun with the fragment
 
 

@@ -13,9 +13,10 @@ from plotly.subplots import make_subplots
 import gtm.metrics
 import ui
 from gtm import fmt
-from gtm.metrics import funnel
+from gtm.metrics import funnel, targets
 from gtm.metrics.base import FACT_REASONS, facts
 from gtm.narrative import funnel as find
+from gtm.narrative import targets as target_find
 from gtm.narrative import words
 
 MQL_KPIS = ["leads", "mqls", "mql_to_customer_rate"]
@@ -114,6 +115,53 @@ def activation_chart(df: pd.DataFrame, days: int, partial: frozenset, stamp) -> 
     return ui.style_finding(fig, find.activation(df, days), stamp, width=70, height=400)
 
 
+TARGET_KPIS = ["mqls", "engaged_targets", "engaged_target_accounts", "mql_noise_share"]
+
+
+def targets_by_month(df: pd.DataFrame, stamp) -> go.Figure:
+    """MQLs (muted) beside engaged targets (strong) per month, engaged target accounts as a
+    line (metrics.md v2: the count that replaces MQLs)."""
+    months = [find.month(m) for m in df["month"]]
+    fig = go.Figure()
+    fig.add_bar(x=months, y=df["mqls"], name="MQLs", marker_color=ui.MQL_GREY,
+                text=df["mqls"], textposition="outside", cliponaxis=False)
+    fig.add_bar(x=months, y=df["engaged_targets"], name="Engaged targets",
+                marker_color=ui.PIPELINE_BLUE, text=df["engaged_targets"],
+                textposition="outside", cliponaxis=False)
+    fig.add_scatter(x=months, y=df["engaged_target_accounts"], name="Engaged target accounts",
+                    mode="lines+markers", line={"color": ui.ACCENT, "width": 3})
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(rangemode="tozero", title="people (accounts for the line)")
+    return ui.style_finding(fig, target_find.by_month_finding(df), stamp, height=420)
+
+
+def targets_section(info: dict, stamp) -> None:
+    """Targets where MQLs were: engaged targets and their accounts by month beside MQLs, and
+    the MQL noise share (MQLs that are not target people)."""
+    st.subheader("Targets where MQLs were", anchor=False)
+    now, before = ui.headlines(TARGET_KPIS)
+    ui.kpi_row(TARGET_KPIS, now, before, info)
+    if not ui.need_tables(info, ["accounts"], "engaged targets"):
+        return
+    df = ui.view(targets.by_month)
+    left, right = st.columns([3, 2])
+    with left:
+        ui.chart(targets_by_month, df, stamp, key="chart-targets-month")
+    with right:
+        st.markdown(f"**{ui.esc(target_find.targets_vs_mqls(now))}**")
+        ui.table(df, "mqls and engaged targets by month", key="download-targets-month",
+                 column_config={
+                     "month": st.column_config.DateColumn("month", format="MMM YYYY"),
+                     "mqls": "MQLs", "noise_mqls": "MQLs not target people",
+                     "engaged_targets": "engaged targets",
+                     "engaged_target_accounts": "engaged target accounts",
+                     "mql_noise_share": st.column_config.NumberColumn("MQL noise share",
+                                                                      format="percent")})
+        st.caption("A target person is a person of a target account who matches the target "
+                   "persona (Targets page); engaged: a touch in the month or on a deal created "
+                   "in it. People engaged in several months count in each.")
+
+
 def ranking_table(df: pd.DataFrame) -> None:
     ui.table(df, "channel ranking MQL vs pipeline", key="download-ranking", column_config={
         "mql_customers": st.column_config.NumberColumn(
@@ -205,6 +253,8 @@ else:
         ui.chart(lens_by_month, by_month, partial, stamp, key="chart-lens-month")
     with right:
         ui.chart(lens_by_channel, by_channel, stamp, key="chart-lens-channel")
+
+targets_section(info, stamp)
 
 if deals:
     _pipeline_sections(ranking, qs, settings, info, stamp)

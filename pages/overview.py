@@ -9,7 +9,9 @@ import duckdb
 import streamlit as st
 
 import ui
-from gtm.narrative.overview import FINDING_INPUTS, HEADLINE, page_findings
+from gtm.metrics import warm
+from gtm.narrative import targets as target_findings
+from gtm.narrative.overview import FINDING_INPUTS, HEADLINE, TARGET_ROW, page_findings
 from gtm.pages import light_up_text
 from ui import nav
 
@@ -22,6 +24,13 @@ def _view(fn, *args, **kwargs):
         return None
 
 
+def _warm_finding() -> None:
+    """Warm starts (metrics.md v2), on the Buying groups page: a finding of their own."""
+    text = target_findings.warm_finding(_view(warm.breakdown, "segment"))
+    st.page_link("pages/buying-groups.py", label=f"**Warm starts** · {ui.esc(text)}",
+                 icon=":material/local_fire_department:")
+
+
 def _findings(info: dict, now: dict, settings) -> None:
     st.subheader("What each page found", anchor=False)
     with st.spinner("Reading what each page found…"):
@@ -31,6 +40,8 @@ def _findings(info: dict, now: dict, settings) -> None:
         missing = [t for t in page.needs if not loaded.get(t)]
         text = sentences[page.path] if not missing else light_up_text(missing)
         st.page_link(page.path, label=f"**{page.title}** · {ui.esc(text)}", icon=page.icon)
+    if loaded.get("opportunities") and loaded.get("touches"):
+        _warm_finding()
 
 
 info = ui.dataset_info()
@@ -40,7 +51,8 @@ ui.need_tables(info, ["opportunities"], "qualified pipeline, win rates and custo
 
 settings = ui.current_settings()
 with st.spinner("Computing the headline metrics…"):
-    now, before = ui.headlines(HEADLINE + FINDING_INPUTS)
+    now, before = ui.headlines(HEADLINE + FINDING_INPUTS + TARGET_ROW)
 ui.kpi_row(HEADLINE, now, before, info)
+ui.kpi_row(TARGET_ROW, now, before, info)
 ui.delta_caption(info)
 _findings(info, now, settings)

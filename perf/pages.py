@@ -12,7 +12,7 @@ import json
 import logging
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from statistics import median
 
@@ -152,6 +152,37 @@ def _widget_index(at, widget) -> int:
     return next(i for i, w in enumerate(listed) if w.id == widget.id)
 
 
+def _variant(text: str, step: int) -> str:
+    """The draft with its first rule's weight changed: a new definition, so the preview is
+    computed, not read from the cache (a rule change as a user makes one)."""
+    from gtm import icp
+
+    draft = icp.parse(text)
+    first = draft.rules[0]
+    rules = (replace(first, weight=first.weight + step), *draft.rules[1:])
+    return icp.to_yaml(replace(draft, rules=rules))
+
+
+def measure_rule_change(at, page: Page, runs: int) -> Figure:
+    """Median script time of the Targets page after a rule change: the draft (its YAML) gets
+    a new weight each time, so every figure is computed (scores, outcomes, lists)."""
+    at.switch_page(page.path)
+    at.run()
+    draft = next((w for w in at.main.text_area if w.key == "icp"), None)
+    if draft is None or not draft.value:
+        return budgeted("preview_s", "targets: rule change preview", None, "preview_s",
+                        "no draft on the Targets page")
+    base, times = draft.value, []
+    for i in range(max(runs, SLIDER_MOVES)):
+        target = next(w for w in at.main.text_area if w.key == "icp")
+        target.set_value(_variant(base, i + 1))
+        times.append(_timed_run(at))
+    errors = _errors(at)
+    note = ("page raised: " + "; ".join(errors)) if errors else "a new weight on rule 1 each time"
+    return budgeted("preview_s", "targets: rule change preview", median(times), "preview_s",
+                    note)
+
+
 def measure_reruns(at, page: Page, reruns: int) -> Figure:
     """RSS growth of this process over `reruns` consecutive reruns of a page
     (after a warm-up), the signature of a cache or a leak without bounds."""
@@ -181,6 +212,10 @@ def pages_figures(db: Path, runs: int, reruns: int, log) -> list[Figure]:
         growth = next((p for p in pages if "growth" in p.path), None)
         if growth is not None:
             figures.append(measure_slider(at, growth, runs))
+        targets = next((p for p in pages if p.url_path == "targets"), None)
+        if targets is not None:
+            log("targets: rule change preview")
+            figures.append(measure_rule_change(at, targets, runs))
         for page in pages if reruns else []:
             log(f"{reruns} reruns of {page.title}")
             figures.append(measure_reruns(at, page, reruns))

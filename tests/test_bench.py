@@ -153,7 +153,7 @@ def smoke(tmp_path_factory):
 def expected_ids() -> set[str]:
     ids = {"load_s", "load_rss_mb", "report_s", "compute_cold_s", "compute_warm_s",
            "pandas_s", "pandas_rss_mb", "speedup_x", "pandas_agree", "slider_ms",
-           "qbr_s[pptx]", "qbr_s[pdf]"}
+           "qbr_s[pptx]", "qbr_s[pdf]", "preview_s"}  # preview_s: a Targets rule change
     for page in app_pages():
         key = page.url_path or "overview"
         ids |= {f"page_cold_s[{key}]", f"page_warm_ms[{key}]", f"rerun_growth_mb[{key}]",

@@ -123,3 +123,17 @@ def test_the_escape_is_the_one_plotly_reverses():
 
     assert chart_text('<a href="x">R&D</a>') == '&lt;a href="x"&gt;R&amp;D&lt;/a&gt;'
     assert wrap_title("<b>big</b> channel wins", 10) == "&lt;b&gt;big&lt;/b&gt;<br>channel<br>wins"
+
+
+def test_the_targets_evidence_draws_hostile_values_as_text(hostile_demo, monkeypatch):
+    """Issue 16: the Targets page's evidence chart names each value of the field picked
+    (here the hostile segments) and its tiers/targets charts name groups: all as text."""
+    monkeypatch.setenv("TARGETLINE_DB", str(hostile_demo))
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    at.switch_page("pages/targets.py")
+    at.query_params["field"] = "segment"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    texts = [s for chart in at.get("plotly_chart") for s in strings(json.loads(chart.proto.spec))]
+    assert sorted({t for t in texts if HOUSE_MARKUP.search(t)}) == []
+    assert any(e in t for t in texts for e in ESCAPED), "no segment in the evidence chart"

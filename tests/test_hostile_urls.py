@@ -134,7 +134,9 @@ CONTRACT_ATTRS = {"name", "raw_table", "sql_type"}  # names from gtm/contract.py
 FRAGMENT_BUILDERS = {"trimmed", "norm_code", "typed_sql", "bad_value_sql", "_has_zone",
                      "_default_type", "create_table_sql", "_typed_column", "target_flag",
                      "_converted", "_rate_col", "row_date", "rate_sql", "factor_sql",
-                     "no_rate_sql", "known_sum"}  # _converted..no_rate_sql: money conversion (gtm/load/money.py)
+                     # _converted..no_rate_sql, known_sum: money conversion (gtm/load/money.py)
+                     "no_rate_sql", "known_sum",
+                     "persona_flag", "_account_fields_sql", "_field_select"}  # target defs
 # gtm.metrics.sql.compose(text) adds the shared relations text reads: its text argument is
 # scanned like the SQL itself; the relations are scanned where they are defined
 # (test_shared_relations_are_clean).

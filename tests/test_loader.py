@@ -61,8 +61,8 @@ def test_booleans_in_their_common_spellings(good_db):
 
 def test_unknown_column_is_kept_in_the_raw_layer_with_line_numbers(good_db):
     db, result = good_db
-    assert q(db, 'select * from raw_accounts order by 1') == [
-        (2, "alice"), (3, "bob"), (4, "carol")]  # the contract's columns are in accounts
+    assert q(db, 'select * from raw_accounts order by 1') == [  # line, the id, the extra
+        (2, "A1", "alice"), (3, "A2", "bob"), (4, "A3", "carol")]  # the rest is in accounts
     assert any("CRM Owner" in m.text and "raw_accounts" in m.text for m in result.warnings)
     columns = [r[0] for r in q(db, "select column_name from information_schema.columns "
                                    "where table_name = 'accounts'")]

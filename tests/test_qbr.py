@@ -24,7 +24,18 @@ from gtm import fmt, links, pages
 from gtm.filters import Filter, Settings
 from gtm.load import store
 from gtm.load.loader import load
-from gtm.metrics import arr, cost, dataset_info, funnel, groups, market, registry, run, velocity
+from gtm.metrics import (
+    arr,
+    cost,
+    dataset_info,
+    funnel,
+    groups,
+    market,
+    registry,
+    run,
+    targets,
+    velocity,
+)
 from gtm.metrics.growth_inputs import historical
 from gtm.narrative import accounts as fa
 from gtm.narrative import findings
@@ -171,8 +182,9 @@ def test_every_tile_of_the_demo_pack_is_the_report(demo_pack):
     assert titles[1] == "Overview" and titles[-1].startswith("Glossary")
     assert [t for t in titles if t in {p.title for p in pages.ANALYTIC}] == \
         [p.title for p in pages.ANALYTIC]
-    # Overview 5 + MQLs 6 + activation 1 + cost 7 + groups 3 + Net ARR 8 + velocity 6 + market 2
-    assert check_tiles(prs, now, before) == 38
+    # Overview 5 + MQLs 6 + activation 1 + targets 4 + cost 7 + groups 3 + Net ARR 8 +
+    # velocity 6 + market 2
+    assert check_tiles(prs, now, before) == 42
 
 
 def _title(slide) -> str:
@@ -203,6 +215,10 @@ def test_every_chart_of_the_demo_pack_is_the_pages_breakdown(demo_pack, prs, dem
     signups, activated = chart_values(charts["funnel.by_month"])
     assert sum(signups) == now["signups"] and sum(activated) == now["activated_signups"]
     assert same(signups, by_month["signups"])
+    # Targets: MQLs beside engaged targets by month, the MQLs adding up to the report's
+    by_target_month = run(con, targets.by_month, flt, settings)
+    mqls, engaged = chart_values(charts["targets.by_month"])
+    assert sum(mqls) == now["mqls"] and same(engaged, by_target_month["engaged_targets"])
     # CAC vs CPL: the ladder is the report's blended unit costs
     ladder = ["cpl", "cost_per_mql", "cost_per_qualified_opportunity", "cac"]
     assert same(chart_values(charts["cost.ladder"])[0], [now[m] for m in ladder])

@@ -35,7 +35,7 @@ from ui.data_access import (
     version,
     view,
 )
-from ui.download import neutralise, safe_csv, table
+from ui.download import csv_download, deferred_csv, neutralise, safe_csv, table, text_download
 from ui.filters import refresh_share_link, share_link
 from ui.kpi import kpi, kpi_row
 from ui.layout import (
@@ -52,7 +52,8 @@ from ui.text import esc
 
 __all__ = [
     "ACCENT", "CHART_CONFIG", "GAIN_GREEN", "LOSS_RED", "MQL_GREY", "PIPELINE_BLUE", "cached",
-    "chart", "chart_text", "clear_caches", "connection", "current_filter", "current_period",
+    "chart", "chart_text", "clear_caches", "csv_download", "deferred_csv", "text_download",
+    "connection", "current_filter", "current_period",
     "current_settings", "data_stamp", "dataset_info", "delta_caption", "esc", "filter_summary",
     "header", "headline", "headlines", "kpi", "kpi_row", "money_axis", "need_tables",
     "neutralise", "partial_months", "period_stamp", "previous_filter", "refresh_share_link", "safe_csv", "share_link", "show",

@@ -94,6 +94,27 @@ def table(df: pd.DataFrame, name: str, *, column_config: dict | None = None,
                        icon=":material/download:", on_click="ignore")
 
 
+def csv_download(label: str, df: pd.DataFrame, name: str, key: str) -> None:
+    """A 'Download CSV' button of its own (the rows are ready; they go through safe_csv)."""
+    st.download_button(label, safe_csv(df), file_name=_file_name(name), mime="text/csv",
+                       key=key, icon=":material/download:", on_click="ignore")
+
+
+def deferred_csv(label: str, frame, name: str, key: str) -> None:
+    """A CSV download whose rows are read only when clicked (frame: a function returning the
+    frame), for lists too long to write on every rerun; they go through safe_csv too."""
+    st.download_button(label, lambda: safe_csv(frame()), file_name=_file_name(name),
+                       mime="text/csv", key=key, icon=":material/download:", on_click="ignore")
+
+
+def text_download(label: str, text: str, file_name: str, key: str,
+                  mime: str = "application/x-yaml") -> None:
+    """A text file (a target definition's YAML) as written: not a spreadsheet, nothing to
+    neutralise."""
+    st.download_button(label, text.encode("utf-8"), file_name=file_name, mime=mime, key=key,
+                       icon=":material/download:", on_click="ignore")
+
+
 def pack_button(label: str, build, file_name: str, mime: str, key: str) -> None:
     """A download of the QBR pack (PowerPoint or PDF), built by build() only when clicked,
     on the download's own thread, without a rerun. Slides are no spreadsheet cells, so no

@@ -29,7 +29,10 @@ DEFAULT_SETTINGS = Settings()
 # Streamlit's: any other key in a link is named in a notice (tests/test_hostile_urls.py
 # checks this list against every bind= key in pages/).
 PAGE_KEYS = ("goal", "price", "win", "qual", "cac", "market", "budget", "solve", "grain",
-             "flow", "embed", "embed_options")
+             "flow", "embed", "embed_options",
+             # issue 16: the Targets page, warm starts, the growth page's market and plan check
+             "icp", "field", "va", "vb", "ttab", "wby", "wopp", "mbasis", "ptop", "ptopname",
+             "psql", "psal", "pcust", "pmarket")
 
 _CHECKED = "_targetline_link_checked"
 _UNBOUND = "_targetline_unbound"  # settings whose link value was refused, this session
@@ -50,7 +53,13 @@ def _param_specs(info: dict, stages: list[str]) -> list[Param]:
         Param("stage", "choice", ("auto", *stages), unknown="not an open stage of this data"),
     ]
     specs += [Param(k, kind, low=lo, high=hi) for k, _, kind, lo, hi, _, _ in NUMBER_SETTINGS]
+    specs.append(Param("sales", "multi", sales_channel_options(info)))
     return specs
+
+
+def sales_channel_options(info: dict) -> tuple[str, ...]:
+    """Channels that can be sales-owned (warm starts leave their touches out)."""
+    return tuple(sorted(set(info.get("channels") or ()) | set(DEFAULT_SETTINGS.sales_channels)))
 
 
 def _raw_params() -> dict[str, list[str]]:
@@ -140,7 +149,7 @@ def _dimension_widgets(info: dict) -> dict:
     }
 
 
-def _settings_widgets(stages: list[str]) -> Settings:
+def _settings_widgets(stages: list[str], info: dict | None = None) -> Settings:
     with st.expander("Settings"):
         stage = st.selectbox("Qualified stage", ["auto", *stages], key="stage", bind=BIND,
                              help="auto: the earliest stage, in pipeline order, from which at "
@@ -152,7 +161,12 @@ def _settings_widgets(stages: list[str]) -> Settings:
             bind = None if key in st.session_state.get(_UNBOUND, ()) else BIND
             values[field] = st.number_input(label, cast(low), cast(high), cast(default),
                                             cast(step), key=key, bind=bind)
-    return Settings(qualified_stage=stage, **values)
+        sales = st.multiselect("Warm start: sales-owned channels (not counted)",
+                               sales_channel_options(info or {}),
+                               default=list(DEFAULT_SETTINGS.sales_channels), key="sales",
+                               bind=BIND, help="Touches on these channels do not warm a deal: "
+                               "the room is warm when marketing, not sales, brought people in.")
+    return Settings(qualified_stage=stage, sales_channels=tuple(sales), **values)
 
 
 def render_sidebar(info: dict, stages: list[str]) -> tuple[Filter, Settings]:
@@ -168,7 +182,7 @@ def render_sidebar(info: dict, stages: list[str]) -> tuple[Filter, Settings]:
                        "pick an end on or after the start.")
             end = start
         dims = _dimension_widgets(info)
-        settings = _settings_widgets(stages)
+        settings = _settings_widgets(stages, info)
     flt = Filter(start, end, **dims)
     set_view(flt, settings, period, info)
     return flt, settings

@@ -39,6 +39,7 @@ from gtm.importers import dates
 from gtm.importers.read import LINE
 from gtm.load.skip import RowMessage
 from gtm.load.validate import Message, trimmed
+from gtm.yamltext import loader
 
 FILE = "_file"
 BAD = "_bad"  # why a row cannot be used ("header\treason"), set by the checks that find it
@@ -101,16 +102,8 @@ FILE_KEYS = {"table", "columns", "values", "defaults", "match", "signature", "da
              "required", "date_format", "ambiguous", "lookup"}
 
 
-class _NoAliases(yaml.SafeLoader):
-    """safe_load without anchors and aliases: a mapping never needs them, and a few
-    nested aliases expand into billions of nodes (the 'billion laughs')."""
-
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent) or getattr(self.peek_event(), "anchor", None):
-            event = self.peek_event()
-            raise yaml.YAMLError(f"line {event.start_mark.line + 1}: anchors and aliases "
-                                 "(&name, *name) are not accepted in a mapping file")
-        return super().compose_node(parent, index)
+# anchors and aliases refused (a few nested aliases expand into billions of nodes)
+_NoAliases = loader("a mapping file")
 
 
 def load(path: Path) -> Mapping:

@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 
 from gtm.contract import REQUIRED_TABLES, TABLES, Column, Table, create_table_sql
-from gtm.load import money, readers, skip, staging, store
+from gtm.load import definitions, money, readers, skip, staging, store
 from gtm.load.readers import RawRead, Source
 from gtm.load.validate import (
     Message,
@@ -122,7 +122,8 @@ def _attempt(version: Path, db_path: Path, sources, messages, meta, report, tick
     raws: dict[str, RawRead] = {}
     result = None
     try:
-        counts = _build(partial, sources, messages, raws, meta, report)
+        counts = _build(partial, sources, messages, raws, meta, report,
+                        store.current_version(db_path))
         later = store.superseded(db_path, ticket) if counts is not None else None
         if later:
             messages.append(Message("error", None, None, None, later))
@@ -144,8 +145,9 @@ def _attempt(version: Path, db_path: Path, sources, messages, meta, report, tick
 
 
 def _build(path: Path, sources: list[Source], messages: list[Message], raws: dict,
-           meta: dict, report: Progress) -> dict[str, int] | None:
-    """Read, check and (when clean) write every table; None when refused."""
+           meta: dict, report: Progress, previous: Path | None = None) -> dict[str, int] | None:
+    """Read, check and (when clean) write every table; None when refused. The target
+    definitions of `previous` (the version this load replaces) carry over."""
     con = duckdb.connect(str(path))
     try:
         con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
@@ -163,7 +165,9 @@ def _build(path: Path, sources: list[Source], messages: list[Message], raws: dic
         report("writing typed tables", 0.75)
         counts = _write_typed(con, files, report, meta["currency"])
         _write_raw_layer(con, files)
-        staging.build(con, report)
+        definitions.carry_over(con, previous)
+        messages += [Message("warning", None, None, None, text)
+                     for text in staging.build(con, report)]
         _write_dataset_tables(con, files, counts)
         _write_meta(con, {k: v for k, v in meta.items() if k not in ("left_out",
                                                                      "skip_bad_rows")})
@@ -219,8 +223,15 @@ def _map_columns(src: Source, raw: RawRead, raw_table: str) -> tuple[RawFile, li
         messages.append(Message("warning", src.path.name, 1, None,
                                 f"column{'s' if len(unknown) > 1 else ''} "
                                 f"{', '.join(unknown)} not in the data contract: kept in "
-                                f"raw_{src.table} only, not used by the metrics"))
+                                f"raw_{src.table} only, {_extra_use(src.table)}"))
     return RawFile(table, src.path.name, raw_table, mapping, raw.rows, tuple(unknown)), messages
+
+
+def _extra_use(table: str) -> str:
+    """What reads a table's extra columns (a target definition's rules read the accounts')."""
+    if table == "accounts":
+        return "where a target definition's rules can use them (the metrics do not read them)"
+    return "not used by the metrics"
 
 
 def _missing_columns(src: Source, table: Table, mapping: dict, header: list[str]):
@@ -315,7 +326,9 @@ def _write_typed(con, files: dict[str, RawFile], report: Progress,
 
 
 def _write_raw_layer(con, files: dict[str, RawFile]) -> None:
-    """Persist raw_<table>: each row's source line and the columns outside the contract.
+    """Persist raw_<table>: each row's source line, its id (the table's unique column, as the
+    typed table has it, so the extra columns join back: a target definition reads an
+    accounts export's `technologies`) and the columns outside the contract.
 
     The full all-varchar copy stays a temp table: writing it too would double the file
     and the load time, and everything in the contract is in the typed table already.
@@ -324,7 +337,9 @@ def _write_raw_layer(con, files: dict[str, RawFile]) -> None:
         written = [f"{ident(rf.columns[c])} as {ident(c + '_as_written')}"
                    for c in (*money.money_columns(name), "currency")
                    if "currency" in rf.columns and c in rf.columns]
-        cols = ", ".join(["_line", *(ident(c) for c in rf.unknown), *written])
+        key = [f"{trimmed(rf.columns[c.name])} as {ident(c.name)}" for c in rf.table.columns
+               if c.unique and c.name in rf.columns]
+        cols = ", ".join(["_line", *key, *(ident(c) for c in rf.unknown), *written])
         con.execute(f"create table raw_{name} as select {cols} "  # noqa: S608
                     f"from {ident(rf.raw_table)} order by _line")
 

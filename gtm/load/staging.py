@@ -18,6 +18,14 @@ are still applied at query time. Accounts and people get integer keys (`account_
 counting distinct people per account over a million rows is twice as fast on integers as
 on text ids.
 
+The active target definition (metrics.md v2, gtm/icp.py, stored in `target_definitions`)
+is applied here too: `int_account_fields` holds every account's field values (the contract's
+columns and the extra columns of the accounts export) one row per value, `int_account_fit`
+each account's fit score, tier and matched rules under the definition, and the account's
+`target_def` (NULL when no definition is active: the v1 rule) rides into people, touches and
+deals beside `is_target` and `fit_score`, with each person's `persona_match`, so the one
+target flag (gtm.metrics.sql.target_flag) reads it without a join.
+
 A dataset loaded by an older Targetline lacks some of these tables: `upgrade()` writes
 them into a new version file (the published one is never changed in place).
 """
@@ -28,10 +36,15 @@ from pathlib import Path
 
 import duckdb
 
-from gtm.load import store
+from gtm import icp
+from gtm.contract import TABLES
+from gtm.db import bind
+from gtm.load import definitions, store
+from gtm.load.readers import literal
+from gtm.load.validate import ident
 
 # Bump when the tables below change: datasets loaded with another value are upgraded.
-STAGING_VERSION = "5"
+STAGING_VERSION = "6"
 
 INT_ACCOUNTS = """
 create table int_accounts as
@@ -43,12 +56,24 @@ product_led as (
 select
     a.*,
     case when pl.account_id is not null then 'product_led' else 'sales_led' end as motion,
-    a.rowid::integer as account_key
+    a.rowid::integer as account_key,
+    f.fit as def_fit,
+    f.tier as def_tier,
+    f.rules_matched as def_rules,
+    f.is_target as target_def
 from accounts as a
 left join product_led as pl on pl.account_id = a.account_id
+left join int_account_fit as f on f.account_key = a.rowid::integer
 """
 
-INT_PEOPLE = """
+# The fit of every account under the active definition (no rows without one: then every
+# target_def is NULL and the v1 rule decides). The relations are gtm/icp.py's, the same text
+# the Targets page scores a draft with.
+INT_ACCOUNT_FIT = ("create table int_account_fit as\nwith\n"
+                   + ",\n".join(f"{name} as ({body}\n)" for name, body in icp.SCORE_RELATIONS)
+                   + "\nselect * from icp_accounts")
+
+INT_PEOPLE = f"""
 create table int_people as
 with
 signed_up as (
@@ -67,6 +92,8 @@ select
     a.segment,
     a.is_target as account_is_target,
     a.fit_score as account_fit_score,
+    a.target_def as account_target_def,
+    {icp.persona_flag('p.buying_role', 'p.title')} as persona_match,
     coalesce(a.motion, case when s.person_id is not null
         then 'product_led' else 'sales_led' end) as motion,
     ft.campaign_id as first_touch_campaign_id,
@@ -95,6 +122,8 @@ select
     p.motion,
     p.account_is_target,
     p.account_fit_score,
+    p.account_target_def,
+    p.persona_match,
     p.account_key,
     p.person_key
 from touches as t
@@ -205,6 +234,7 @@ select
     a.segment,
     a.is_target as account_is_target,
     a.fit_score as account_fit_score,
+    a.target_def as account_target_def,
     coalesce(a.motion, 'sales_led') as motion,
     a.account_key
 from opportunities as o
@@ -291,18 +321,142 @@ from opportunity_contacts as c
 left join int_people as p on p.person_id = c.person_id
 """
 
-STEPS = (("accounts", INT_ACCOUNTS), ("people", INT_PEOPLE), ("touches", INT_TOUCHES),
-         ("stages", INT_STAGES), ("stage win rates", INT_STAGE_WIN_RATES),
-         ("stage history", INT_STAGE_ENTRIES), ("opportunities", INT_OPPORTUNITIES),
-         ("first wins", INT_FIRST_WINS), ("ARR months", INT_ARR_MOVEMENTS),
-         ("deal contacts", INT_OPPORTUNITY_CONTACTS))
+# --- account fields: every account's values, one row each, for target definitions --------
+
+# Contract columns of accounts and the kind a rule sees them as (numbers compare with
+# between, >=, <=; everything can be listed with in, not in, contains).
+NUMBER_TYPES = ("integer", "number", "money")
+LIST_SEPARATORS = r"\s*[;|,]\s*"  # 'Salesforce; Snowflake' lists several values
+
+# What an extra column of the accounts export holds: numbers when every value reads as one
+# (thousands commas allowed), a list when a third or more of its values hold a separator.
+EXTRA_PROFILE = """
+select count(*) filter (where v is not null) as filled,
+    count(try_cast(replace(v, ',', '') as double)) as numbers,
+    count(*) filter (where regexp_matches(v, $separators)) as lists
+"""
+
+RAW_ACCOUNT_COLUMNS = """
+select column_name from duckdb_columns()
+where database_name = current_database() and table_name = 'raw_accounts'
+order by column_index
+"""
 
 
-def build(con, report=lambda message, fraction: None) -> None:
-    """Write the intermediate tables into the version being loaded."""
-    for i, (name, sql) in enumerate(STEPS):
-        report(f"preparing {name} for fast filtering", 0.88 + 0.06 * i / len(STEPS))
-        con.execute(sql)
+def account_field_kinds(con) -> dict[str, str]:
+    """Every field a target rule may read: the contract's accounts columns and the extra
+    columns the accounts export carried (kept in raw_accounts), name -> number | text | list.
+    Extras need raw_accounts with its account_id (datasets loaded since staging version 6)."""
+    kinds = {c.name: "number" if c.type in NUMBER_TYPES else "text"
+             for c in TABLES["accounts"].columns}
+    for name in _extra_columns(con):
+        if name.lower() not in {k.lower() for k in kinds}:
+            kinds[name] = _extra_kind(con, name)
+    return kinds
+
+
+def _extra_columns(con) -> list[str]:
+    names = [row[0] for row in con.execute(RAW_ACCOUNT_COLUMNS).fetchall()]
+    if "account_id" not in names:
+        return []
+    return [n for n in names if n not in ("_line", "account_id")
+            and not n.endswith("_as_written")]
+
+
+def _extra_kind(con, name: str) -> str:
+    sql = f"{EXTRA_PROFILE}from (select nullif(trim({ident(name)}), '') as v from raw_accounts)"
+    filled, numbers, lists = con.execute(sql, {"separators": LIST_SEPARATORS}).fetchone()
+    if filled and numbers == filled:
+        return "number"
+    return "list" if filled and lists * 3 >= filled else "text"
+
+
+def _field_select(name: str, kind: str, extra: bool) -> str:
+    """One field's rows of int_account_fields (names are catalog or contract names, quoted)."""
+    column = f"r.{ident(name)}" if extra else f"cast(a.{ident(name)} as varchar)"
+    source = ("accounts as a join raw_accounts as r on r.account_id = a.account_id" if extra
+              else "accounts as a")
+    if kind == "list":
+        return (f"select account_key, {literal(name)} as field, trim(v) as value, "
+                f"cast(null as double) as num from (select a.rowid::integer as account_key, "
+                f"unnest(string_split_regex({column}, $separators)) as v from {source})")
+    number = (f"try_cast(replace(trim({column}), ',', '') as double)" if kind == "number"
+              else "cast(null as double)")
+    return (f"select a.rowid::integer as account_key, {literal(name)} as field, "
+            f"trim({column}) as value, {number} as num from {source}")
+
+
+def _account_fields_sql(con) -> str:
+    kinds = account_field_kinds(con)
+    contract = set(TABLES["accounts"].column_names)
+    parts = "\nunion all\n".join(_field_select(name, kind, name not in contract)
+                                  for name, kind in kinds.items())
+    return (f"create table int_account_fields as\nselect * from (\n{parts}\n) "
+            "where value is not null and value <> ''")
+
+
+INT_ACCOUNT_FIELD_LIST = """
+create table int_account_field_list as
+with
+fields as (
+    select unnest($field_names::varchar[]) as field, unnest($field_kinds::varchar[]) as kind,
+        unnest(range(len($field_names))) as position
+)
+
+select f.field, f.kind, count(distinct v.account_key) as accounts, f.position
+from fields as f
+left join int_account_fields as v on v.field = f.field
+group by f.field, f.kind, f.position
+order by f.position
+"""
+
+
+# (label, table, SQL), in build order; the account fields' SQL depends on the extract's
+# extra columns (_account_fields_sql).
+STEPS = (("account fields", "int_account_fields", None),  # _account_fields_sql
+         ("account field list", "int_account_field_list", INT_ACCOUNT_FIELD_LIST),
+         ("account fit", "int_account_fit", INT_ACCOUNT_FIT),
+         ("accounts", "int_accounts", INT_ACCOUNTS), ("people", "int_people", INT_PEOPLE),
+         ("touches", "int_touches", INT_TOUCHES), ("stages", "int_stages", INT_STAGES),
+         ("stage win rates", "int_stage_win_rates", INT_STAGE_WIN_RATES),
+         ("stage history", "int_stage_entries", INT_STAGE_ENTRIES),
+         ("opportunities", "int_opportunities", INT_OPPORTUNITIES),
+         ("first wins", "int_first_wins", INT_FIRST_WINS),
+         ("ARR months", "int_arr_movements", INT_ARR_MOVEMENTS),
+         ("deal contacts", "int_opportunity_contacts", INT_OPPORTUNITY_CONTACTS))
+# The tables the target definition changes (re-written when a definition is applied).
+TARGET_TABLES = ("int_account_fit", "int_accounts", "int_people", "int_touches",
+                 "int_opportunities")
+
+
+def build(con, report=lambda message, fraction: None, tables=None) -> list[str]:
+    """Write the intermediate tables (or only `tables`, replacing them) into the version
+    being written, under its active target definition; returns warnings about that
+    definition (a rule whose field this dataset lacks)."""
+    definition, warnings = _definition(con)
+    p = {**icp.params(definition), "separators": LIST_SEPARATORS}
+    steps = [s for s in STEPS if tables is None or s[1] in tables]
+    for i, (label, table, step) in enumerate(steps):
+        report(f"preparing {label} for fast filtering", 0.88 + 0.06 * i / len(steps))
+        if table == "int_account_field_list":
+            kinds = account_field_kinds(con)
+            p.update(field_names=list(kinds), field_kinds=list(kinds.values()))
+        sql = _account_fields_sql(con) if table == "int_account_fields" else step
+        if tables is not None:
+            con.execute(f"drop table if exists {table}")
+        con.execute(sql, bind(sql, p))
+    return warnings
+
+
+def _definition(con) -> tuple[icp.Definition | None, list[str]]:
+    """The active definition with each rule reading this dataset's spelling of its field,
+    and a warning per rule whose field the dataset does not have (that rule matches no
+    account, metrics.md v2)."""
+    con.execute(definitions.CREATE)  # an empty history where none was carried over
+    definition = definitions.active(con)
+    if definition is None:
+        return None, []
+    return icp.resolve(definition, account_field_kinds(con))
 
 
 def version_of(con) -> str | None:

@@ -44,6 +44,10 @@ def params(flt: Filter, settings: Settings, qualified: QualifiedStage) -> dict:
         "gross_margin": settings.gross_margin,
         "group_size": settings.group_size,
         "required_roles": list(settings.required_roles),
+        "warm_days": settings.warm_days,
+        "warm_people": settings.warm_people,
+        "warm_touches": settings.warm_touches,
+        "sales_channels": [c.strip().lower() for c in settings.sales_channels],
     }
 
 

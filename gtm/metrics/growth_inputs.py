@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from gtm.db import clean, query, ratio
+from gtm.metrics import targets as _targets  # noqa: F401 (its shared relation target_people)
 from gtm.metrics.sql import compose
 
 # New customers, period spend and the win-rate population are the shared relations of
@@ -36,7 +37,8 @@ select
     exists (select 1 from accounts) as has_accounts,
     (select count(*) from f_accounts where is_target_account) as target_accounts,
     (select count(*) from targets where account_key in (select account_key from period_engaged))
-        as engaged_targets
+        as engaged_targets,
+    (select count(*) from target_people) as target_people
 """)
 
 
@@ -47,7 +49,9 @@ def historical(con, p: dict) -> dict:
     revenue_goal, sale_price: won new business in period (sum, average of known amounts);
     win_rate: the qualified win rate; qualification_rate (q, metrics.md v2): qualified
     new-business opportunities at target accounts / target accounts engaged in period, a
-    number per account; cac: blended CAC; addressable_people: target accounts x group size."""
+    number per account; cac: blended CAC; addressable_people: target accounts x group size
+    (target accounts follow the active target definition); target_people: the target
+    people at the period end (the market counted in people the CRM knows)."""
     row = {k: clean(v) for k, v in query(con, HISTORICAL_SQL, p).iloc[0].items()}
     targets = int(row["target_accounts"] or 0)
     values = {
@@ -59,6 +63,8 @@ def historical(con, p: dict) -> dict:
         "target_accounts": targets,
         "addressable_people": targets * int(p["group_size"]) if targets else None,
         "group_size": int(p["group_size"]),
+        # the other market of metrics.md v2: the target people (the persona's), when any
+        "target_people": int(row["target_people"]) if row["has_accounts"] else None,
     }
     return {**values, "why": _why(row, values)}
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from gtm import fmt
-from gtm.metrics import arr, cost, funnel, groups, market, velocity
+from gtm.metrics import arr, cost, funnel, groups, market, targets, velocity, warm
 from gtm.metrics.base import FACT_REASONS
 
 
@@ -67,6 +67,8 @@ GROUPS = "Buying groups"
 MARKET = "Target market"
 VELOCITY = "Velocity and fail-fast"
 ARR = "Net ARR"
+TARGETS = "Targets instead of MQLs"
+WARM = "Warm starts"
 DEALS = ("opportunities",)
 SPEND = ("spend",)
 SPEND_DEALS = ("spend", "opportunities")
@@ -155,6 +157,34 @@ _METRICS = (
       ("arr",)),
     M("grr_12m", "GRR (12 months)", "share", ARR,
       "Same as NRR, each account's ARR now capped at its ARR then.", arr.retention, ("arr",)),
+    # metrics.md v2: targets instead of MQLs, warm starts.
+    M("target_people", "Target people", "count", TARGETS,
+      "People of target accounts who match the target persona (every person of a target "
+      "account when no persona is defined), created on or before the period end. Target "
+      "accounts follow the active target definition (tier at or above its target tier), "
+      "else `is_target`, else `fit_score` >= the ICP threshold.", targets.headline,
+      ("accounts",)),
+    M("engaged_targets", "Engaged targets", "count", TARGETS,
+      "Distinct target people with a touch in period or listed on an opportunity created in "
+      "period. This is the count that replaces MQLs.", targets.headline, ("accounts",)),
+    M("engaged_target_accounts", "Engaged target accounts", "count", TARGETS,
+      "Target accounts with at least one engaged target person.", targets.headline,
+      ("accounts",)),
+    M("mql_noise_share", "MQL noise share", "share", TARGETS,
+      "MQLs in period whose person is not a target person / MQLs in period.",
+      targets.headline, ("accounts",), False),
+    M("warm_start_rate", "Warm-start rate", "share", WARM,
+      "Warm starts / new-business opportunities created in period. An opportunity is a warm "
+      "start when, in the 90 days (setting) before its `created_date`, at least 2 people "
+      "(setting) of its account made at least 3 touches (setting) in total on channels other "
+      "than the sales-owned ones (default `outbound`; setting).", warm.headline,
+      ("opportunities", "touches")),
+    M("warm_win_rate", "Warm win rate", "share", WARM,
+      "Qualified win rate among warm starts whose `close_date` is in period.", warm.headline,
+      ("opportunities", "touches")),
+    M("cold_win_rate", "Cold win rate", "share", WARM,
+      "Qualified win rate among the other (cold) starts whose `close_date` is in period.",
+      warm.headline, ("opportunities", "touches"), None),
     # Beyond the spec (extension=True): see DECISIONS.md.
     M("reactivation_arr", "Reactivation ARR", "usd", ARR,
       "Per account and month: previous 0, now > 0, had ARR before.", arr.flows, ("arr",), True,

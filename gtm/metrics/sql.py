@@ -79,10 +79,12 @@ def compose(text: str) -> str:
     return "with\n" + shared + "\n\n" + text.lstrip()
 
 
-def target_flag(is_target: str, fit_score: str) -> str:
-    """SQL: a target account (v1 rule): `is_target` where given, else fit_score at or over
-    the ICP threshold. The two arguments are column names, never values."""
-    return f"coalesce({is_target}, {fit_score} >= $icp_threshold, false)"
+def target_flag(target_def: str, is_target: str, fit_score: str) -> str:
+    """SQL: a target account. Where a target definition is active (metrics.md v2), its tier is
+    at or above the target tier (`target_def`, written at load for every account; NULL without
+    a definition); otherwise the v1 rule: `is_target` where given, else fit_score at or over the
+    ICP threshold. The three arguments are column names, never values."""
+    return f"coalesce({target_def}, {is_target}, {fit_score} >= $icp_threshold, false)"
 
 
 def known_sum(column: str) -> str:
@@ -104,20 +106,23 @@ CHANNEL = "($channels is null or list_contains($channels, channel))"
 
 
 define("accounts_m", f"""
-    select a.*, {target_flag('a.is_target', 'a.fit_score')} as is_target_account
+    select a.*, {target_flag('a.target_def', 'a.is_target', 'a.fit_score')} as is_target_account
     from int_accounts as a""")
 
 define("f_accounts", f"""
     select * from accounts_m
     where {DIMENSIONS}""")
 
+# A target person (metrics.md v2): a person of a target account who matches the target
+# persona (`persona_match`, written at load; every person without a persona).
 define("people_m", f"""
-    select p.*, {target_flag('p.account_is_target', 'p.account_fit_score')}
+    select p.*, {target_flag('p.account_target_def', 'p.account_is_target', 'p.account_fit_score')}
         as is_target_account
     from int_people as p""")
 
 define("f_people", f"""
-    select * from people_m
+    select *, is_target_account and persona_match as is_target_person
+    from people_m
     where {DIMENSIONS}
       and {CHANNEL}""")
 
@@ -136,9 +141,10 @@ define("opps_q", """
 define("f_opps", f"""
     select
         o.* exclude (qualified_date, qualified_on, account_is_target, account_fit_score,
-                     motion),
+                     account_target_def, motion),
         o.qualified_on as qualified_date,
-        {target_flag('o.account_is_target', 'o.account_fit_score')} as is_target_account,
+        {target_flag('o.account_target_def', 'o.account_is_target', 'o.account_fit_score')}
+            as is_target_account,
         o.motion
     from opps_q as o
     where {DIMENSIONS}
@@ -146,8 +152,10 @@ define("f_opps", f"""
 
 # touch_day is a date: windows filter on it, so DuckDB reads only their row groups.
 define("f_touches", f"""
-    select t.*, {target_flag('t.account_is_target', 't.account_fit_score')}
-        as is_target_account
+    select t.*, {target_flag('t.account_target_def', 't.account_is_target', 't.account_fit_score')}
+        as is_target_account,
+        {target_flag('t.account_target_def', 't.account_is_target', 't.account_fit_score')}
+            and t.persona_match as is_target_person
     from int_touches as t
     where {DIMENSIONS}
       and {CHANNEL}""")

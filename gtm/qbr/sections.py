@@ -15,11 +15,12 @@ from dataclasses import replace
 import pandas as pd
 
 from gtm import fmt, pages
-from gtm.metrics import arr, cost, funnel, groups, market, velocity
+from gtm.metrics import arr, cost, funnel, groups, market, targets, velocity
 from gtm.metrics.growth_inputs import historical
 from gtm.narrative import accounts as fa
 from gtm.narrative import findings
 from gtm.narrative import funnel as find
+from gtm.narrative import targets as target_find
 from gtm.plan import growth
 from gtm.qbr.model import (
     ACCENT,
@@ -46,6 +47,7 @@ ARR_KPIS = ("net_new_arr", "new_arr", "expansion_arr", "reactivation_arr", "cont
             "churned_arr", "nrr_12m", "grr_12m")
 VELOCITY_KPIS = ("stage0_days_median", "stage0_days_p75", "sales_cycle_days_median",
                  "sales_velocity_per_day", "time_to_no_days_median", "stale_pipeline_amount")
+TARGET_KPIS = ("target_people", "engaged_targets", "engaged_target_accounts", "mql_noise_share")
 MARKET_KPIS = ("target_account_penetration", "cost_per_target_account_reached")
 
 # Numbers the charts show that are not registry metrics: defined as the spec defines them.
@@ -69,8 +71,12 @@ DEFINITIONS = {
     "Demand creation vs demand harvest": "Spend, leads, qualified pipeline and new customers "
     "grouped by the campaign's or channel's demand_type, each as a share of the period's "
     "total.",
-    "Target accounts": "Accounts marked is_target (or with fit_score at or above the ICP "
-    "threshold) in the current filter.",
+    "MQLs and engaged targets by month": "MQLs with mql_date in the month beside the target "
+    "people (people of target accounts who match the target persona) engaged in it: a touch "
+    "in the month or on a deal created in it.",
+    "Target accounts": "Accounts at or above the target tier of the active target definition; "
+    "without one, accounts marked is_target (or with fit_score at or above the ICP threshold), "
+    "in the current filter.",
     "Signups / activated signups by month": "Signups with signup_date in the month; activated: "
     "with activated_date within the activation window of signup_date.",
 }
@@ -82,6 +88,7 @@ NEEDS = {
     "net-arr": (("arr",), "Net ARR"),
     "velocity": (("opportunities",), "velocity and fail-fast"),
     "target-market": (("accounts",), "the target market"),
+    "targets": (("accounts",), "targets instead of MQLs"),
 }
 
 
@@ -392,6 +399,23 @@ def _stage0(df: pd.DataFrame) -> Chart:
                  "days", (_labels(median, fmt.days), _labels(p75, fmt.days)))
 
 
+# --- Targets ----------------------------------------------------------------------------------
+
+
+def targets_slide(ctx, page, finding: str) -> Slide:
+    """Targets where MQLs were: the v2 tiles and MQLs beside engaged targets by month."""
+    df = ctx.run(targets.by_month)
+    _terms(ctx, "MQLs and engaged targets by month")
+    months = tuple(find.month(m) for m in df["month"])
+    mqls, engaged = _values(df["mqls"]), _values(df["engaged_targets"])
+    chart = Chart("targets.by_month", target_find.by_month_finding(df), "column", months,
+                  (Series("MQLs", mqls, MQL_GREY), Series("Engaged targets", engaged,
+                                                          PIPELINE_BLUE)),
+                  "count", (_labels(mqls, fmt.count), _labels(engaged, fmt.count)))
+    return Slide("page", page.title, page.url_path, finding, ctx.tiles(TARGET_KPIS),
+                 (chart,) if len(df) else ())
+
+
 # --- Target market ----------------------------------------------------------------------------------
 
 
@@ -438,4 +462,5 @@ BUILDERS = {
     "net-arr": net_arr,
     "velocity": velocity_slide,
     "target-market": target_market,
+    "targets": targets_slide,
 }
