@@ -57,3 +57,15 @@ def test_parameter_kinds():
         kind(dt.datetime(2025, 1, 1))
     with pytest.raises(TypeError):
         kind({"a": 1})
+
+
+def test_zipped_unnests_and_integer_ranges_become_one_generator():
+    """The target definition's rules (gtm/icp.py) are parallel lists DuckDB unnests side by
+    side, numbered by range(1, len + 1): Spark allows one generator per select, and its
+    sequence(1, 0) would count down where DuckDB's range is empty."""
+    out = spark("select unnest(range(1, len($names) + 1)) as n, unnest($names::varchar[]) "
+                "as name", names="list")
+    assert out.startswith("SELECT INLINE(ARRAYS_ZIP(IF(1 > SIZE(")
+    assert "ARRAY(), SEQUENCE(1, SIZE(" in out and out.endswith("AS (n, name)")
+    single = spark("select unnest($names::varchar[]) as name", names="list")
+    assert "INLINE" not in single and "EXPLODE" in single

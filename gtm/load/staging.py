@@ -387,7 +387,11 @@ def _field_select(name: str, kind: str, extra: bool) -> str:
 
 
 def _account_fields_sql(con) -> str:
-    kinds = account_field_kinds(con)
+    return account_fields_sql(account_field_kinds(con))
+
+
+def account_fields_sql(kinds: dict[str, str]) -> str:
+    """int_account_fields for the fields `kinds` names (extras read raw_accounts)."""
     contract = set(TABLES["accounts"].column_names)
     parts = "\nunion all\n".join(_field_select(name, kind, name not in contract)
                                   for name, kind in kinds.items())
@@ -429,19 +433,24 @@ TARGET_TABLES = ("int_account_fit", "int_accounts", "int_people", "int_touches",
                  "int_opportunities")
 
 
+def step_params(definition, kinds: dict[str, str]) -> dict:
+    """The parameters every step reads: the definition's (gtm.icp.params), the list
+    separators and the fields a rule may read."""
+    return {**icp.params(definition), "separators": LIST_SEPARATORS,
+            "field_names": list(kinds), "field_kinds": list(kinds.values())}
+
+
 def build(con, report=lambda message, fraction: None, tables=None) -> list[str]:
     """Write the intermediate tables (or only `tables`, replacing them) into the version
     being written, under its active target definition; returns warnings about that
     definition (a rule whose field this dataset lacks)."""
     definition, warnings = _definition(con)
-    p = {**icp.params(definition), "separators": LIST_SEPARATORS}
+    kinds = account_field_kinds(con)
+    p = step_params(definition, kinds)
     steps = [s for s in STEPS if tables is None or s[1] in tables]
     for i, (label, table, step) in enumerate(steps):
         report(f"preparing {label} for fast filtering", 0.88 + 0.06 * i / len(steps))
-        if table == "int_account_field_list":
-            kinds = account_field_kinds(con)
-            p.update(field_names=list(kinds), field_kinds=list(kinds.values()))
-        sql = _account_fields_sql(con) if table == "int_account_fields" else step
+        sql = account_fields_sql(kinds) if table == "int_account_fields" else step
         if tables is not None:
             con.execute(f"drop table if exists {table}")
         con.execute(sql, bind(sql, p))

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from gtm.contract import TABLES
-from gtm.load import store
+from gtm.load import definitions, store
 
 MANIFEST = "_targetline.json"
 
@@ -41,6 +41,10 @@ def export_parquet(db: Path | None, out: Path, progress=lambda message: None) ->
             progress(f"writing {name}")
             rows[name] = _write_table(con, name, out)
         meta = dict(con.execute("select key, value from dataset_meta").fetchall())
+        if definitions.active(con) is not None:  # Spark scores targets by the v1 rule only
+            progress("warning: this dataset has an active target definition; the Spark "
+                     "engine counts targets by the v1 rule (is_target, else fit_score), so "
+                     "target metrics differ from DuckDB's")
     finally:
         con.close()
     (out / MANIFEST).write_text(json.dumps({"meta": meta, "rows": rows}, indent=2) + "\n")

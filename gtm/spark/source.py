@@ -19,6 +19,7 @@ import re
 from pathlib import Path
 
 from gtm.contract import TABLES, Table
+from gtm.db import bind
 from gtm.load import staging
 from gtm.load.loader import AS_OF_SQL
 from gtm.load.validate import Message
@@ -186,13 +187,20 @@ def with_rowid(frame):
 
 
 def build_staging(con: SparkConnection, report=lambda message: None) -> None:
-    """staging.STEPS on Spark: each `create table int_x as <select>` becomes a cached view."""
-    for name, sql in staging.STEPS:
-        report(f"preparing {name}")
+    """staging.STEPS on Spark: each `create table int_x as <select>` becomes a cached view.
+    Under the v1 target rules (no target definition: export-parquet carries the canonical
+    tables, not the definition history) and over the contract's account fields."""
+    kinds = {c.name: "number" if c.type in staging.NUMBER_TYPES else "text"
+             for c in TABLES["accounts"].columns}
+    p = staging.step_params(None, kinds)
+    for label, table, step in staging.STEPS:
+        report(f"preparing {label}")
+        sql = staging.account_fields_sql(kinds) if table == "int_account_fields" else step
         match = _CREATE.match(sql)
         if match is None:
-            raise ValueError(f"staging step {name} is not `create table X as select`")
-        con.register(match.group(1), con.sql(match.group(2), inline=True), cache=True)
+            raise ValueError(f"staging step {label} is not `create table X as select`")
+        con.register(match.group(1), con.sql(match.group(2), bind(match.group(2), p),
+                                             inline=True), cache=True)
 
 
 def _write_meta(con: SparkConnection, source: str, provided: dict) -> None:

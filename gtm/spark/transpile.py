@@ -211,6 +211,12 @@ def series(node):
     if not isinstance(node, exp.GenerateSeries):
         return node
     start, end, step = node.args["start"], node.args["end"], node.args.get("step")
+    if step is None and _is(start, *exp.DataType.INTEGER_TYPES) and not _is(
+            end, *exp.DataType.TEMPORAL_TYPES):  # range(1, len(x) + 1): positions
+        if node.args.get("is_end_exclusive"):
+            end = exp.Sub(this=end, expression=exp.Literal.number(1))
+        return exp.If(this=exp.GT(this=start.copy(), expression=end.copy()),
+                      true=exp.Array(expressions=[]), false=_fn("SEQUENCE", start, end))
     if step is None or not _positive_interval(step):
         raise NotImplementedError(f"{node.sql('duckdb')}: only series with a positive "
                                   "interval step are transpiled")
@@ -250,6 +256,23 @@ def cast_of_unnest(node):
     return exp.Explode(this=_fn("TRANSFORM", inner, lam))
 
 
+def zipped_unnests(node):
+    """`select unnest(a) as x, unnest(b) as y` (no FROM; DuckDB zips the lists, padding with
+    NULLs) -> `select inline(arrays_zip(a, b)) as (x, y)`: Spark allows one generator per
+    select, and arrays_zip pads the same way."""
+    if not isinstance(node, exp.Select) or node.args.get("from") or node.args.get("from_"):
+        return node
+    items = node.expressions
+    if len(items) < 2 or not all(isinstance(i, exp.Alias) and isinstance(i.this, exp.Explode)
+                                 for i in items):
+        return node
+    lists = [i.this.this for i in items]
+    names = [exp.to_identifier(i.alias) for i in items]
+    node.set("expressions", [exp.Aliases(this=_fn("INLINE", _fn("ARRAYS_ZIP", *lists)),
+                                         expressions=names)])
+    return node
+
+
 def named_windows(node):
     """`window w as (...)` with `over (w rows between ...)`: Spark cannot add a frame to a
     named window, so every use of a named window gets its definition written out."""
@@ -270,4 +293,4 @@ def named_windows(node):
 
 
 FIXES = (named_windows, date_arithmetic, date_trunc_of_date, percentiles, ordered_first, list_length, series,
-         cast_of_unnest)
+         cast_of_unnest, zipped_unnests)
