@@ -350,9 +350,12 @@ def _planner(specs: dict, hist: dict) -> None:
     with right:
         _tiles(plan)
         _feasibility(plan)
-        ui.chart(_funnel_chart, plan, ui.period_stamp(), key="growth_funnel")
-        ui.chart(_tornado_chart, growth.sensitivity(inputs, solve_for), solve_for,
-                 ui.period_stamp(), key="growth_tornado")
+        if plan.value("customers") is None:  # nothing to draw: bars of n/a say nothing
+            st.info(findings.growth(plan), icon=":material/calculate:")
+        else:
+            ui.chart(_funnel_chart, plan, ui.period_stamp(), key="growth_funnel")
+            ui.chart(_tornado_chart, growth.sensitivity(inputs, solve_for), solve_for,
+                     ui.period_stamp(), key="growth_tornado")
     plan_check(plan, inputs)  # its inputs rerun this fragment too: it reads the plan
     ui.refresh_share_link()  # the sidebar's link did not rerun with the fragment
 

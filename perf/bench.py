@@ -535,13 +535,13 @@ IDLE_JS = """() => document.querySelector('[data-testid=stApp]')
 SLIDER = FIELD_LABELS["win_rate"]  # moves every tile but the market's
 
 
-def time_slider(context, url: str, moves: int) -> list[float]:
+def time_slider(context, url: str, moves: int, path: str = "growth") -> list[float]:
     """On the growth page, milliseconds from a key press on the win-rate slider until the
     tiles show new numbers (checked at every animation frame), `moves` times, alternating
     right and left; each move waits for the previous run to end."""
     page = context.new_page()
     try:
-        page.goto(f"{url}/growth", wait_until="commit", timeout=PAGE_TIMEOUT_S * 1000)
+        page.goto(f"{url}/{path}", wait_until="commit", timeout=PAGE_TIMEOUT_S * 1000)
         _wait_ready(page, time.perf_counter(), READY_JS)
         thumb = page.get_by_role("slider", name=SLIDER)
         times = []
@@ -609,7 +609,18 @@ def _measure_interaction(db: Path, opts: Options, log: Log) -> list[Figure]:
         finally:
             browser.close()
     note = f"{moves} key presses on the win-rate slider"
+    with sync_playwright() as pw, server.streamlit_server(
+            Path(os.devnull), opts.dir() / "streamlit.log", app=SLIDER_FLOOR_APP) as url:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = _context(browser)
+            floor = time_slider(context, url, moves, path="")
+        finally:
+            browser.close()
     return [
+        Figure("browser_slider_floor_ms", "browser slider floor: one-slider Streamlit page "
+               "(median)", median(floor), "ms", note=f"p95 {p95(floor):.0f} ms; nothing "
+               "computed (perf/slider_floor_app.py)"),
         budgeted("browser_slider_ms", "browser growth slider to new numbers (median)",
                  median(slider), "browser_slider_ms", note=note),
         budgeted("browser_slider_p95_ms", "browser growth slider to new numbers (p95)",
@@ -680,6 +691,7 @@ def _measure_browser(db: Path, opts: Options, log: Log, pages: list[Page] | None
 
 # The stack's floor: Streamlit and Plotly alone, one small chart, nothing computed.
 FLOOR_APP = store.REPO_ROOT / "perf" / "floor_app.py"
+SLIDER_FLOOR_APP = store.REPO_ROOT / "perf" / "slider_floor_app.py"
 
 
 def measure_floor(opts: Options, log: Log) -> list[Figure]:

@@ -243,7 +243,8 @@ def test_browser_times_slider_moves_to_new_numbers_and_a_filter_change(smoke):
     _, _, _, work = smoke
     db = next((work / "db").glob("run-*/bench.duckdb"))
     opts = bench.Options(SMOKE_ACCOUNTS, runs=1, workdir=work)
-    slider, p95, period = bench.measure_interaction(db, opts, lambda message: None)
+    floor, slider, p95, period = bench.measure_interaction(db, opts, lambda message: None)
+    assert floor.id == "browser_slider_floor_ms" and floor.value > 0
     assert (slider.id, p95.id, period.id) == (
         "browser_slider_ms", "browser_slider_p95_ms", "browser_filter_s")
     assert 0 < slider.value <= p95.value and slider.note.startswith("20 key presses")
