@@ -126,7 +126,9 @@ def test_the_known_keys_cover_every_bound_widget_of_the_pages():
 # --- static: SQL in gtm/ takes values only as bound parameters ------------------------
 
 SQL_METHODS = {"execute", "executemany", "sql", "query"}  # con.<method>(sql, ...)
-WRAPPERS = {"query", "scalar", "row"}  # gtm.metrics query/scalar/row(con, sql, params)
+WRAPPERS = {"query", "scalar", "row",  # gtm.metrics query/scalar/row(con, sql, params)
+            "sql", "execute"}  # gtm.spark SparkConnection.sql/execute(sql, params), SparkCursor
+# .execute: the Spark adapter passes the SQL on; their callers are scanned
 QUOTING = {"ident", "literal"}  # gtm.load.validate.ident / gtm.load.readers.literal quote and escape
 CONTRACT_ATTRS = {"name", "raw_table", "sql_type"}  # names from gtm/contract.py or ident()ed
 # Helpers that return SQL text built only from identifiers and their SQL-fragment
@@ -136,13 +138,21 @@ FRAGMENT_BUILDERS = {"trimmed", "norm_code", "typed_sql", "bad_value_sql", "_has
                      "_converted", "_rate_col", "row_date", "rate_sql", "factor_sql",
                      # _converted..no_rate_sql, known_sum: money conversion (gtm/load/money.py)
                      "no_rate_sql", "known_sum",
-                     "persona_flag", "_account_fields_sql", "_field_select"}  # target defs
+                     "persona_flag", "_account_fields_sql", "account_fields_sql",
+                     "_field_select"}  # target defs
 # gtm.metrics.sql.compose(text) adds the shared relations text reads: its text argument is
 # scanned like the SQL itself; the relations are scanned where they are defined
 # (test_shared_relations_are_clean).
 COMPOSERS = {"compose"}
+# Translators of SQL text whose first argument is the SQL (scanned) and whose others are
+# no SQL: gtm.spark.transpile.to_spark(sql, kinds, schema, inline) rewrites DuckDB SQL as
+# Spark SQL, each $name a bound Spark parameter (values never enter the text).
+TRANSLATORS = {"to_spark"}
 # (module, function, variable): a local the scan cannot follow, and why it holds no value.
 EXCEPTIONS = {
+    ("gtm/spark/source.py", "build_staging", "body"):
+        "the select of a gtm.load.staging STEPS constant (or account_fields_sql, a listed "
+        "builder) after its `create table X as`: staging's own text, values bound",
     ("gtm/load/validate.py", "value_checks", "cond"):
         "conditions from _value_probes: f-strings of trimmed(raw column) and bad_value_sql",
     ("gtm/load/validate.py", "value_checks", "counts_sql"):
@@ -260,7 +270,7 @@ class SqlScan:
             self.problems.append(f"{self.path}:{call.lineno} SQL built with .format")
         elif name in QUOTING or name in FRAGMENT_BUILDERS:
             return
-        elif name in COMPOSERS and len(call.args) == 1:
+        elif name in COMPOSERS and len(call.args) == 1 or name in TRANSLATORS and call.args:
             self.check(call.args[0], fn, params, seen)
         elif name == "join" and isinstance(call.func, ast.Attribute) and call.args:
             self.check(call.args[0], fn, params, seen)

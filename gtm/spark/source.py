@@ -199,8 +199,8 @@ def build_staging(con: SparkConnection, report=lambda message: None) -> None:
         match = _CREATE.match(sql)
         if match is None:
             raise ValueError(f"staging step {label} is not `create table X as select`")
-        con.register(match.group(1), con.sql(match.group(2), bind(match.group(2), p),
-                                             inline=True), cache=True)
+        body = match.group(2)  # the select of a staging step: staging's own constant text
+        con.register(match.group(1), con.sql(body, bind(body, p), inline=True), cache=True)
 
 
 def _write_meta(con: SparkConnection, source: str, provided: dict) -> None:
