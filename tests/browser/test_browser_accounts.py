@@ -4,6 +4,7 @@ its charts drawn, and a link with the grain reopens the Net ARR page on that gra
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -23,8 +24,10 @@ def test_page_opens_from_its_url_with_charts(app, path, charts):
 
 def test_a_link_with_grain_reopens_net_arr_by_quarter(app):
     tab = app.open("/net-arr?period=2026Q2&grain=Quarter", charts=3)
-    assert tab.get_by_role("radio", name="Quarter").is_checked()
-    assert "of 8 quarters" in tab.inner_text("[data-testid=stMain]")
+    # waits, not snapshots: on a busy machine the link's rerun may still be drawing
+    expect(tab.get_by_role("radio", name="Quarter")).to_be_checked(timeout=60_000)
+    expect(tab.locator("[data-testid=stMain]")).to_contain_text("of 8 quarters",
+                                                                 timeout=60_000)
     assert parse_qs(urlsplit(tab.url).query)["grain"] == ["Quarter"]
     app.screenshot("acct-net-arr-quarter")
     tab.get_by_text("Month", exact=True).click()

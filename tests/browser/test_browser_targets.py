@@ -44,6 +44,7 @@ def test_the_plan_check_reads_infeasible_by_35_3x(app):
     tab = app.open("/growth?ptop=265000&psql=26000&psal=2600&pmarket=7500", charts=3)
     verdict = tab.get_by_text("Infeasible: 265,000 visitors is 35.3x the market of 7,500 "
                               "people at the top of the funnel (and 3.5x at SQL).").first
+    verdict.wait_for(timeout=60_000)  # the plan check is drawn after the charts
     verdict.scroll_into_view_if_needed()
     assert verdict.is_visible()
     assert "3.5x the market" in tab.inner_text("[data-testid=stMain]")
