@@ -148,7 +148,7 @@ def warm_starts(info: dict, stamp) -> None:
     df = ui.view(warm.breakdown, by)
     ui.kpi_row(WARM_KPIS, now, before, info)
     total = df.iloc[0]
-    st.markdown(f"**{ui.esc(target_find.warm_finding(df))}** Average won deal: warm "
+    st.markdown(f"**{ui.esc(target_find.warm_finding(total))}** Average won deal: warm "
                 f"{fmt.money(total['warm_avg_won'])}, cold {fmt.money(total['cold_avg_won'])}; "
                 f"sales cycle (median, qualified to won): warm "
                 f"{fmt.days(total['warm_cycle_days'])}, cold {fmt.days(total['cold_cycle_days'])}.")

@@ -26,7 +26,7 @@ def _view(fn, *args, **kwargs):
 
 def _warm_finding() -> None:
     """Warm starts (metrics.md v2), on the Buying groups page: a finding of their own."""
-    text = target_findings.warm_finding(_view(warm.breakdown, "segment"))
+    text = target_findings.warm_finding(_view(warm.headline))  # the tile's query, cached
     st.page_link("pages/buying-groups.py", label=f"**Warm starts** · {ui.esc(text)}",
                  icon=":material/local_fire_department:")
 

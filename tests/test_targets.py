@@ -20,6 +20,7 @@ from gtm.load import definitions, store, targets
 from gtm.load.loader import load
 from gtm.metrics import compute, registry, run, warm
 from gtm.metrics import targets as tm
+from gtm.narrative import targets as target_find
 
 DATA = Path(__file__).parent / "data"
 TINY = DATA / "tiny_targets"
@@ -357,6 +358,22 @@ def test_warm_against_cold_by_segment(warm_db):
     assert df.loc["Enterprise", "cold_win_rate"] == 0.0  # D5
     assert df.loc["SMB", "cold_win_rate"] == 0.5 and df.loc["SMB", "warm_starts"] == 0
     assert df.loc["unknown", "opportunities"] == 1  # D6, no account
+
+
+@pytest.mark.parametrize("settings", [DEFAULTS, Settings(sales_channels=())],
+                         ids=["defaults", "no sales-owned channel"])
+def test_the_headline_is_the_breakdowns_whole_view_row(warm_db, settings):
+    # The Overview's sentence reads warm.headline, Buying groups' the breakdown's 'all'
+    # row: 5 new deals, 2 warm (0.4), warm deals win 1 of 1, cold 1 of 4 (README).
+    head = call(warm_db, warm.headline, settings=settings)
+    total = call(warm_db, warm.breakdown, "channel", settings=settings).iloc[0]
+    assert head["opportunities"] == total["opportunities"] == 5
+    for column in WARM_IDS:
+        assert head[column] == pytest.approx(total[column])
+    assert target_find.warm_finding(head) == target_find.warm_finding(total)
+    if settings == DEFAULTS:
+        assert target_find.warm_finding(head) == (
+            "40 % of 5 new opportunities started warm; warm starts win 100 %, cold 25 % (4.0x).")
 
 
 def test_the_audit_shows_the_touches_behind_a_warm_start(warm_db):

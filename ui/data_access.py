@@ -93,8 +93,12 @@ def cached(fn, *args, **kwargs):
     return _cached_call(current, _name(fn), args, kwargs, _fn=fn)
 
 
-def _breakdown(fn, cur, flt: Filter, settings: Settings, *args, **kwargs):
-    return metrics.run(cur, fn, flt, settings, *args, **kwargs)
+def _breakdown(version_file: str, fn, cur, flt: Filter, settings: Settings, *args, **kwargs):
+    """metrics.run, with the qualified stage (two queries, the same for every filter)
+    resolved once per version and settings instead of once per call."""
+    qualified = _cached_call(version_file, _name(metrics.resolve_qualified_stage),
+                             (settings,), {}, _fn=metrics.resolve_qualified_stage)
+    return fn(cur, metrics.params(flt, settings, qualified), *args, **kwargs)
 
 
 def view(fn, *args, flt: Filter | None = None, **kwargs):
@@ -104,7 +108,8 @@ def view(fn, *args, flt: Filter | None = None, **kwargs):
     if current is None:
         raise FileNotFoundError(f"no dataset loaded at {db_path()}")
     key = (flt or current_filter(), current_settings(), *args)
-    return _cached_call(current, _name(fn), key, kwargs, _fn=functools.partial(_breakdown, fn))
+    return _cached_call(current, _name(fn), key, kwargs,
+                        _fn=functools.partial(_breakdown, current, fn))
 
 
 class Headline(dict):

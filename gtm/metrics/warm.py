@@ -56,6 +56,7 @@ define("warm_flags", """
 # Without touches nothing can be warm: the rates are unknown (NULL), not "every start cold".
 HEADLINE_SQL = compose("""
 select
+    count(*) filter (where created_in_period) as opportunities,
     case when exists (select 1 from touches) then
         count(*) filter (where created_in_period and is_warm)
         / nullif(count(*) filter (where created_in_period), 0) end as warm_start_rate,
@@ -71,7 +72,8 @@ from warm_flags
 
 
 def headline(con, p: dict) -> dict:
-    """warm_start_rate, warm_win_rate, cold_win_rate."""
+    """opportunities (new business created in period), warm_start_rate, warm_win_rate,
+    cold_win_rate: the 'all' row of `breakdown`, for what reads only the whole view."""
     return row(con, HEADLINE_SQL, p)
 
 

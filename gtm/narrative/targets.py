@@ -9,6 +9,8 @@ chart beside it draws, so the two cannot disagree.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from gtm import fmt, icp
@@ -166,11 +168,10 @@ def definition_status(definition: icp.Definition | None, label: str | None,
 # --- warm starts -----------------------------------------------------------------------------
 
 
-def warm_finding(df: pd.DataFrame | None) -> str:
-    """The whole view's warm-start rate and warm against cold win rate (the 'all' row of
-    gtm.metrics.warm.breakdown)."""
-    total = None if df is None or df.empty else df.iloc[0]
-    if total is None or total["opportunities"] == 0:
+def warm_finding(total: Mapping | pd.Series | None) -> str:
+    """The whole view's warm-start rate and warm against cold win rate, from
+    gtm.metrics.warm.headline (or the 'all' row of warm.breakdown, which holds the same)."""
+    if total is None or not total["opportunities"]:
         return "No new-business opportunity was created in this period."
     starts = (f"{_rate(total['warm_start_rate'])} of {fmt.count(total['opportunities'])} new "
               "opportunities started warm")
