@@ -6,6 +6,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 ICP = (Path(__file__).resolve().parents[2] / "docs" / "icp-example.yaml").read_text()
@@ -13,9 +14,11 @@ ICP = (Path(__file__).resolve().parents[2] / "docs" / "icp-example.yaml").read_t
 
 def test_targets_page_opens_with_the_draft_from_the_link(app):
     tab = app.open("/targets?icp=" + quote(ICP), charts=3)
-    main = tab.inner_text("[data-testid=stMain]")
-    assert "Demo ICP 2027 · 4 rules, 10 points; targets: tier A (fit 80 or more)" in main
-    assert "Evidence for a rule" in main and "Who is engaged" in main  # the tabs
+    main = tab.locator("[data-testid=stMain]")  # polled: a rerun may redraw it after it settles
+    expect(main).to_contain_text("Demo ICP 2027 · 4 rules, 10 points; targets: tier A (fit 80 "
+                                 "or more)", timeout=60_000)
+    expect(main).to_contain_text("Evidence for a rule", timeout=60_000)  # the tabs
+    expect(main).to_contain_text("Who is engaged", timeout=60_000)
     assert tab.locator("[data-testid=stException]").count() == 0
     app.screenshot("targets")
 
@@ -25,7 +28,8 @@ def test_the_open_tab_goes_into_the_link(app):
     tab.get_by_role("tab", name="Tiers A, B, C").click()
     tab.wait_for_function("new URL(location.href).searchParams.get('ttab') === 'Tiers A, B, C'")
     tab.locator(".st-key-chart-tiers .js-plotly-plot").wait_for()
-    assert "Tier A from a fit of 80" in tab.inner_text("[data-testid=stMain]")
+    expect(tab.locator("[data-testid=stMain]")).to_contain_text("Tier A from a fit of 80",
+                                                                 timeout=60_000)
     app.screenshot("targets-tiers")
 
 
