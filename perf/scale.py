@@ -69,8 +69,11 @@ def measure_factor(base: Path, workdir: Path, factor: int, spark: bool) -> dict:
     log(f"x{factor}: writing the extract")
     row = {"factor": factor, "touches": write_extract(base, extract, factor)}
     row["touches_csv_mb"] = (extract / "touches.csv").stat().st_size / 2**20
-    for stale in db.parent.glob("scale.duckdb*"):
-        shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+    for stale in db.parent.glob("scale.duckdb*"):  # an earlier run's versions and locks
+        if stale.is_dir():
+            shutil.rmtree(stale)
+        else:
+            stale.unlink()
     log(f"x{factor}: load ({row['touches']:,} touches)")
     load_s, out, _, _ = run_tree(["-c", LOAD_SCRIPT, str(extract), str(db)])
     loaded = json.loads(out.strip().splitlines()[-1])
@@ -103,8 +106,8 @@ def _spark_row(db: Path, year: int, duck_values: dict) -> dict:
 
 
 COLUMNS = [("touches", "touches", "{:,}"), ("load_s", "DuckDB load (s)", "{:.1f}"),
-           ("load_rss_mb", "load peak RSS (MB)", "{:,.0f}"), ("db_mb", "database (MB)",
-                                                                "{:,.0f}"),
+           ("load_rss_mb", "load peak RSS (MB)", "{:,.0f}"),
+           ("db_mb", "database (MB)", "{:,.0f}"),
            ("report_s", "DuckDB report (s)", "{:.2f}"),
            ("report_rss_mb", "report peak RSS (MB)", "{:,.0f}"),
            ("export_parquet_s", "export-parquet (s)", "{:.1f}"),
